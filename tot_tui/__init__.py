@@ -1,0 +1,3 @@
+"""tot-tui: a terminal math tutor built on Trace-of-Thought prompting."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from tot_tui.cli import main
+
+raise SystemExit(main())

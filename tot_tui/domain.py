@@ -1,0 +1,246 @@
+"""Plain data shared by every layer: problems, steps, attempts, verdicts and tutor events.
+
+Nothing heavy is imported here, so the UI can use these types before sympy, sqlmodel or the
+ollama client are loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class CheckStatus(StrEnum):
+    """What the answer checker concluded (see shared POLICY §0)."""
+
+    EQUIVALENT = "equivalent"
+    NOT_EQUIVALENT = "not_equivalent"
+    UNPARSEABLE = "unparseable"
+
+
+class Verdict(StrEnum):
+    """What a person is told about an answer."""
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The checker's answer for one (gold, pred) pair.
+
+    `gold_norm` and `pred_norm` are short normalised forms for display ("3/4", "0.75"); they are
+    empty when a side could not be read.
+    """
+
+    status: CheckStatus
+    reason: str
+    gold_norm: str = ""
+    pred_norm: str = ""
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.status is CheckStatus.EQUIVALENT:
+            return Verdict.CORRECT
+        if self.status is CheckStatus.NOT_EQUIVALENT:
+            return Verdict.INCORRECT
+        return Verdict.UNKNOWN
+
+
+class Mode(StrEnum):
+    """How the student is prompted."""
+
+    BASELINE = "baseline"  # the bare problem
+    COT = "cot"  # "think step by step"
+    STEPS = "steps"  # Trace-of-Thought: the teacher's (or tutor's) steps as a plan
+
+
+class StepOrigin(StrEnum):
+    TEACHER = "teacher"
+    EDITED = "edited"
+    EQUATIONS = "equations"
+    FILE = "file"
+
+
+class AttemptStatus(StrEnum):
+    RUNNING = "running"  # being streamed; checkpointed so a killed process loses little
+    FINISHED = "finished"
+    INTERRUPTED = "interrupted"  # error, cancel or a cut stream; partial text kept
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts and durations (nanoseconds) from Ollama's final chunk."""
+
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    total_ns: int | None = None
+    load_ns: int | None = None
+    prompt_eval_ns: int | None = None
+    eval_ns: int | None = None
+    done_reason: str | None = None
+
+
+@dataclass(slots=True)
+class ProblemView:
+    id: int
+    text: str
+    reference: str | None
+    reference_source: str | None
+    created: datetime
+
+
+@dataclass(slots=True)
+class StepSetView:
+    id: int
+    problem_id: int
+    version: int
+    steps: list[str]
+    origin: StepOrigin
+    parent_id: int | None
+    model: str | None
+    prompt_name: str | None
+    created: datetime
+    leaks: list[int] = field(default_factory=list)  # indices of steps that state the answer
+
+
+@dataclass(slots=True)
+class AttemptView:
+    id: int
+    problem_id: int
+    step_set_id: int | None
+    student_model: str
+    mode: Mode
+    status: AttemptStatus
+    output: str
+    answer: str | None
+    verdict: Verdict
+    verdict_reason: str
+    reference_norm: str
+    answer_norm: str
+    usage: Usage
+    error: str | None
+    prompt_name: str
+    prompt_hash: str
+    created: datetime
+    eval_run_id: int | None = None
+
+
+@dataclass(slots=True)
+class HumanAnswerView:
+    id: int
+    problem_id: int
+    answer: str
+    verdict: Verdict
+    verdict_reason: str
+    hints_shown: int
+    created: datetime
+
+
+@dataclass(slots=True)
+class ProblemSummary:
+    """One row of the history list."""
+
+    id: int
+    text: str
+    reference: str | None
+    created: datetime
+    teacher_models: list[str]
+    student_models: list[str]
+    attempts: int
+    correct: int
+    last_verdict: Verdict | None
+
+
+@dataclass(slots=True)
+class ProblemDetail:
+    problem: ProblemView
+    step_sets: list[StepSetView]
+    attempts: list[AttemptView]
+    human_answers: list[HumanAnswerView]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """One model on an Ollama host, as the pickers show it."""
+
+    name: str
+    size: int = 0
+    family: str = ""
+    parameter_size: str = ""
+    quantization: str = ""
+    modified: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PullProgress:
+    status: str
+    completed: int | None = None
+    total: int | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        if self.total and self.completed is not None:
+            return min(1.0, self.completed / self.total)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class HostStatus:
+    """Whether a host answers, its Ollama version and its models; `error` says what to do."""
+
+    host: str
+    ok: bool
+    version: str = ""
+    models: tuple[ModelInfo, ...] = ()
+    error: str = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Events emitted by the tutoring core as an async stream. The UI renders them, the CLI prints
+# them, the evaluator counts them.
+
+
+@dataclass(frozen=True, slots=True)
+class ModelLoading:
+    """A request was sent and no token has arrived yet (the model may be loading)."""
+
+    role: str  # "teacher" | "student"
+    model: str
+    host: str
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepsReady:
+    step_set: StepSetView
+    problem: ProblemView
+
+
+@dataclass(frozen=True, slots=True)
+class StudentDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptDone:
+    attempt: AttemptView
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The step failed; `message` says what happened and what to do. Partial work was saved."""
+
+    kind: str  # an ErrorKind value from tot_tui.llm.errors, or "input" / "internal"
+    message: str
+    role: str | None = None
+    partial: str = ""
+
+
+TutorEvent = ModelLoading | TeacherDelta | StepsReady | StudentDelta | AttemptDone | Failed

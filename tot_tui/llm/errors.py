@@ -1,0 +1,94 @@
+"""One error type for everything that can go wrong talking to Ollama.
+
+The message is meant for a person: what happened, where, and what to do about it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    UNREACHABLE = "unreachable"
+    MODEL_MISSING = "model_missing"
+    BUSY = "busy"
+    STREAM_ERROR = "stream_error"  # the server reported an error mid-stream
+    STREAM_CUT = "stream_cut"  # the connection closed before the final chunk
+    STALL = "stall"  # no token within the stall timeout
+    SERVER_ERROR = "server_error"  # any other HTTP error status
+    BAD_RESPONSE = "bad_response"  # something that is not Ollama's protocol
+
+
+class LLMError(Exception):
+    def __init__(self, kind: ErrorKind, message: str, *, host: str = "", model: str = "",
+                 status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.host = host
+        self.model = model
+        self.status = status
+
+    @property
+    def is_setup_problem(self) -> bool:
+        """Unreachable server or missing model: the CLI's exit status 3."""
+        return self.kind in (ErrorKind.UNREACHABLE, ErrorKind.MODEL_MISSING)
+
+
+def unreachable(host: str) -> LLMError:
+    return LLMError(
+        ErrorKind.UNREACHABLE,
+        f"Cannot reach the Ollama server at {host}. Start it with `ollama serve` (install it "
+        "from ollama.com), or point tot-tui at the right server with OLLAMA_HOST "
+        "(or TOT_TUI_TEACHER_HOST / TOT_TUI_STUDENT_HOST, or --host).",
+        host=host)
+
+
+def model_missing(host: str, model: str) -> LLMError:
+    return LLMError(
+        ErrorKind.MODEL_MISSING,
+        f"The model {model!r} is not on the Ollama server at {host}. Pull it with "
+        f"`ollama pull {model}` (or from the Models screen), or choose another model.",
+        host=host, model=model, status=404)
+
+
+def from_status(host: str, model: str, status: int, detail: str) -> LLMError:
+    detail = _short(detail)
+    if status == 404 and ("not found" in detail or "pull" in detail):
+        return model_missing(host, model)
+    if status == 503:
+        return LLMError(ErrorKind.BUSY,
+                        f"The Ollama server at {host} is busy ({detail}). Wait and try again, or "
+                        "raise OLLAMA_MAX_QUEUE / OLLAMA_NUM_PARALLEL on the server.",
+                        host=host, model=model, status=status)
+    return LLMError(ErrorKind.SERVER_ERROR,
+                    f"The Ollama server at {host} answered {status} for {model!r}: {detail}",
+                    host=host, model=model, status=status)
+
+
+def mid_stream(host: str, model: str, detail: str) -> LLMError:
+    return LLMError(ErrorKind.STREAM_ERROR,
+                    f"{model!r} on {host} stopped with an error: {_short(detail)}. What arrived "
+                    "so far was kept; try again.", host=host, model=model)
+
+
+def stream_cut(host: str, model: str) -> LLMError:
+    return LLMError(ErrorKind.STREAM_CUT,
+                    f"The connection to {host} closed while {model!r} was answering (did the "
+                    "server restart or run out of memory?). What arrived so far was kept; try "
+                    "again.", host=host, model=model)
+
+
+def stalled(host: str, model: str, seconds: float, first: bool) -> LLMError:
+    what = "start answering" if first else "send anything more"
+    hint = ("The model may still be loading: raise first_token_timeout in the config, or pull a "
+            "smaller model." if first else "The server may be overloaded; try again, or raise "
+            "stall_timeout in the config.")
+    return LLMError(ErrorKind.STALL,
+                    f"{model!r} on {host} did not {what} within {seconds:g} s. {hint}",
+                    host=host, model=model)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,203 @@
+"""The Ollama gateway: the only code that talks to an Ollama server.
+
+Built on the official `ollama.AsyncClient`. Adds what the client leaves out: explicit timeouts,
+a watchdog for the first token and for stalls, cancellation that closes the HTTP stream, and one
+error type (`LLMError`) whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import ollama
+from pydantic import ValidationError
+
+from tot_tui.domain import HostStatus, ModelInfo, PullProgress, Usage
+from tot_tui.llm import errors
+from tot_tui.llm.errors import LLMError
+
+# Timeouts for quick control calls (list, show, ps, version): a server that accepts the
+# connection but never answers must not freeze a status check.
+CONTROL_READ_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class ChatChunk:
+    text: str
+    thinking: str = ""
+    done: bool = False
+    usage: Usage | None = None
+
+
+def _usage(part: Any) -> Usage:
+    return Usage(prompt_tokens=part.prompt_eval_count, output_tokens=part.eval_count,
+                 total_ns=part.total_duration, load_ns=part.load_duration,
+                 prompt_eval_ns=part.prompt_eval_duration, eval_ns=part.eval_duration,
+                 done_reason=part.done_reason)
+
+
+class OllamaGateway:
+    """One Ollama host. Safe to share between tasks; call `aclose()` when done."""
+
+    def __init__(self, host: str, *, connect_timeout: float = 5.0,
+                 first_token_timeout: float = 300.0, stall_timeout: float = 60.0) -> None:
+        self.host = host
+        self.first_token_timeout = first_token_timeout
+        self.stall_timeout = stall_timeout
+        # trust_env=False: a proxy from the environment must not intercept a loopback server.
+        # The stream client has no read timeout of its own: the watchdog below owns that.
+        self._stream = ollama.AsyncClient(
+            host=host, trust_env=False,
+            timeout=httpx.Timeout(connect=connect_timeout, read=None, write=30.0, pool=None))
+        self._control = ollama.AsyncClient(
+            host=host, trust_env=False,
+            timeout=httpx.Timeout(connect=connect_timeout, read=CONTROL_READ_TIMEOUT,
+                                  write=30.0, pool=30.0))
+
+    async def aclose(self) -> None:
+        await self._stream.close()
+        await self._control.close()
+
+    # -- streaming ---------------------------------------------------------------------------
+
+    async def chat(self, model: str, messages: Sequence[Mapping[str, Any]], *,
+                   format: dict[str, Any] | str | None = None,
+                   options: Mapping[str, Any] | None = None,
+                   keep_alive: str | float | None = None) -> AsyncIterator[ChatChunk]:
+        """Stream a chat reply. The last chunk has `done=True` and the server's usage figures.
+
+        Raises LLMError. Cancelling the consuming task (or closing this generator) closes the
+        HTTP stream, so the server stops generating.
+        """
+        try:
+            stream = await self._stream.chat(model=model, messages=list(messages), stream=True,
+                                             format=format, options=dict(options or {}),
+                                             keep_alive=keep_alive)
+        except Exception as exc:
+            raise self._map(exc, model) from exc
+        async for part in self._watch(stream, model):
+            message = part.message
+            chunk = ChatChunk(message.content or "", message.thinking or "", bool(part.done),
+                              _usage(part) if part.done else None)
+            yield chunk
+            if part.done:
+                return
+        raise errors.stream_cut(self.host, model)
+
+    async def pull(self, model: str) -> AsyncIterator[PullProgress]:
+        """Pull a model, yielding progress. Ends after the server's `success`."""
+        try:
+            stream = await self._stream.pull(model, stream=True)
+        except Exception as exc:
+            raise self._map(exc, model) from exc
+        async for part in self._watch(stream, model):
+            progress = PullProgress(part.status or "", part.completed, part.total)
+            yield progress
+            if progress.status == "success":
+                return
+        raise errors.stream_cut(self.host, model)
+
+    async def _watch(self, stream: AsyncIterator[Any], model: str) -> AsyncIterator[Any]:
+        """Iterate a client stream under the first-token and stall deadlines, mapping errors."""
+        loop = asyncio.get_running_loop()
+        first = True
+        async with contextlib.aclosing(stream):  # type: ignore[type-var]
+            try:
+                async with asyncio.timeout(self.first_token_timeout) as deadline:
+                    async for part in stream:
+                        first = False
+                        # The deadline is off while the consumer holds the chunk: only the
+                        # server's silence counts, never our own slowness.
+                        deadline.reschedule(None)
+                        yield part
+                        deadline.reschedule(loop.time() + self.stall_timeout)
+            except TimeoutError as exc:
+                seconds = self.first_token_timeout if first else self.stall_timeout
+                raise errors.stalled(self.host, model, seconds, first) from exc
+            except LLMError:
+                raise
+            except Exception as exc:
+                raise self._map(exc, model, mid_stream=not first) from exc
+
+    # -- control calls -----------------------------------------------------------------------
+
+    async def version(self) -> str:
+        try:
+            response = await self._control._client.get("/api/version")
+            response.raise_for_status()
+            return str(response.json().get("version", ""))
+        except Exception as exc:
+            raise self._map(exc, "") from exc
+
+    async def list_models(self) -> list[ModelInfo]:
+        try:
+            listing = await self._control.list()
+        except Exception as exc:
+            raise self._map(exc, "") from exc
+        models = []
+        for m in listing.models:
+            details = m.details
+            models.append(ModelInfo(
+                name=m.model or "", size=m.size or 0,
+                family=(details.family or "") if details else "",
+                parameter_size=(details.parameter_size or "") if details else "",
+                quantization=(details.quantization_level or "") if details else "",
+                modified=m.modified_at.isoformat() if m.modified_at else ""))
+        return sorted(models, key=lambda info: info.name)
+
+    async def show(self, model: str) -> dict[str, Any]:
+        try:
+            shown = await self._control.show(model)
+        except Exception as exc:
+            raise self._map(exc, model) from exc
+        return shown.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+    async def running(self) -> list[str]:
+        try:
+            ps = await self._control.ps()
+        except Exception as exc:
+            raise self._map(exc, "") from exc
+        return [m.model or "" for m in ps.models]
+
+    async def status(self) -> HostStatus:
+        """Never raises: a down server is a status, not an error."""
+        try:
+            version = await self.version()
+            models = await self.list_models()
+        except LLMError as exc:
+            return HostStatus(self.host, False, error=exc.message)
+        return HostStatus(self.host, True, version, tuple(models))
+
+    # -- error mapping -----------------------------------------------------------------------
+
+    def _map(self, exc: BaseException, model: str, *, mid_stream: bool = False) -> LLMError:
+        host = self.host
+        if isinstance(exc, LLMError):
+            return exc
+        if isinstance(exc, ollama.ResponseError):
+            if exc.status_code in (-1, None) or exc.status_code < 100:
+                return errors.mid_stream(host, model, exc.error)
+            return errors.from_status(host, model, exc.status_code, exc.error)
+        if isinstance(exc, httpx.HTTPStatusError):
+            return errors.from_status(host, model, exc.response.status_code, exc.response.text)
+        if isinstance(exc, (ConnectionError, httpx.ConnectError, httpx.ConnectTimeout)):
+            return errors.unreachable(host)
+        if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            return errors.stream_cut(host, model) if mid_stream or model else \
+                errors.unreachable(host)
+        if isinstance(exc, httpx.TimeoutException):
+            return errors.stalled(host, model or "the server", CONTROL_READ_TIMEOUT, not mid_stream)
+        if isinstance(exc, (json.JSONDecodeError, ValidationError, httpx.DecodingError)):
+            return LLMError(errors.ErrorKind.BAD_RESPONSE,
+                            f"The server at {host} sent something that is not Ollama's protocol "
+                            f"({type(exc).__name__}). Is OLLAMA_HOST pointing at Ollama?",
+                            host=host, model=model)
+        if isinstance(exc, httpx.HTTPError):
+            return errors.unreachable(host)
+        raise exc

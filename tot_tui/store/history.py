@@ -1,0 +1,340 @@
+"""The history database: problems, step-set versions, attempts, human answers, eval runs.
+
+Synchronous and thread-safe (one SQLAlchemy engine, a session per call); the tutoring core calls
+it from a worker thread. Every write commits at once, in WAL mode, so a killed process loses
+nothing already written and leaves a readable file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, func, or_, text
+from sqlmodel import Session, col, create_engine, delete, select
+
+from tot_tui.domain import (
+    AttemptStatus,
+    AttemptView,
+    HumanAnswerView,
+    Mode,
+    ProblemDetail,
+    ProblemSummary,
+    ProblemView,
+    StepOrigin,
+    StepSetView,
+    Usage,
+    Verdict,
+)
+from tot_tui.store import migrations
+from tot_tui.store.tables import Attempt, EvalRun, HumanAnswer, Problem, StepSet, utcnow
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class HistoryStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        raw = sqlite3.connect(path, isolation_level=None)
+        try:
+            raw.execute("PRAGMA journal_mode=WAL")
+            migrations.upgrade(raw)
+        finally:
+            raw.close()
+        self.engine = create_engine(f"sqlite:///{path}",
+                                    connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(self.engine, "connect", _on_connect)
+        self._recover_dead_attempts()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- problems ----------------------------------------------------------------------------
+
+    def add_problem(self, text_: str, reference: str | None = None,
+                    reference_source: str | None = None) -> ProblemView:
+        """The problem with this exact text, created if new; a given reference is kept."""
+        with Session(self.engine) as s:
+            row = s.exec(select(Problem).where(Problem.text == text_)
+                         .order_by(col(Problem.id).desc())).first()
+            if row is None:
+                row = Problem(text=text_, reference=reference, reference_source=reference_source)
+                s.add(row)
+            elif reference is not None and reference != row.reference:
+                row.reference, row.reference_source = reference, reference_source
+                s.add(row)
+            s.commit()
+            s.refresh(row)
+            return _problem(row)
+
+    def set_reference(self, problem_id: int, reference: str | None, source: str | None) -> None:
+        with Session(self.engine) as s:
+            row = s.get(Problem, problem_id)
+            if row is not None:
+                row.reference, row.reference_source = reference, source
+                s.add(row)
+                s.commit()
+
+    def get_problem(self, problem_id: int) -> ProblemView | None:
+        with Session(self.engine) as s:
+            row = s.get(Problem, problem_id)
+            return _problem(row) if row else None
+
+    def delete_problem(self, problem_id: int) -> bool:
+        with Session(self.engine) as s:
+            for table in (Attempt, HumanAnswer, StepSet):
+                s.exec(delete(table).where(table.problem_id == problem_id))  # type: ignore[arg-type]
+            n = s.exec(delete(Problem).where(Problem.id == problem_id))  # type: ignore[arg-type]
+            s.commit()
+            return bool(n.rowcount)
+
+    # -- step sets ---------------------------------------------------------------------------
+
+    def add_step_set(self, problem_id: int, steps: list[str], origin: StepOrigin, *,
+                     parent_id: int | None = None, model: str | None = None,
+                     prompt_name: str | None = None, prompt_hash: str | None = None,
+                     raw_output: str | None = None) -> StepSetView:
+        with Session(self.engine) as s:
+            latest = s.exec(select(func.max(StepSet.version))
+                            .where(StepSet.problem_id == problem_id)).one()
+            row = StepSet(problem_id=problem_id, version=(latest or 0) + 1,
+                          steps_json=json.dumps(steps, ensure_ascii=False), origin=str(origin),
+                          parent_id=parent_id, model=model, prompt_name=prompt_name,
+                          prompt_hash=prompt_hash, raw_output=raw_output)
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            return _step_set(row)
+
+    def get_step_set(self, step_set_id: int) -> StepSetView | None:
+        with Session(self.engine) as s:
+            row = s.get(StepSet, step_set_id)
+            return _step_set(row) if row else None
+
+    def find_teacher_steps(self, problem_id: int, model: str,
+                           prompt_hash: str) -> StepSetView | None:
+        """The latest teacher step set made by this model with this prompt text, if any."""
+        with Session(self.engine) as s:
+            row = s.exec(select(StepSet).where(
+                StepSet.problem_id == problem_id, StepSet.origin == StepOrigin.TEACHER.value,
+                StepSet.model == model, StepSet.prompt_hash == prompt_hash)
+                .order_by(col(StepSet.id).desc())).first()
+            return _step_set(row) if row else None
+
+    # -- attempts ----------------------------------------------------------------------------
+
+    def start_attempt(self, *, problem_id: int, step_set_id: int | None, student_model: str,
+                      host: str, mode: Mode, prompt_name: str, prompt_hash: str,
+                      eval_run_id: int | None = None) -> int:
+        with Session(self.engine) as s:
+            row = Attempt(problem_id=problem_id, step_set_id=step_set_id, eval_run_id=eval_run_id,
+                          student_model=student_model, host=host, mode=str(mode),
+                          status=AttemptStatus.RUNNING.value, prompt_name=prompt_name,
+                          prompt_hash=prompt_hash, pid=os.getpid())
+            s.add(row)
+            s.commit()
+            assert row.id is not None
+            return row.id
+
+    def checkpoint_attempt(self, attempt_id: int, output: str) -> None:
+        with Session(self.engine) as s:
+            s.exec(text("UPDATE attempt SET output = :o WHERE id = :i"),  # type: ignore[call-overload]
+                   params={"o": output, "i": attempt_id})
+            s.commit()
+
+    def finish_attempt(self, attempt_id: int, *, status: AttemptStatus, output: str,
+                       answer: str | None = None, verdict: Verdict = Verdict.UNKNOWN,
+                       verdict_reason: str = "", reference_norm: str = "", answer_norm: str = "",
+                       usage: Usage | None = None, error: str | None = None) -> AttemptView:
+        with Session(self.engine) as s:
+            row = s.get(Attempt, attempt_id)
+            if row is None:
+                raise KeyError(attempt_id)
+            row.status, row.output, row.answer = str(status), output, answer
+            row.verdict, row.verdict_reason = str(verdict), verdict_reason
+            row.reference_norm, row.answer_norm, row.error = reference_norm, answer_norm, error
+            if usage:
+                row.prompt_tokens, row.output_tokens = usage.prompt_tokens, usage.output_tokens
+                row.total_ns, row.load_ns = usage.total_ns, usage.load_ns
+                row.prompt_eval_ns, row.eval_ns = usage.prompt_eval_ns, usage.eval_ns
+                row.done_reason = usage.done_reason
+            row.finished = utcnow()
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            return _attempt(row)
+
+    def get_attempt(self, attempt_id: int) -> AttemptView | None:
+        with Session(self.engine) as s:
+            row = s.get(Attempt, attempt_id)
+            return _attempt(row) if row else None
+
+    def attempts_for_run(self, eval_run_id: int) -> list[AttemptView]:
+        with Session(self.engine) as s:
+            rows = s.exec(select(Attempt).where(Attempt.eval_run_id == eval_run_id)
+                          .order_by(col(Attempt.id))).all()
+            return [_attempt(r) for r in rows]
+
+    def _recover_dead_attempts(self) -> None:
+        """Attempts left `running` by a process that no longer exists become `interrupted`."""
+        with Session(self.engine) as s:
+            rows = s.exec(select(Attempt).where(Attempt.status == AttemptStatus.RUNNING.value)).all()
+            for row in rows:
+                if row.pid is None or (row.pid != os.getpid() and not _pid_alive(row.pid)):
+                    row.status = AttemptStatus.INTERRUPTED.value
+                    row.error = row.error or "The process streaming this attempt stopped."
+                    s.add(row)
+            s.commit()
+
+    # -- human answers -----------------------------------------------------------------------
+
+    def add_human_answer(self, problem_id: int, answer: str, verdict: Verdict, reason: str,
+                         hints_shown: int) -> HumanAnswerView:
+        with Session(self.engine) as s:
+            row = HumanAnswer(problem_id=problem_id, answer=answer, verdict=str(verdict),
+                              verdict_reason=reason, hints_shown=hints_shown)
+            s.add(row)
+            s.commit()
+            s.refresh(row)
+            return _human(row)
+
+    # -- eval runs ---------------------------------------------------------------------------
+
+    def create_eval_run(self, dataset: str, config: dict[str, Any]) -> int:
+        with Session(self.engine) as s:
+            row = EvalRun(dataset=dataset, config_json=json.dumps(config, sort_keys=True))
+            s.add(row)
+            s.commit()
+            assert row.id is not None
+            return row.id
+
+    def get_eval_run(self, run_id: int) -> tuple[str, dict[str, Any], str] | None:
+        with Session(self.engine) as s:
+            row = s.get(EvalRun, run_id)
+            return (row.dataset, json.loads(row.config_json), row.status) if row else None
+
+    def set_eval_run_status(self, run_id: int, status: str) -> None:
+        with Session(self.engine) as s:
+            row = s.get(EvalRun, run_id)
+            if row is not None:
+                row.status = status
+                row.finished = utcnow() if status != "running" else None
+                s.add(row)
+                s.commit()
+
+    # -- browsing ----------------------------------------------------------------------------
+
+    def list_problems(self, *, query: str = "", verdict: Verdict | None = None,
+                      model: str | None = None, limit: int = 200,
+                      offset: int = 0) -> list[ProblemSummary]:
+        """Newest first. `query` is full-text (every word must match, prefixes allowed)."""
+        with Session(self.engine) as s:
+            stmt = select(Problem)
+            if query.strip():
+                stmt = stmt.where(col(Problem.id).in_(self._search_ids(s, query)))
+            if model:
+                stmt = stmt.where(or_(
+                    col(Problem.id).in_(select(Attempt.problem_id)
+                                        .where(Attempt.student_model == model)),
+                    col(Problem.id).in_(select(StepSet.problem_id).where(StepSet.model == model))))
+            if verdict:
+                stmt = stmt.where(col(Problem.id).in_(
+                    select(Attempt.problem_id).where(Attempt.verdict == str(verdict))))
+            rows = s.exec(stmt.order_by(col(Problem.created).desc(), col(Problem.id).desc())
+                          .offset(offset).limit(limit)).all()
+            return [self._summary(s, row) for row in rows]
+
+    @staticmethod
+    def _search_ids(s: Session, query: str) -> list[int]:
+        # Each word becomes a quoted prefix term, so user punctuation is never FTS syntax.
+        words = [w.replace('"', '""') for w in query.split()]
+        match = " ".join(f'"{w}"*' for w in words)
+        try:
+            result = s.exec(text("SELECT rowid FROM problem_fts WHERE problem_fts MATCH :m"),  # type: ignore[call-overload]
+                            params={"m": match})
+            return [r[0] for r in result]
+        except Exception:  # an FTS query SQLite still rejects: fall back to substring search
+            like = select(Problem.id).where(*[col(Problem.text).contains(w) for w in query.split()])
+            return [r for r in s.exec(like) if r is not None]
+
+    def _summary(self, s: Session, row: Problem) -> ProblemSummary:
+        attempts = s.exec(select(Attempt).where(Attempt.problem_id == row.id)
+                          .order_by(col(Attempt.id))).all()
+        teachers = s.exec(select(StepSet.model).where(
+            StepSet.problem_id == row.id, col(StepSet.model).is_not(None)).distinct()).all()
+        finished = [a for a in attempts if a.status == AttemptStatus.FINISHED.value]
+        return ProblemSummary(
+            id=row.id or 0, text=row.text, reference=row.reference, created=row.created,
+            teacher_models=sorted({t for t in teachers if t}),
+            student_models=sorted({a.student_model for a in attempts}),
+            attempts=len(attempts),
+            correct=sum(a.verdict == Verdict.CORRECT.value for a in attempts),
+            last_verdict=Verdict(finished[-1].verdict) if finished else None)
+
+    def problem_detail(self, problem_id: int) -> ProblemDetail | None:
+        with Session(self.engine) as s:
+            row = s.get(Problem, problem_id)
+            if row is None:
+                return None
+            step_sets = s.exec(select(StepSet).where(StepSet.problem_id == problem_id)
+                               .order_by(col(StepSet.version))).all()
+            attempts = s.exec(select(Attempt).where(Attempt.problem_id == problem_id)
+                              .order_by(col(Attempt.id))).all()
+            humans = s.exec(select(HumanAnswer).where(HumanAnswer.problem_id == problem_id)
+                            .order_by(col(HumanAnswer.id))).all()
+            return ProblemDetail(_problem(row), [_step_set(r) for r in step_sets],
+                                 [_attempt(r) for r in attempts], [_human(r) for r in humans])
+
+    def all_problem_ids(self) -> list[int]:
+        with Session(self.engine) as s:
+            return [i for i in s.exec(select(Problem.id).order_by(col(Problem.id))) if i]
+
+    def details(self, ids: Iterable[int]) -> list[ProblemDetail]:
+        return [d for d in (self.problem_detail(i) for i in ids) if d is not None]
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode survives a killed process (not a power cut) and keeps commits fast.
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _problem(row: Problem) -> ProblemView:
+    return ProblemView(row.id or 0, row.text, row.reference, row.reference_source, row.created)
+
+
+def _step_set(row: StepSet) -> StepSetView:
+    return StepSetView(row.id or 0, row.problem_id, row.version, json.loads(row.steps_json),
+                       StepOrigin(row.origin), row.parent_id, row.model, row.prompt_name,
+                       row.created)
+
+
+def _attempt(row: Attempt) -> AttemptView:
+    usage = Usage(row.prompt_tokens, row.output_tokens, row.total_ns, row.load_ns,
+                  row.prompt_eval_ns, row.eval_ns, row.done_reason)
+    return AttemptView(row.id or 0, row.problem_id, row.step_set_id, row.student_model,
+                       Mode(row.mode), AttemptStatus(row.status), row.output, row.answer,
+                       Verdict(row.verdict), row.verdict_reason, row.reference_norm,
+                       row.answer_norm, usage, row.error, row.prompt_name, row.prompt_hash,
+                       row.created, row.eval_run_id)
+
+
+def _human(row: HumanAnswer) -> HumanAnswerView:
+    return HumanAnswerView(row.id or 0, row.problem_id, row.answer, Verdict(row.verdict),
+                           row.verdict_reason, row.hints_shown, row.created)

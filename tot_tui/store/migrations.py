@@ -1,0 +1,142 @@
+"""Schema versions as ordered upgrade steps, tracked in `PRAGMA user_version`.
+
+Never edit a released step: append a new one. Each step runs in one transaction, so a crash
+mid-upgrade leaves the database at the previous version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+V1 = """
+CREATE TABLE problem (
+    id INTEGER PRIMARY KEY,
+    text TEXT NOT NULL,
+    reference TEXT,
+    reference_source TEXT,
+    created TIMESTAMP NOT NULL
+);
+CREATE INDEX ix_problem_created ON problem(created);
+CREATE TABLE step_set (
+    id INTEGER PRIMARY KEY,
+    problem_id INTEGER NOT NULL REFERENCES problem(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    steps_json TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    parent_id INTEGER REFERENCES step_set(id) ON DELETE SET NULL,
+    model TEXT,
+    prompt_name TEXT,
+    prompt_hash TEXT,
+    raw_output TEXT,
+    created TIMESTAMP NOT NULL
+);
+CREATE INDEX ix_step_set_problem ON step_set(problem_id);
+CREATE TABLE eval_run (
+    id INTEGER PRIMARY KEY,
+    dataset TEXT NOT NULL,
+    config_json TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'running',
+    created TIMESTAMP NOT NULL,
+    finished TIMESTAMP
+);
+CREATE TABLE attempt (
+    id INTEGER PRIMARY KEY,
+    problem_id INTEGER NOT NULL REFERENCES problem(id) ON DELETE CASCADE,
+    step_set_id INTEGER REFERENCES step_set(id) ON DELETE SET NULL,
+    eval_run_id INTEGER REFERENCES eval_run(id) ON DELETE SET NULL,
+    student_model TEXT NOT NULL,
+    host TEXT NOT NULL DEFAULT '',
+    mode TEXT NOT NULL,
+    status TEXT NOT NULL,
+    output TEXT NOT NULL DEFAULT '',
+    answer TEXT,
+    verdict TEXT NOT NULL DEFAULT 'unknown',
+    verdict_reason TEXT NOT NULL DEFAULT '',
+    reference_norm TEXT NOT NULL DEFAULT '',
+    answer_norm TEXT NOT NULL DEFAULT '',
+    prompt_name TEXT NOT NULL DEFAULT '',
+    prompt_hash TEXT NOT NULL DEFAULT '',
+    prompt_tokens INTEGER,
+    output_tokens INTEGER,
+    total_ns INTEGER,
+    load_ns INTEGER,
+    prompt_eval_ns INTEGER,
+    eval_ns INTEGER,
+    done_reason TEXT,
+    error TEXT,
+    pid INTEGER,
+    created TIMESTAMP NOT NULL,
+    finished TIMESTAMP
+);
+CREATE INDEX ix_attempt_problem ON attempt(problem_id);
+CREATE INDEX ix_attempt_eval_run ON attempt(eval_run_id);
+CREATE TABLE human_answer (
+    id INTEGER PRIMARY KEY,
+    problem_id INTEGER NOT NULL REFERENCES problem(id) ON DELETE CASCADE,
+    answer TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    verdict_reason TEXT NOT NULL DEFAULT '',
+    hints_shown INTEGER NOT NULL DEFAULT 0,
+    created TIMESTAMP NOT NULL
+);
+"""
+
+# Full-text search over problems and their references, kept in sync by triggers.
+V2 = """
+CREATE VIRTUAL TABLE problem_fts USING fts5(
+    text, reference, content='problem', content_rowid='id', tokenize='unicode61'
+);
+INSERT INTO problem_fts(rowid, text, reference) SELECT id, text, reference FROM problem;
+CREATE TRIGGER problem_ai AFTER INSERT ON problem BEGIN
+    INSERT INTO problem_fts(rowid, text, reference) VALUES (new.id, new.text, new.reference);
+END;
+CREATE TRIGGER problem_ad AFTER DELETE ON problem BEGIN
+    INSERT INTO problem_fts(problem_fts, rowid, text, reference)
+        VALUES ('delete', old.id, old.text, old.reference);
+END;
+CREATE TRIGGER problem_au AFTER UPDATE ON problem BEGIN
+    INSERT INTO problem_fts(problem_fts, rowid, text, reference)
+        VALUES ('delete', old.id, old.text, old.reference);
+    INSERT INTO problem_fts(rowid, text, reference) VALUES (new.id, new.text, new.reference);
+END;
+"""
+
+
+def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
+    def run(conn: sqlite3.Connection) -> None:
+        statement = ""
+        for line in sql.splitlines(keepends=True):
+            statement += line
+            # complete_statement keeps a trigger body (with its inner `;`) in one piece.
+            if sqlite3.complete_statement(statement):
+                conn.execute(statement)
+                statement = ""
+    return run
+
+
+# UPGRADES[i] takes a database from version i to version i + 1.
+UPGRADES: list[Callable[[sqlite3.Connection], None]] = [_script(V1), _script(V2)]
+LATEST = len(UPGRADES)
+
+
+class SchemaTooNew(Exception):
+    pass
+
+
+def upgrade(conn: sqlite3.Connection, target: int = LATEST) -> int:
+    """Bring the database to `target`; returns the version it was at before."""
+    before = conn.execute("PRAGMA user_version").fetchone()[0]
+    if before > LATEST:
+        raise SchemaTooNew(f"The history database is from a newer tot-tui (schema {before}, "
+                           f"this version knows {LATEST}). Upgrade tot-tui.")
+    for version in range(before, target):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            UPGRADES[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return before

@@ -1,0 +1,83 @@
+"""Prompt templates as files: shipped in the wheel, overridable from the config dir's `prompts/`.
+
+A template file has a `### system` section and a `### user` section. Placeholders are `{name}`;
+only known names are replaced, so other braces (a JSON example) stay as written, and the text put
+in is never itself read as a template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import tot_tui
+
+PROMPT_NAMES = ("teacher", "student_steps", "baseline", "cot")
+_SECTION = re.compile(r"^### (system|user)\s*$", re.MULTILINE)
+_PLACEHOLDER = re.compile(r"\{(problem|steps)\}")
+
+
+class PromptError(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    name: str
+    system: str
+    user: str
+    source: Path
+    hash: str  # sha256 of the file's text, first 12 hex digits; stored with every attempt
+
+    def messages(self, **values: str) -> list[dict[str, str]]:
+        def fill(template: str) -> str:
+            return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+        out = []
+        if self.system:
+            out.append({"role": "system", "content": fill(self.system)})
+        out.append({"role": "user", "content": fill(self.user)})
+        return out
+
+
+def shipped_prompts_dir() -> Path:
+    """`tot_tui/_prompts` in a wheel; the repo's top-level `prompts/` in a source checkout."""
+    package = Path(tot_tui.__file__).parent
+    for candidate in (package / "_prompts", package.parent / "prompts"):
+        if candidate.is_dir():
+            return candidate
+    raise PromptError(f"The shipped prompts are missing (looked in {package / '_prompts'}).")
+
+
+def parse_prompt(name: str, text: str, source: Path) -> Prompt:
+    parts = _SECTION.split(text)
+    sections = {parts[i]: parts[i + 1].strip("\n") for i in range(1, len(parts) - 1, 2)}
+    if "user" not in sections:
+        # A file without sections is all user message: the simplest override one can write.
+        sections = {"system": "", "user": text.strip("\n")}
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return Prompt(name, sections.get("system", ""), sections["user"], source, digest)
+
+
+@cache
+def _read(path: Path, mtime_ns: int) -> str:
+    return path.read_text("utf-8")
+
+
+def load_prompt(name: str, override_dir: Path | None = None) -> Prompt:
+    """The override in `override_dir` if present, else the shipped file. Re-read when edited."""
+    if name not in PROMPT_NAMES:
+        raise PromptError(f"Unknown prompt {name!r}; known: {', '.join(PROMPT_NAMES)}.")
+    candidates = [override_dir / f"{name}.txt"] if override_dir else []
+    candidates.append(shipped_prompts_dir() / f"{name}.txt")
+    for path in candidates:
+        if path.is_file():
+            try:
+                text = _read(path, path.stat().st_mtime_ns)
+            except (OSError, UnicodeDecodeError) as exc:
+                raise PromptError(f"Cannot read prompt file {path}: {exc}") from exc
+            return parse_prompt(name, text, path)
+    raise PromptError(f"Prompt file {name}.txt not found.")
