@@ -1,0 +1,338 @@
+"""The fake Ollama server, driven by the real `ollama` client over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import ollama
+import pytest
+
+from tot_tui.fake_ollama import FakeOllama, Reply, tokenize
+
+TEACHER = "qwen2.5:7b"
+STUDENT = "llama3.2:1b"
+USER = [{"role": "user", "content": "Janet has 3 apples. How many?"}]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOllama]:
+    with FakeOllama() as server:
+        server.add_model(
+            TEACHER, family="qwen2", parameter_size="7.6B", quantization="Q4_K_M",
+            size=4_683_087_332,
+        )
+        server.add_model(STUDENT, family="llama", parameter_size="1.2B", size=1_321_098_329)
+        yield server
+
+
+@pytest.fixture
+async def aclient(fake: FakeOllama) -> AsyncIterator[ollama.AsyncClient]:
+    client = ollama.AsyncClient(host=fake.url)
+    yield client
+    await client._client.aclose()
+
+
+async def test_streamed_chat_joins_to_text_and_ends_with_metrics(
+    fake: FakeOllama, aclient: ollama.AsyncClient
+) -> None:
+    text = "First, add 3 and 4.\nThen multiply by 2.\n\nFinal answer: 14"
+    fake.reply(STUDENT, Reply(text=text))
+    parts = [p async for p in await aclient.chat(model=STUDENT, messages=USER, stream=True)]
+    assert "".join(p.message.content or "" for p in parts) == text
+    assert all(not p.done for p in parts[:-1]) and len(parts) > 5
+    final = parts[-1]
+    assert final.done and final.done_reason == "stop" and final.message.content == ""
+    assert final.eval_count == len(parts) - 1 == len(tokenize(text))
+    assert final.prompt_eval_count and final.prompt_eval_count > 0
+    for metric in ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration"):
+        assert getattr(final, metric) > 0
+    assert final.total_duration >= final.load_duration + final.eval_duration
+    assert final.model == STUDENT and final.created_at and final.message.role == "assistant"
+
+
+async def test_stream_is_chunked_ndjson(fake: FakeOllama) -> None:
+    fake.reply(STUDENT, "one two")
+    async with (
+        httpx.AsyncClient() as http,
+        http.stream("POST", f"{fake.url}/api/chat", json={"model": STUDENT, "messages": USER}) as r,
+    ):
+        assert r.headers["content-type"] == "application/x-ndjson"
+        assert r.headers["transfer-encoding"] == "chunked"
+        lines = [json.loads(line) async for line in r.aiter_lines() if line]
+    assert [line["message"]["content"] for line in lines] == ["one", " two", ""]
+    assert lines[-1]["done"] is True  # `stream` defaults to true when absent
+
+
+async def test_non_streamed_chat(fake: FakeOllama, aclient: ollama.AsyncClient) -> None:
+    fake.reply(TEACHER, Reply(text='{"steps": ["Add 3 and 4."]}'))
+    response = await aclient.chat(model=TEACHER, messages=USER, format={"type": "object"})
+    assert response.done and response.done_reason == "stop"
+    assert json.loads(response.message.content or "") == {"steps": ["Add 3 and 4."]}
+    assert response.eval_count == len(tokenize('{"steps": ["Add 3 and 4."]}'))
+    assert fake.requests[-1].body is not None
+    assert fake.requests[-1].body["format"] == {"type": "object"}  # recorded, not enforced
+
+
+def test_sync_client_generate_and_num_predict(fake: FakeOllama) -> None:
+    fake.reply(STUDENT, Reply(text="alpha beta gamma delta"))
+    client = ollama.Client(host=fake.url)
+    chunks = list(client.generate(model=STUDENT, prompt="go", stream=True))
+    assert "".join(c.response or "" for c in chunks) == "alpha beta gamma delta"
+    assert chunks[-1].context  # generate's final chunk carries the token context
+    cut = client.generate(model=STUDENT, prompt="go", options={"num_predict": 2})
+    assert cut.response == "alpha beta" and cut.done_reason == "length" and cut.eval_count == 2
+    stopped = client.generate(model=STUDENT, prompt="go", options={"stop": [" gamma"]})
+    assert stopped.response == "alpha beta" and stopped.done_reason == "stop"
+
+
+async def test_tags_show_version(fake: FakeOllama, aclient: ollama.AsyncClient) -> None:
+    listing = await aclient.list()
+    by_name = {m.model: m for m in listing.models}
+    assert set(by_name) == {TEACHER, STUDENT}
+    teacher = by_name[TEACHER]
+    assert teacher.size == 4_683_087_332 and teacher.digest and len(teacher.digest) == 64
+    assert teacher.details and teacher.details.family == "qwen2"
+    assert teacher.details.parameter_size == "7.6B"
+    assert teacher.details.quantization_level == "Q4_K_M"
+    raw = httpx.get(f"{fake.url}/api/tags").json()["models"][0]
+    assert {"name", "model", "modified_at", "size", "digest", "details"} <= set(raw)
+
+    shown = await aclient.show(TEACHER)
+    assert shown.details and shown.details.family == "qwen2"
+    assert shown.modelfile and shown.template is not None and shown.parameters
+    assert shown.modelinfo and shown.modelinfo["general.architecture"] == "qwen2"
+    assert shown.capabilities and "completion" in shown.capabilities
+    with pytest.raises(ollama.ResponseError) as err:
+        await aclient.show("missing:1b")
+    assert err.value.status_code == 404
+
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(f"{fake.url}/api/version")).json() == {"version": "0.12.6"}
+        root = await http.get(fake.url)
+        assert root.status_code == 200 and root.text == "Ollama is running"
+        assert (await http.head(fake.url)).status_code == 200
+        missing = await http.get(f"{fake.url}/api/nothing")
+        assert missing.status_code == 404
+
+
+async def test_ps_lists_models_after_use_and_unload(
+    fake: FakeOllama, aclient: ollama.AsyncClient
+) -> None:
+    assert (await aclient.ps()).models == []
+    await aclient.chat(model=STUDENT, messages=USER)
+    running = (await aclient.ps()).models
+    assert [m.model for m in running] == [STUDENT]
+    assert running[0].size_vram and running[0].expires_at and running[0].details
+    fake.unload(STUDENT)
+    assert (await aclient.ps()).models == []
+
+
+async def test_cold_load_delay_only_on_first_use(
+    fake: FakeOllama, aclient: ollama.AsyncClient
+) -> None:
+    fake.reply(STUDENT, Reply(text="ok", load_delay=0.2))
+    first = await aclient.chat(model=STUDENT, messages=USER)
+    second = await aclient.chat(model=STUDENT, messages=USER)
+    assert first.load_duration and second.load_duration
+    assert first.load_duration >= 200_000_000 > second.load_duration
+
+
+async def test_pull_progress_then_model_listed(
+    fake: FakeOllama, aclient: ollama.AsyncClient
+) -> None:
+    fake.add_pullable("llama3.2:3b", size=2_019_393_189, steps=5)
+    assert "llama3.2:3b" not in {m.model for m in (await aclient.list()).models}
+    with pytest.raises(ollama.ResponseError):
+        await aclient.chat(model="llama3.2:3b", messages=USER)
+    progress = [p async for p in await aclient.pull("llama3.2:3b", stream=True)]
+    statuses = [p.status for p in progress]
+    assert statuses[0] == "pulling manifest"
+    assert statuses[-3:] == ["verifying sha256 digest", "writing manifest", "success"]
+    weights = [p for p in progress if p.total and p.total > 1_000_000 and p.completed]
+    assert len(weights) == 5 and weights[-1].completed == weights[-1].total
+    assert [p.completed for p in weights] == sorted(p.completed or 0 for p in weights)
+    assert weights[0].digest and weights[0].digest.startswith("sha256:")
+    assert "llama3.2:3b" in {m.model for m in (await aclient.list()).models}
+    assert (await aclient.chat(model="llama3.2:3b", messages=USER)).done
+
+
+async def test_pull_unknown_model_errors_like_ollama(
+    fake: FakeOllama, aclient: ollama.AsyncClient
+) -> None:
+    with pytest.raises(ollama.ResponseError, match="file does not exist"):
+        async for _ in await aclient.pull("nosuch:7b", stream=True):
+            pass
+    with pytest.raises(ollama.ResponseError) as err:
+        await aclient.pull("nosuch:7b")
+    assert err.value.status_code == 500
+
+
+async def test_unknown_model_is_404(aclient: ollama.AsyncClient) -> None:
+    with pytest.raises(ollama.ResponseError) as err:
+        async for _ in await aclient.chat(model="ghost:1b", messages=USER, stream=True):
+            pass
+    assert err.value.status_code == 404 and "not found" in err.value.error
+    with pytest.raises(ollama.ResponseError) as err:
+        await aclient.generate(model="ghost:1b", prompt="hi")
+    assert err.value.status_code == 404
+
+
+async def test_bad_requests_are_400(fake: FakeOllama) -> None:
+    async with httpx.AsyncClient() as http:
+        bad_json = await http.post(f"{fake.url}/api/chat", content=b"{nope")
+        assert bad_json.status_code == 400 and "error" in bad_json.json()
+        no_model = await http.post(f"{fake.url}/api/chat", json={"messages": USER})
+        assert no_model.status_code == 400 and no_model.json() == {"error": "model is required"}
+        empty = await http.post(f"{fake.url}/api/generate", json={"model": "", "prompt": "x"})
+        assert empty.status_code == 400
+
+
+async def test_http_error_503(fake: FakeOllama, aclient: ollama.AsyncClient) -> None:
+    busy = "server busy, please try again.  maximum pending requests exceeded"
+    fake.reply(STUDENT, Reply(http_error=(503, busy)))
+    with pytest.raises(ollama.ResponseError) as err:
+        async for _ in await aclient.chat(model=STUDENT, messages=USER, stream=True):
+            pass
+    assert err.value.status_code == 503 and err.value.error == busy
+
+
+async def test_error_line_mid_stream(fake: FakeOllama, aclient: ollama.AsyncClient) -> None:
+    fake.reply(STUDENT, Reply(text="one two three four", error_after=2, error_message="boom"))
+    seen: list[str] = []
+    with pytest.raises(ollama.ResponseError, match="boom"):
+        async for part in await aclient.chat(model=STUDENT, messages=USER, stream=True):
+            seen.append(part.message.content or "")
+    assert seen == ["one", " two"]
+
+
+async def test_disconnect_mid_stream(fake: FakeOllama, aclient: ollama.AsyncClient) -> None:
+    fake.reply(STUDENT, Reply(text="one two three four", disconnect_after=2))
+    seen: list[str] = []
+    with pytest.raises(httpx.TransportError):  # RemoteProtocolError: incomplete chunked read
+        async for part in await aclient.chat(model=STUDENT, messages=USER, stream=True):
+            seen.append(part.message.content or "")
+    assert seen == ["one", " two"]
+    assert fake.wait_idle(timeout=5)
+
+
+async def test_stall_trips_client_read_timeout_and_frees_server(fake: FakeOllama) -> None:
+    fake.reply(STUDENT, Reply(text="one two three", stall_after=1, stall_seconds=30))
+    client = ollama.AsyncClient(host=fake.url, timeout=httpx.Timeout(5, read=0.3))
+    seen: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(httpx.ReadTimeout):
+        async for part in await client.chat(model=STUDENT, messages=USER, stream=True):
+            seen.append(part.message.content or "")
+    assert seen == ["one"]
+    await client._client.aclose()
+    assert fake.wait_idle(timeout=5)  # the stalled handler noticed the closed socket
+    assert time.monotonic() - started < 10  # loose: far below stall_seconds
+
+
+def test_stop_ends_a_stall_promptly() -> None:
+    fake = FakeOllama().start()
+    fake.reply(STUDENT, Reply(text="one two", stall_after=1, stall_seconds=60))
+    client = ollama.Client(host=fake.url)
+    stream = client.chat(model=STUDENT, messages=USER, stream=True)
+    assert next(stream).message.content == "one"
+    started = time.monotonic()
+    fake.stop()
+    assert time.monotonic() - started < 10  # loose: far below stall_seconds
+    assert fake.active_streams == 0
+    with pytest.raises(httpx.TransportError):
+        next(stream)
+
+
+async def test_cancelled_client_stream_frees_server(
+    fake: FakeOllama, aclient: ollama.AsyncClient
+) -> None:
+    fake.reply(STUDENT, Reply(text="word " * 200, chunk_delay=0.02))
+    stream = await aclient.chat(model=STUDENT, messages=USER, stream=True)
+    async for _ in stream:
+        break
+    assert fake.active_streams == 1
+    await stream.aclose()
+    await aclient._client.aclose()  # drop the pooled connection too
+    assert await asyncio.to_thread(fake.wait_idle, 5)
+    assert fake.active_streams == 0
+
+
+async def test_rules_substring_predicate_dynamic_and_order(
+    fake: FakeOllama, aclient: ollama.AsyncClient
+) -> None:
+    fake.reply(STUDENT, Reply(text="default"))
+    fake.reply(STUDENT, Reply(text="Final answer: 18"), when="Janet")
+    fake.reply(STUDENT, Reply(text="json mode"), when=lambda req: req.get("format") == "json")
+    fake.reply(
+        STUDENT,
+        lambda req: Reply(text=f"echo: {req['messages'][-1]['content']}"),
+        when="echo",
+    )
+
+    async def ask(content: str, **kw: object) -> str:
+        msgs = [{"role": "user", "content": content}]
+        response = await aclient.chat(model=STUDENT, messages=msgs, **kw)  # type: ignore[arg-type]
+        return response.message.content or ""
+
+    assert await ask("Janet's ducks") == "Final answer: 18"
+    assert await ask("anything") == "default"
+    assert await ask("Janet again", format="json") == "json mode"  # newest rule first
+    assert await ask("echo me") == "echo: echo me"
+    # only the LAST user message counts
+    msgs = [*USER, {"role": "assistant", "content": "?"}, {"role": "user", "content": "more"}]
+    assert (await aclient.chat(model=STUDENT, messages=msgs)).message.content == "default"
+    # one-shot rules, e.g. a failure followed by a success
+    fake.reply(STUDENT, Reply(http_error=(500, "flaky")), times=1)
+    with pytest.raises(ollama.ResponseError):
+        await ask("x")
+    assert await ask("x") == "default"
+    # generate matches on the prompt
+    assert (await aclient.generate(model=STUDENT, prompt="Janet?")).response == "Final answer: 18"
+
+
+async def test_unscripted_model_gets_generic_reply(aclient: ollama.AsyncClient) -> None:
+    response = await aclient.chat(model=TEACHER, messages=USER)
+    assert response.message.content
+
+
+async def test_requests_are_recorded(fake: FakeOllama, aclient: ollama.AsyncClient) -> None:
+    fake.clear_requests()
+    await aclient.chat(model=STUDENT, messages=USER, options={"temperature": 0})
+    await aclient.list()
+    recorded = fake.requests
+    assert [(r.method, r.path) for r in recorded] == [("POST", "/api/chat"), ("GET", "/api/tags")]
+    assert recorded[0].body and recorded[0].body["options"] == {"temperature": 0}
+    assert recorded[0].body["messages"] == USER and recorded[1].body is None
+
+
+async def test_four_concurrent_streams(fake: FakeOllama, aclient: ollama.AsyncClient) -> None:
+    fake.reply(STUDENT, lambda req: Reply(text=f"reply to {req['messages'][-1]['content']}",
+                                          chunk_delay=0.02, chunks=None))
+
+    async def one(i: int) -> str:
+        msgs = [{"role": "user", "content": f"q{i}"}]
+        parts = [p async for p in await aclient.chat(model=STUDENT, messages=msgs, stream=True)]
+        return "".join(p.message.content or "" for p in parts)
+
+    results = await asyncio.gather(*(one(i) for i in range(4)))
+    assert results == [f"reply to q{i}" for i in range(4)]
+    assert fake.max_concurrent == 4
+    assert fake.active_streams == 0
+
+
+async def test_explicit_chunks_and_count_overrides(
+    fake: FakeOllama, aclient: ollama.AsyncClient
+) -> None:
+    fake.reply(STUDENT, Reply(chunks=["ab", "cd", ""], prompt_eval_count=7, eval_count=99))
+    parts = [p async for p in await aclient.chat(model=STUDENT, messages=USER, stream=True)]
+    assert [p.message.content for p in parts[:-1]] == ["ab", "cd", ""]
+    assert parts[-1].prompt_eval_count == 7 and parts[-1].eval_count == 99
+
+
+def test_tokenize_round_trips() -> None:
+    for text in ["", "a", "  lead and trail  \n", "$1,234.50 × 3 = ?\n\nFinal answer: 18", "é_ü"]:
+        assert "".join(tokenize(text)) == text
