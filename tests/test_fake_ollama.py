@@ -336,3 +336,117 @@ async def test_explicit_chunks_and_count_overrides(
 def test_tokenize_round_trips() -> None:
     for text in ["", "a", "  lead and trail  \n", "$1,234.50 × 3 = ?\n\nFinal answer: 18", "é_ü"]:
         assert "".join(tokenize(text)) == text
+
+
+# ---- demo brain and standalone entry point ----------------------------------------------------
+
+STEPS_SCHEMA = {
+    "type": "object",
+    "properties": {"steps": {"type": "array", "items": {"type": "string"}}},
+    "required": ["steps"],
+}
+JANET = (
+    "Janet’s ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes "
+    "muffins for her friends every day with four. She sells the remainder at the farmers' "
+    "market daily for $2 per fresh duck egg. How much in dollars does she make every day at "
+    "the farmers' market?"
+)
+
+
+@pytest.fixture
+def demo() -> Iterator[FakeOllama]:
+    from tot_tui.fake_ollama.demo import install_demo
+
+    with FakeOllama() as server:
+        install_demo(server)
+        yield server
+
+
+def _final_answer(text: str) -> str:
+    last = text.strip().splitlines()[-1]
+    assert last.startswith("Final answer: ")
+    return last.removeprefix("Final answer: ").strip()
+
+
+async def _teacher_steps(client: ollama.AsyncClient, problem: str) -> list[str]:
+    messages = [
+        {"role": "system", "content": "You are an expert math teacher. You do not solve."},
+        {"role": "user", "content": f"Break this problem into steps.\n\nProblem:\n{problem}"},
+    ]
+    parts = [
+        p async for p in await client.chat(
+            model="qwen2.5:7b", messages=messages, format=STEPS_SCHEMA, stream=True
+        )
+    ]
+    steps = json.loads("".join(p.message.content or "" for p in parts))["steps"]
+    assert isinstance(steps, list) and all(isinstance(s, str) and s for s in steps)
+    return steps
+
+
+async def _student(client: ollama.AsyncClient, problem: str, steps: list[str] | None) -> str:
+    user = problem
+    if steps:
+        plan = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, 1))
+        user += f"\n\nUse these steps as a plan to solve the problem:\n{plan}"
+    messages = [
+        {"role": "system", "content": "You are a math student. End with Final answer: <n>."},
+        {"role": "user", "content": user},
+    ]
+    response = await client.chat(model="llama3.2:1b", messages=messages)
+    return response.message.content or ""
+
+
+async def test_demo_known_problem_steps_fix_the_baseline(demo: FakeOllama) -> None:
+    client = ollama.AsyncClient(host=demo.url)
+    steps = await _teacher_steps(client, JANET)
+    assert 3 <= len(steps) <= 8 and not any("18" in s for s in steps)
+    assert _final_answer(await _student(client, JANET, steps)) == "18"
+    assert _final_answer(await _student(client, JANET, None)) != "18"
+    await client._client.aclose()
+
+
+async def test_demo_unknown_problem_is_deterministic(demo: FakeOllama) -> None:
+    client = ollama.AsyncClient(host=demo.url)
+    problem = "Sam has 7 red pens and 5 blue pens. How many pens does Sam have altogether?"
+    steps = await _teacher_steps(client, problem)
+    assert 4 <= len(steps) <= 6 and not any("12" in s for s in steps)
+    first = await _student(client, problem, steps)
+    assert _final_answer(first) == "12"
+    assert await _student(client, problem, steps) == first
+    await client._client.aclose()
+
+
+def test_demo_models_and_pullable(demo: FakeOllama) -> None:
+    client = ollama.Client(host=demo.url)
+    names = {m.model for m in client.list().models}
+    assert {"qwen2.5:7b", "llama3.2:1b", "qwen2.5:1.5b"} <= names
+    assert "llama3.2:3b" not in names
+    assert client.pull("llama3.2:3b").status == "success"
+    assert "llama3.2:3b" in {m.model for m in client.list().models}
+
+
+def test_demo_scenario_roles_and_problems(tmp_path: pytest.TempPathFactory) -> None:
+    from tot_tui.fake_ollama.demo import Scenario, install_demo
+
+    scenario_file = tmp_path / "scenario.json"  # type: ignore[operator]
+    scenario_file.write_text(json.dumps({
+        "roles": {"qwen2.5:1.5b": "teacher"},
+        "problems": [{"question": "What is 6 times 7?", "answer": "42",
+                      "steps": ["Multiply 6 by 7."], "baseline": "6 + 7 = 13\n\nFinal answer: 13"}],
+    }))
+    with FakeOllama() as server:
+        install_demo(server, Scenario.load(scenario_file))
+        client = ollama.Client(host=server.url)
+        ask = [{"role": "user", "content": "What is 6 times 7?"}]
+        as_teacher = client.chat(model="qwen2.5:1.5b", messages=ask).message.content or ""
+        assert json.loads(as_teacher) == {"steps": ["Multiply 6 by 7."]}
+        as_student = client.chat(model="llama3.2:1b", messages=ask).message.content or ""
+        assert _final_answer(as_student) == "13"
+
+
+def test_main_reports_bad_scenario_and_busy_port(tmp_path: pytest.TempPathFactory) -> None:
+    from tot_tui.fake_ollama.__main__ import main
+
+    assert main(["--scenario", str(tmp_path / "missing.json"), "--port", "0"]) == 2  # type: ignore[operator]
+    with FakeOllama() as busy:
+        assert main(["--port", str(busy.port), "--quiet"]) == 1

@@ -300,13 +300,15 @@ class FakeOllama:
                 self._rules.pop(normalize_name(model), None)
 
     def _pick_reply(self, key: str, body: dict[str, Any]) -> Reply:
+        chosen: Rule | None = None
         with self._lock:
-            candidates = [*self._rules.get(key, []), *self._fallback]
-            for rule in candidates:
-                if rule.exhausted() or not rule.matches(body):
-                    continue
-                rule.used += 1
-                return rule.build(body)
+            for rule in [*self._rules.get(key, []), *self._fallback]:
+                if not rule.exhausted() and rule.matches(body):
+                    rule.used += 1
+                    chosen = rule
+                    break
+        if chosen is not None:
+            return chosen.build(body)  # outside the lock: factories may be slow
         name = self._models[key].name if key in self._models else key
         return Reply(text=f"This is a scripted reply from {name}.")
 
