@@ -214,7 +214,8 @@ class ModelLoading:
 
 @dataclass(frozen=True, slots=True)
 class TeacherDelta:
-    text: str
+    text: str  # the new text
+    draft: tuple[str, ...] = ()  # the steps readable so far; the last may be partial
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,3 +149,32 @@ def _as_number(text: str) -> float | None:
         return float(cleaned)
     except ValueError:
         return None
+
+
+_JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)("?)', re.DOTALL)
+
+
+def draft_steps(text: str) -> list[str]:
+    """The steps readable so far from a reply still streaming; the last one may be partial.
+
+    For the JSON the schema asks for, each string in the `steps` array is decoded as soon as it
+    starts; otherwise the plain-text parsers run on what has arrived.
+    """
+    body = strip_think(text).lstrip()
+    if not body.startswith("{"):
+        return parse_steps(body)
+    key = body.find('"steps"')
+    start = body.find("[", key) if key >= 0 else -1
+    if start < 0:
+        return []
+    steps: list[str] = []
+    for match in _JSON_STRING.finditer(body, start + 1):
+        literal = match.group(1)
+        try:
+            value = json.loads(f'"{literal}"')
+        except ValueError:  # a partial escape at the end of the stream
+            value = literal.rsplit("\\", 1)[0]
+        steps.append(value)
+        if not match.group(2):
+            break  # the closing quote has not arrived yet
+    return [s for s in steps if s.strip()]

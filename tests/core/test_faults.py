@@ -1,0 +1,147 @@
+"""Every way Ollama can fail becomes one clear message, and nothing streamed is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+
+import pytest
+
+from tests.conftest import STUDENT, TEACHER, closed_port
+from tot_tui.config import load_config
+from tot_tui.domain import (
+    AttemptStatus,
+    Failed,
+    Mode,
+    ModelLoading,
+    StudentDelta,
+    Verdict,
+)
+from tot_tui.fake_ollama import Reply
+from tot_tui.tutor.session import InputError, Tutor
+
+PROBLEM = "A shop sells pens at $3 each. How much do 7 pens cost?"
+ANSWER_TEXT = "Each pen costs 3 dollars and there are 7 pens, so 7 times 3 is 21.\nFinal answer: 21"
+
+
+async def collect(agen) -> list:
+    return [event async for event in agen]
+
+
+def attempt_rows(config) -> list[tuple]:
+    db = sqlite3.connect(config.paths.database)
+    return db.execute("SELECT status, output, error FROM attempt ORDER BY id").fetchall()
+
+
+async def test_server_down_names_the_url_and_the_fix(checker, monkeypatch):
+    url = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("OLLAMA_HOST", url)
+    tutor = Tutor(load_config(), checker=checker)
+    try:
+        events = await collect(tutor.run(PROBLEM, "21"))
+    finally:
+        await tutor.aclose()
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.kind == "unreachable"
+    assert url in failed.message and "ollama serve" in failed.message
+    assert "OLLAMA_HOST" in failed.message
+
+
+async def test_missing_model_says_how_to_pull_it(fake, tutor, config):
+    fake.remove_model(STUDENT)
+    events = await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE))
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.kind == "model_missing"
+    assert f"ollama pull {STUDENT}" in failed.message and fake.url in failed.message
+    assert attempt_rows(config)[0][0] == "interrupted"
+
+
+async def test_busy_server(fake, tutor):
+    fake.reply(STUDENT, Reply(http_error=(503, "server busy, please try again.  maximum "
+                                                "pending requests exceeded")))
+    failed = (await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE)))[-1]
+    assert failed.kind == "busy" and "try again" in failed.message
+
+
+async def test_error_mid_stream_keeps_the_partial_text(fake, tutor, config):
+    fake.reply(STUDENT, Reply(text=ANSWER_TEXT, error_after=5))
+    events = await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE))
+    failed = events[-1]
+    streamed = "".join(e.text for e in events if isinstance(e, StudentDelta))
+    assert failed.kind == "stream_error" and failed.partial == streamed and streamed
+    assert ANSWER_TEXT.startswith(streamed)
+    status, output, error = attempt_rows(config)[0]
+    assert (status, output) == ("interrupted", streamed) and "unexpected EOF" in error
+
+
+async def test_cut_stream_keeps_the_partial_text(fake, tutor, config):
+    fake.reply(STUDENT, Reply(text=ANSWER_TEXT, disconnect_after=4))
+    events = await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE))
+    failed = events[-1]
+    assert failed.kind == "stream_cut" and failed.partial
+    assert attempt_rows(config)[0][:2] == ("interrupted", failed.partial)
+
+
+async def test_stall_is_detected(fake, tutor, config):
+    config.settings.stall_timeout = 0.3
+    fake.reply(STUDENT, Reply(text=ANSWER_TEXT, stall_after=3, stall_seconds=30))
+    failed = (await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE)))[-1]
+    assert failed.kind == "stall" and "did not send anything more" in failed.message
+    assert attempt_rows(config)[0][0] == "interrupted"
+
+
+async def test_cold_load_is_announced_then_streams(fake, tutor):
+    fake.reply(STUDENT, Reply(text=ANSWER_TEXT, load_delay=0.3))
+    events = await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE))
+    loading = next(e for e in events if isinstance(e, ModelLoading))
+    assert loading.role == "student" and loading.model == STUDENT
+    assert events.index(loading) < next(i for i, e in enumerate(events)
+                                        if isinstance(e, StudentDelta))
+    assert events[-1].attempt.verdict is Verdict.CORRECT
+    assert events[-1].attempt.usage.load_ns
+
+
+async def test_cancel_keeps_partial_and_frees_the_server(fake, tutor, config):
+    fake.reply(STUDENT, Reply(text=ANSWER_TEXT, chunk_delay=0.05))
+    problem = await tutor.add_problem(PROBLEM, "21")
+    seen: list[str] = []
+
+    async def consume() -> None:
+        async for event in tutor.solve(problem, mode=Mode.BASELINE):
+            if isinstance(event, StudentDelta):
+                seen.append(event.text)
+
+    task = asyncio.create_task(consume())
+    while len(seen) < 3:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    status, output, _ = attempt_rows(config)[0]
+    assert status == "interrupted" and output.startswith("".join(seen)) and output
+    for _ in range(200):  # the server notices the closed stream
+        if fake.active_streams == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert fake.active_streams == 0
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("", "empty"),
+    ("   \n\t ", "empty"),
+    ("x" * 1_000_000, "limit"),
+    ("\x00\x01\x02binary\xff\x1b[2J", "control"),
+])
+async def test_bad_problems_get_a_clear_error(tutor, text, fragment):
+    with pytest.raises(InputError, match=fragment):
+        await collect(tutor.run(text))
+
+
+async def test_unusual_unicode_is_accepted(fake, tutor):
+    fake.reply(TEACHER, Reply(text=json.dumps({"steps": ["Subtract 2 from both sides."]})))
+    fake.reply(STUDENT, Reply(text="Final answer: 2"))
+    text = "Résolvez 𝑥² + 2 = 6 pour x > 0 (日本語, emoji 🧮, RTL עברית)."
+    events = await collect(tutor.run(text, "2"))
+    assert events[-1].attempt.verdict is Verdict.CORRECT
+    assert events[-1].attempt.status is AttemptStatus.FINISHED

@@ -1,0 +1,324 @@
+"""Command line: `tot-tui` starts the app; subcommands run the same core headless.
+
+Exit status: 0 the command ran (whatever the verdict), 2 usage or input error, 3 Ollama
+unreachable or model missing, 4 any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+EXIT_OK, EXIT_USAGE, EXIT_SETUP, EXIT_FAILURE = 0, 2, 3, 4
+
+
+def _common_options() -> argparse.ArgumentParser:
+    # SUPPRESS defaults let the options stand before or after the subcommand.
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    g = common.add_argument_group("locations and models")
+    g.add_argument("--config-dir", help="config directory (env TOT_TUI_CONFIG_DIR)")
+    g.add_argument("--data-dir", help="data directory, holds the history (env TOT_TUI_DATA_DIR)")
+    g.add_argument("--host", help="Ollama server for both roles (env OLLAMA_HOST)")
+    g.add_argument("--teacher-host", help="Ollama server of the teacher (env TOT_TUI_TEACHER_HOST)")
+    g.add_argument("--student-host", help="Ollama server of the student (env TOT_TUI_STUDENT_HOST)")
+    g.add_argument("--teacher", help="teacher model tag (env TOT_TUI_TEACHER)")
+    g.add_argument("--student", help="student model tag (env TOT_TUI_STUDENT)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="tot-tui", parents=[common],
+        description="A terminal math tutor: a teacher model writes steps, a student model "
+                    "follows them, and the answer is checked. Without a command, starts the app.")
+    from tot_tui import __version__
+
+    parser.add_argument("--version", action="version", version=f"tot-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("solve", parents=[common], help="run the whole loop on one problem")
+    p.add_argument("problem", help="the problem text, or - to read it from standard input")
+    p.add_argument("--answer", "-a", help="reference answer to check the student against")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--steps-file", type=Path, help="use these steps (one per line, or JSON)")
+    group.add_argument("--no-steps", action="store_true", help="baseline: the bare problem")
+    group.add_argument("--cot", action="store_true", help="baseline: 'think step by step'")
+    p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
+    p = sub.add_parser("grade", parents=[common],
+                       help="check JSON lines of {gold, pred}; writes status and reason")
+    p.add_argument("file", nargs="?", default="-", help="JSONL file, or - for standard input")
+
+    p = sub.add_parser("history", parents=[common], help="list recent problems and verdicts")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--search", default="", help="full-text search")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", parents=[common], help="export the history")
+    p.add_argument("ids", nargs="*", type=int, help="problem ids (default: all)")
+    p.add_argument("--format", "-f", choices=["markdown", "md", "json", "csv"],
+                   default="markdown")
+    p.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+
+    p = sub.add_parser("models", parents=[common], help="list the models on each host")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("pull", parents=[common], help="pull a model, with progress")
+    p.add_argument("model")
+    p.add_argument("--role", choices=["teacher", "student"], default="student",
+                   help="whose host to pull on")
+
+    sub.add_parser("locate", parents=[common], help="print where tot-tui keeps its files")
+
+    p = sub.add_parser("fake-server", help="serve a fake Ollama (demo brain) for trying the app")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="options for the fake server")
+
+    try:
+        from tot_tui.evaluate import command as eval_command
+    except ImportError:  # the evaluator is optional while it is being built
+        eval_command = None  # type: ignore[assignment]
+    if eval_command is not None:
+        eval_command.add_parser(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = getattr(args, "command", None)
+    if command == "fake-server":
+        from tot_tui.fake_ollama.__main__ import main as fake_main
+
+        return fake_main(args.args)
+    if command == "grade":
+        from tot_tui.check.grade import run as grade_run
+
+        return grade_run(args.file)
+
+    from tot_tui.config import ConfigError, load_config
+
+    overrides = {"teacher_model": getattr(args, "teacher", None),
+                 "student_model": getattr(args, "student", None),
+                 "teacher_host": getattr(args, "teacher_host", None),
+                 "student_host": getattr(args, "student_host", None),
+                 "host": getattr(args, "host", None)}
+    try:
+        config = load_config(config_dir=getattr(args, "config_dir", None),
+                             data_dir=getattr(args, "data_dir", None), overrides=overrides)
+    except ConfigError as exc:
+        print(f"tot-tui: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    if command is None:
+        from tot_tui.ui.app import run_app
+
+        return run_app(config)
+    if command == "locate":
+        from tot_tui.config import describe_locations
+
+        for name, path in describe_locations(config.paths).items():
+            print(f"{name + ':':18} {path}")
+        print(f"{'teacher:':18} {config.model('teacher')} at {config.host('teacher')}")
+        print(f"{'student:':18} {config.model('student')} at {config.host('student')}")
+        return EXIT_OK
+    handlers = {"solve": _solve, "history": _history, "export": _export, "models": _models,
+                "pull": _pull}
+    if command in handlers:
+        return asyncio.run(_with_tutor(config, handlers[command], args))
+    from tot_tui.evaluate import command as eval_command
+
+    return eval_command.run(args, config)
+
+
+async def _with_tutor(config: Any, handler: Any, args: argparse.Namespace) -> int:
+    from tot_tui.llm.errors import LLMError
+    from tot_tui.tutor.session import InputError, Tutor
+
+    tutor = Tutor(config)
+    try:
+        return await handler(tutor, args)
+    except InputError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except LLMError as exc:
+        _err(exc.message)
+        return EXIT_SETUP if exc.is_setup_problem else EXIT_FAILURE
+    except KeyboardInterrupt:
+        _err("Interrupted; what arrived so far was saved.")
+        return EXIT_FAILURE
+    except Exception as exc:  # the last line of defence: one sentence, not a traceback
+        _err(f"Unexpected error: {type(exc).__name__}: {exc}")
+        return EXIT_FAILURE
+    finally:
+        await tutor.aclose()
+
+
+def _err(message: str) -> None:
+    print(f"tot-tui: {message}", file=sys.stderr)
+
+
+def _read_steps_file(path: Path) -> list[str]:
+    from tot_tui.tutor.session import InputError
+    from tot_tui.tutor.steps import parse_steps
+
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read the steps file {path}: {exc}") from exc
+    steps = parse_steps(text)
+    if not steps:
+        raise InputError(f"No steps found in {path}: write one step per line.")
+    return steps
+
+
+async def _solve(tutor: Any, args: argparse.Namespace) -> int:
+    from tot_tui.domain import AttemptDone, Failed, Mode, StepsReady, StudentDelta, TeacherDelta
+    from tot_tui.textsafe import safe_text
+
+    problem = sys.stdin.read() if args.problem == "-" else args.problem
+    steps = _read_steps_file(args.steps_file) if args.steps_file else None
+    mode = Mode.BASELINE if args.no_steps else Mode.COT if args.cot else Mode.STEPS
+    out: TextIO = sys.stdout
+    live = not args.json
+    shown_steps = 0
+    result: dict[str, Any] = {"problem": None, "reference": args.answer, "steps": [],
+                              "teacher_model": None, "student_model": tutor.config.model("student")}
+    failure = None
+    student_started = False
+    async for event in tutor.run(problem, args.answer, steps=steps, mode=mode):
+        if isinstance(event, TeacherDelta) and live:
+            # Print each step once it is complete (the next one has started).
+            complete = list(event.draft[:-1])
+            for i in range(shown_steps, len(complete)):
+                out.write(f"{i + 1}. {safe_text(complete[i])}\n")
+            shown_steps = max(shown_steps, len(complete))
+            out.flush()
+        elif isinstance(event, StepsReady):
+            result["problem"] = event.problem.text
+            result["steps"] = event.step_set.steps
+            result["step_set_id"] = event.step_set.id
+            result["teacher_model"] = event.step_set.model
+            if live:
+                if shown_steps == 0:
+                    out.write("Steps:\n")
+                for i in range(shown_steps, len(event.step_set.steps)):
+                    out.write(f"{i + 1}. {safe_text(event.step_set.steps[i])}\n")
+                for i in event.step_set.leaks:
+                    out.write(f"warning: step {i + 1} states the reference answer.\n")
+                out.write("\n")
+        elif isinstance(event, StudentDelta) and live:
+            if not student_started:
+                out.write(f"Student ({tutor.config.model('student')}):\n")
+                student_started = True
+            out.write(safe_text(event.text))
+            out.flush()
+        elif isinstance(event, AttemptDone):
+            a = event.attempt
+            result.update(student_output=a.output, student_answer=a.answer, verdict=str(a.verdict),
+                          verdict_reason=a.verdict_reason, attempt_id=a.id, mode=str(a.mode),
+                          reference_norm=a.reference_norm, answer_norm=a.answer_norm,
+                          student_model=a.student_model, problem_id=a.problem_id,
+                          output_tokens=a.usage.output_tokens)
+            if live:
+                shown = f"{a.answer_norm or a.answer or '(none)'}"
+                ref = f" vs reference {a.reference_norm or args.answer}" if args.answer else ""
+                out.write(f"\n\nVerdict: {a.verdict} (answer {safe_text(shown, 200)}{ref}; "
+                          f"{a.verdict_reason})\n")
+        elif isinstance(event, Failed):
+            failure = event
+    if failure is not None:
+        _err(failure.message)
+        return EXIT_SETUP if failure.kind in ("unreachable", "model_missing") else (
+            EXIT_USAGE if failure.kind == "input" else EXIT_FAILURE)
+    if args.json:
+        if result.get("problem") is None:
+            detail = await tutor.problem_detail(result["problem_id"])
+            result["problem"] = detail.problem.text if detail else problem
+        json.dump(result, out, ensure_ascii=False)
+        out.write("\n")
+    return EXIT_OK
+
+
+async def _history(tutor: Any, args: argparse.Namespace) -> int:
+    from tot_tui.textsafe import safe_text
+
+    rows = await tutor.history(query=args.search, limit=max(1, args.limit))
+    if args.json:
+        json.dump([{"id": r.id, "problem": r.text, "reference": r.reference,
+                    "created": r.created.isoformat(), "teacher_models": r.teacher_models,
+                    "student_models": r.student_models, "attempts": r.attempts,
+                    "correct": r.correct,
+                    "last_verdict": str(r.last_verdict) if r.last_verdict else None}
+                   for r in rows], sys.stdout, ensure_ascii=False)
+        print()
+        return EXIT_OK
+    if not rows:
+        print("No problems yet. Try: tot-tui solve \"What is 12 * 7?\" --answer 84")
+    for r in rows:
+        verdict = str(r.last_verdict) if r.last_verdict else "-"
+        text = safe_text(" ".join(r.text.split()), 60)
+        print(f"{r.id:>5}  {r.created:%Y-%m-%d %H:%M}  {verdict:<9}  {r.correct}/{r.attempts}  "
+              f"{text}")
+    return EXIT_OK
+
+
+async def _export(tutor: Any, args: argparse.Namespace) -> int:
+    text = await tutor.export(args.ids or None, args.format)
+    if args.output:
+        args.output.write_text(text, "utf-8")
+        print(f"Wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+async def _models(tutor: Any, args: argparse.Namespace) -> int:
+    out = []
+    hosts: dict[str, list[str]] = {}
+    for role in ("teacher", "student"):
+        hosts.setdefault(tutor.config.host(role), []).append(role)
+    worst = EXIT_OK
+    for host, roles in hosts.items():
+        status = await tutor.host_status(roles[0])
+        out.append({"host": host, "roles": roles, "ok": status.ok, "version": status.version,
+                    "error": status.error,
+                    "models": [asdict(m) for m in status.models]})
+        if not status.ok:
+            worst = EXIT_SETUP
+    if args.json:
+        json.dump(out, sys.stdout)
+        print()
+        return worst
+    for entry in out:
+        print(f"{entry['host']} ({', '.join(entry['roles'])}): "
+              f"{'Ollama ' + entry['version'] if entry['ok'] else 'unreachable'}")
+        if not entry["ok"]:
+            print(f"  {entry['error']}")
+        for m in entry["models"]:
+            print(f"  {m['name']:<32} {m['parameter_size']:>8} {m['quantization']:>8} "
+                  f"{m['size'] / 1e9:6.1f} GB")
+    return worst
+
+
+async def _pull(tutor: Any, args: argparse.Namespace) -> int:
+    last = ""
+    async for progress in tutor.pull(args.model, args.role):
+        line = progress.status
+        if progress.fraction is not None:
+            line += f" {progress.fraction:6.1%}"
+        if line != last:
+            print(line, file=sys.stderr)
+            last = line
+    print(f"Pulled {args.model}.")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,367 @@
+"""The tutoring core: decompose, edit, solve, check, record. Every front door goes through here.
+
+Slow work is async and yields events (see `tot_tui.domain`); the database is called from a
+worker thread. The ollama client, sympy and sqlmodel are imported on first use, so creating a
+`Tutor` costs nothing on the path to the first screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import unicodedata
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tot_tui.config import Config, Role
+from tot_tui.domain import (
+    AttemptDone,
+    AttemptStatus,
+    AttemptView,
+    CheckResult,
+    CheckStatus,
+    Failed,
+    HostStatus,
+    HumanAnswerView,
+    Mode,
+    ModelInfo,
+    ModelLoading,
+    ProblemDetail,
+    ProblemSummary,
+    ProblemView,
+    PullProgress,
+    StepOrigin,
+    StepSetView,
+    StepsReady,
+    StudentDelta,
+    TeacherDelta,
+    TutorEvent,
+    Usage,
+    Verdict,
+)
+from tot_tui.llm.errors import LLMError
+from tot_tui.tutor.prompts import Prompt, load_prompt
+from tot_tui.tutor.steps import (
+    STEPS_SCHEMA,
+    draft_steps,
+    format_steps,
+    leaking_steps_for,
+    parse_steps,
+)
+
+if TYPE_CHECKING:
+    from tot_tui.check import Checker
+    from tot_tui.llm.gateway import OllamaGateway
+    from tot_tui.store.history import HistoryStore
+
+MAX_PROBLEM_CHARS = 20_000
+MAX_ANSWER_CHARS = 2_000
+CHECKPOINT_SECONDS = 0.5  # how often a streaming attempt's partial text is committed
+TEACHER_MAX_TOKENS = 1024
+STUDENT_MAX_TOKENS = 2048
+
+_PROMPT_FOR_MODE = {Mode.BASELINE: "baseline", Mode.COT: "cot", Mode.STEPS: "student_steps"}
+
+
+class InputError(ValueError):
+    """Input a person gave that the tutor cannot use; the message says how to fix it."""
+
+
+def clean_problem(text: str) -> str:
+    """A problem fit to send, or InputError saying why not. Keeps the text otherwise as typed."""
+    if not isinstance(text, str):
+        raise InputError("The problem must be text.")
+    text = unicodedata.normalize("NFC", text).strip()
+    if not text:
+        raise InputError("The problem is empty: type or paste a math problem first.")
+    if len(text) > MAX_PROBLEM_CHARS:
+        raise InputError(f"The problem is {len(text):,} characters long; the limit is "
+                         f"{MAX_PROBLEM_CHARS:,}. Paste only the problem itself.")
+    bad = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn")
+              and ch not in "\n\t")
+    if bad:
+        raise InputError(f"The problem contains {bad} control or unprintable character"
+                         f"{'s' if bad > 1 else ''} (binary data?). Paste plain text.")
+    return text
+
+
+def clean_steps(steps: Sequence[str]) -> list[str]:
+    cleaned = [" ".join(s.split()) for s in steps if isinstance(s, str) and s.strip()]
+    if not cleaned:
+        raise InputError("There are no steps: add at least one step, or solve without steps.")
+    return cleaned
+
+
+class Tutor:
+    def __init__(self, config: Config, *, store: HistoryStore | None = None,
+                 checker: Checker | None = None) -> None:
+        self.config = config
+        self._store = store
+        self._checker = checker
+        self._owns_checker = checker is None  # a shared checker is closed by whoever made it
+        self._gateways: dict[str, OllamaGateway] = {}
+
+    # -- lazily built collaborators ----------------------------------------------------------
+
+    @property
+    def store(self) -> HistoryStore:
+        if self._store is None:
+            from tot_tui.store.history import HistoryStore
+
+            self._store = HistoryStore(self.config.paths.database)
+        return self._store
+
+    @property
+    def checker(self) -> Checker:
+        if self._checker is None:
+            from tot_tui.check import Checker
+
+            self._checker = Checker(deadline=self.config.settings.check_deadline)
+        return self._checker
+
+    def gateway(self, role: Role) -> OllamaGateway:
+        host = self.config.host(role)
+        if host not in self._gateways:
+            from tot_tui.llm.gateway import OllamaGateway
+
+            s = self.config.settings
+            self._gateways[host] = OllamaGateway(
+                host, connect_timeout=s.connect_timeout,
+                first_token_timeout=s.first_token_timeout, stall_timeout=s.stall_timeout)
+        return self._gateways[host]
+
+    async def aclose(self) -> None:
+        for gateway in self._gateways.values():
+            await gateway.aclose()
+        self._gateways.clear()
+        if self._checker is not None and self._owns_checker:
+            await asyncio.to_thread(self._checker.close)
+            self._checker = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def prompt(self, name: str) -> Prompt:
+        return load_prompt(name, self.config.paths.prompts_dir)
+
+    def _options(self, role: Role) -> dict[str, Any]:
+        s = self.config.settings
+        options: dict[str, Any] = {
+            "temperature": s.teacher_temperature if role == "teacher" else s.student_temperature,
+            "num_ctx": s.num_ctx,
+            "num_predict": TEACHER_MAX_TOKENS if role == "teacher" else STUDENT_MAX_TOKENS,
+        }
+        if s.seed is not None:
+            options["seed"] = s.seed
+        return options
+
+    async def _db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    # -- problems and steps ------------------------------------------------------------------
+
+    async def add_problem(self, text: str, reference: str | None = None,
+                          reference_source: str | None = "typed") -> ProblemView:
+        text = clean_problem(text)
+        reference = (reference or "").strip() or None
+        if reference and len(reference) > MAX_ANSWER_CHARS:
+            raise InputError(f"The reference answer is too long (limit {MAX_ANSWER_CHARS:,}).")
+        return await self._db(self.store.add_problem, text, reference,
+                              reference_source if reference else None)
+
+    def _with_leaks(self, step_set: StepSetView, problem: ProblemView) -> StepSetView:
+        step_set.leaks = leaking_steps_for(problem.text, step_set.steps, problem.reference)
+        return step_set
+
+    async def decompose(self, problem: ProblemView, *, model: str | None = None,
+                        reuse: bool = False) -> AsyncIterator[TutorEvent]:
+        """Ask the teacher for steps. Ends with StepsReady (a new teacher version) or Failed.
+
+        With `reuse`, a stored step set from the same teacher and prompt text is returned
+        without asking again (one teacher run serves many students).
+        """
+        model = model or self.config.model("teacher")
+        prompt = self.prompt("teacher")
+        if reuse:
+            found = await self._db(self.store.find_teacher_steps, problem.id, model, prompt.hash)
+            if found is not None:
+                yield StepsReady(self._with_leaks(found, problem), problem)
+                return
+        gateway = self.gateway("teacher")
+        yield ModelLoading("teacher", model, gateway.host)
+        parts: list[str] = []
+        try:
+            async for chunk in gateway.chat(
+                    model, prompt.messages(problem=problem.text), format=STEPS_SCHEMA,
+                    options=self._options("teacher"), keep_alive=self.config.settings.keep_alive):
+                if chunk.text:
+                    parts.append(chunk.text)
+                    yield TeacherDelta(chunk.text, tuple(draft_steps("".join(parts))))
+        except LLMError as exc:
+            yield Failed(str(exc.kind), exc.message, "teacher", "".join(parts))
+            return
+        raw = "".join(parts)
+        steps = parse_steps(raw)
+        if not steps:
+            yield Failed("no_steps", f"The teacher ({model}) replied without any steps I could "
+                         "read. Regenerate, or write the steps yourself.", "teacher", raw)
+            return
+        step_set = await self._db(self.store.add_step_set, problem.id, steps, StepOrigin.TEACHER,
+                                  model=model, prompt_name=prompt.name, prompt_hash=prompt.hash,
+                                  raw_output=raw)
+        yield StepsReady(self._with_leaks(step_set, problem), problem)
+
+    async def save_steps(self, problem: ProblemView, steps: Sequence[str], *,
+                         parent_id: int | None = None,
+                         origin: StepOrigin = StepOrigin.EDITED) -> StepSetView:
+        """Store an edited (or hand-written) version of the steps; returns the new version."""
+        step_set = await self._db(self.store.add_step_set, problem.id, clean_steps(steps), origin,
+                                  parent_id=parent_id)
+        return self._with_leaks(step_set, problem)
+
+    # -- the student -------------------------------------------------------------------------
+
+    async def solve(self, problem: ProblemView, *, mode: Mode = Mode.STEPS,
+                    step_set: StepSetView | None = None, model: str | None = None,
+                    eval_run_id: int | None = None) -> AsyncIterator[TutorEvent]:
+        """Stream the student's reply, check it, record it. Ends with AttemptDone or Failed.
+
+        The attempt is committed as it starts, checkpointed while it streams, and finished with
+        status `interrupted` (keeping the partial text) on an error or a cancel.
+        """
+        if mode is Mode.STEPS and (step_set is None or not step_set.steps):
+            yield Failed("input", "There are no steps to follow: decompose the problem or add "
+                         "steps first, or solve without steps.", "student")
+            return
+        model = model or self.config.model("student")
+        prompt = self.prompt(_PROMPT_FOR_MODE[mode])
+        steps_text = format_steps(step_set.steps) if step_set and mode is Mode.STEPS else ""
+        messages = prompt.messages(problem=problem.text, steps=steps_text)
+        gateway = self.gateway("student")
+        attempt_id = await self._db(
+            self.store.start_attempt, problem_id=problem.id,
+            step_set_id=step_set.id if step_set and mode is Mode.STEPS else None,
+            student_model=model, host=gateway.host, mode=mode, prompt_name=prompt.name,
+            prompt_hash=prompt.hash, eval_run_id=eval_run_id)
+        yield ModelLoading("student", model, gateway.host)
+        parts: list[str] = []
+        usage: Usage | None = None
+        last_checkpoint = time.monotonic()
+        try:
+            async for chunk in gateway.chat(model, messages, options=self._options("student"),
+                                            keep_alive=self.config.settings.keep_alive):
+                if chunk.text:
+                    parts.append(chunk.text)
+                    yield StudentDelta(chunk.text)
+                if chunk.done:
+                    usage = chunk.usage
+                elif time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
+                    last_checkpoint = time.monotonic()
+                    await self._db(self.store.checkpoint_attempt, attempt_id, "".join(parts))
+        except LLMError as exc:
+            await self._db(self.store.finish_attempt, attempt_id,
+                           status=AttemptStatus.INTERRUPTED, output="".join(parts),
+                           error=exc.message)
+            yield Failed(str(exc.kind), exc.message, "student", "".join(parts))
+            return
+        except BaseException:
+            # Cancelled (Esc, Ctrl+C) or closed by the consumer: keep what arrived. This write
+            # is synchronous on purpose: a cancelled task cannot await anything reliably.
+            self.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED,
+                                      output="".join(parts), error="Cancelled.")
+            raise
+        output = "".join(parts)
+        attempt = await self._grade_and_finish(attempt_id, problem, output, usage)
+        yield AttemptDone(attempt)
+
+    async def _grade_and_finish(self, attempt_id: int, problem: ProblemView, output: str,
+                                usage: Usage | None) -> AttemptView:
+        from tot_tui.check import extract_answer
+
+        answer = extract_answer(output)
+        result = await self.check_answer(problem.reference, answer)
+        return await self._db(
+            self.store.finish_attempt, attempt_id, status=AttemptStatus.FINISHED, output=output,
+            answer=answer, verdict=result.verdict, verdict_reason=result.reason,
+            reference_norm=result.gold_norm, answer_norm=result.pred_norm, usage=usage)
+
+    async def check_answer(self, reference: str | None, answer: str | None) -> CheckResult:
+        """Compare an answer with the reference in the killable checker; never raises."""
+        if not reference:
+            return CheckResult(CheckStatus.UNPARSEABLE, "no_reference", "", answer or "")
+        if not answer or not answer.strip():
+            return CheckResult(CheckStatus.UNPARSEABLE, "no_answer", reference, "")
+        return await self.checker.acheck(reference, answer)
+
+    async def answer_as_human(self, problem: ProblemView, answer: str,
+                              hints_shown: int = 0) -> tuple[HumanAnswerView, CheckResult]:
+        answer = answer.strip()
+        if not answer:
+            raise InputError("Type your answer first.")
+        if len(answer) > MAX_ANSWER_CHARS:
+            raise InputError(f"The answer is too long (limit {MAX_ANSWER_CHARS:,} characters).")
+        result = await self.check_answer(problem.reference, answer)
+        view = await self._db(self.store.add_human_answer, problem.id, answer, result.verdict,
+                              result.reason, hints_shown)
+        return view, result
+
+    # -- the whole loop (CLI) ----------------------------------------------------------------
+
+    async def run(self, text: str, reference: str | None = None, *,
+                  steps: Sequence[str] | None = None,
+                  mode: Mode = Mode.STEPS) -> AsyncIterator[TutorEvent]:
+        """Problem → steps (teacher, or given) → student → verdict, all recorded."""
+        problem = await self.add_problem(text, reference)
+        step_set: StepSetView | None = None
+        if mode is Mode.STEPS:
+            if steps is not None:
+                step_set = await self.save_steps(problem, steps, origin=StepOrigin.FILE)
+                yield StepsReady(step_set, problem)
+            else:
+                async for event in self.decompose(problem):
+                    yield event
+                    if isinstance(event, Failed):
+                        return
+                    if isinstance(event, StepsReady):
+                        step_set = event.step_set
+        async for event in self.solve(problem, mode=mode, step_set=step_set):
+            yield event
+
+    # -- history -----------------------------------------------------------------------------
+
+    async def history(self, *, query: str = "", verdict: Verdict | None = None,
+                      model: str | None = None, limit: int = 200) -> list[ProblemSummary]:
+        return await self._db(self.store.list_problems, query=query, verdict=verdict,
+                              model=model, limit=limit)
+
+    async def problem_detail(self, problem_id: int) -> ProblemDetail | None:
+        detail = await self._db(self.store.problem_detail, problem_id)
+        if detail is not None:
+            for step_set in detail.step_sets:
+                self._with_leaks(step_set, detail.problem)
+        return detail
+
+    async def delete_problem(self, problem_id: int) -> bool:
+        return await self._db(self.store.delete_problem, problem_id)
+
+    async def export(self, problem_ids: Sequence[int] | None, fmt: str) -> str:
+        """Markdown, JSON or CSV of the given problems (all when None)."""
+        from tot_tui.tutor.export import render
+
+        def gather() -> list[ProblemDetail]:
+            ids = self.store.all_problem_ids() if problem_ids is None else problem_ids
+            return self.store.details(ids)
+
+        return render(await asyncio.to_thread(gather), fmt)
+
+    # -- models ------------------------------------------------------------------------------
+
+    async def host_status(self, role: Role) -> HostStatus:
+        return await self.gateway(role).status()
+
+    async def list_models(self, role: Role) -> list[ModelInfo]:
+        return await self.gateway(role).list_models()
+
+    async def pull(self, model: str, role: Role = "student") -> AsyncIterator[PullProgress]:
+        async for progress in self.gateway(role).pull(model):
+            yield progress
