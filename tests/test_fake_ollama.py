@@ -450,3 +450,83 @@ def test_main_reports_bad_scenario_and_busy_port(tmp_path: pytest.TempPathFactor
     assert main(["--scenario", str(tmp_path / "missing.json"), "--port", "0"]) == 2  # type: ignore[operator]
     with FakeOllama() as busy:
         assert main(["--port", str(busy.port), "--quiet"]) == 1
+
+
+# ---- smaller fidelity points ------------------------------------------------------------------
+
+
+async def test_thinking_streams_before_content(fake: FakeOllama) -> None:
+    fake.add_model("qwen3:4b", family="qwen3", capabilities=["completion", "thinking"])
+    fake.reply("qwen3:4b", Reply(text="Final answer: 4", thinking="2 plus 2 is 4."))
+    client = ollama.AsyncClient(host=fake.url)
+    parts = [p async for p in await client.chat(model="qwen3:4b", messages=USER, stream=True)]
+    thought = "".join(p.message.thinking or "" for p in parts)
+    said = "".join(p.message.content or "" for p in parts)
+    assert thought == "2 plus 2 is 4." and said == "Final answer: 4"
+    assert parts[0].message.thinking and not parts[0].message.content
+    quiet = await client.chat(model="qwen3:4b", messages=USER, think=False)
+    assert quiet.message.content == "Final answer: 4" and not quiet.message.thinking
+    with pytest.raises(ollama.ResponseError) as err:  # STUDENT has no thinking capability
+        await client.chat(model=STUDENT, messages=USER, think=True)
+    assert err.value.status_code == 400
+    await client._client.aclose()
+
+
+def test_load_and_unload_requests(fake: FakeOllama) -> None:
+    client = ollama.Client(host=fake.url)
+    loaded = client.chat(model=STUDENT, messages=[])
+    assert loaded.done and loaded.done_reason == "load" and fake.is_loaded(STUDENT)
+    unloaded = client.generate(model=STUDENT, prompt="", keep_alive=0)
+    assert unloaded.done_reason == "unload" and not fake.is_loaded(STUDENT)
+    client.chat(model=STUDENT, messages=USER, keep_alive=0)
+    assert [m.model for m in client.ps().models] == []  # keep_alive 0 unloads after use
+    client.chat(model=STUDENT, messages=USER, keep_alive="10m")
+    assert fake.is_loaded(STUDENT)
+
+
+def test_delete_and_methods(fake: FakeOllama) -> None:
+    client = ollama.Client(host=fake.url)
+    assert client.delete(STUDENT).status == "success"
+    assert STUDENT not in {m.model for m in client.list().models}
+    with pytest.raises(ollama.ResponseError) as err:
+        client.delete(STUDENT)
+    assert err.value.status_code == 404
+    assert httpx.get(f"{fake.url}/api/chat").status_code == 405
+    assert httpx.head(f"{fake.url}/api/tags").status_code == 200
+    bad = httpx.post(f"{fake.url}/api/chat", json={"model": TEACHER, "messages": "hi"})
+    assert bad.status_code == 400
+
+
+def test_names_resolve_like_ollama(fake: FakeOllama) -> None:
+    fake.add_model("mistral")  # no tag: listed as mistral:latest
+    fake.reply("mistral:latest", "bonjour")
+    client = ollama.Client(host=fake.url)
+    assert "mistral:latest" in {m.model for m in client.list().models}
+    response = client.chat(model="Mistral", messages=USER)
+    assert response.message.content == "bonjour" and response.model == "Mistral"
+
+
+def test_restart_on_same_port() -> None:
+    fake = FakeOllama().start()
+    port = fake.port
+    fake.reply(STUDENT, "hello")
+    client = ollama.Client(host=fake.url)
+    assert client.chat(model=STUDENT, messages=USER).message.content == "hello"
+    fake.stop()
+    with pytest.raises(ConnectionError):  # the client's wording for "Ollama is not running"
+        client.chat(model=STUDENT, messages=USER)
+    fake.start()
+    try:
+        assert fake.port == port
+        assert client.chat(model=STUDENT, messages=USER).message.content == "hello"
+    finally:
+        fake.stop()
+
+
+async def test_async_context_manager() -> None:
+    async with FakeOllama() as fake:
+        fake.reply(STUDENT, "hi")
+        client = ollama.AsyncClient(host=fake.url)
+        assert (await client.chat(model=STUDENT, messages=USER)).message.content == "hi"
+        await client._client.aclose()
+    assert not fake.running

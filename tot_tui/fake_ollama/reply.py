@@ -24,6 +24,7 @@ class Reply:
 
     text: str = ""
     chunks: list[str] | None = None  # explicit chunking; None = tokenize(text)
+    thinking: str = ""  # streamed as message.thinking before the text (unless think=false)
     chunk_delay: float = 0.0  # seconds between chunks
     load_delay: float = 0.0  # before the first chunk when the model is cold
     first_token_delay: float = 0.0  # before the first chunk on every request

@@ -82,6 +82,8 @@ class _Server(ThreadingHTTPServer):
         self.fake = fake
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
@@ -435,6 +437,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self._dispatch("PUT")
 
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch("OPTIONS")
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        # Like Go's net/http: a Date header but no Server header.
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
+
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
             data = bytearray()
@@ -451,7 +465,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         path = self.path.split("?", 1)[0]
-        raw = self._read_body() if method in ("POST", "PUT", "DELETE") else b""
+        raw = self._read_body()  # always drain it, or keep-alive requests get out of step
         body: dict[str, Any] | None = None
         error: str | None = None
         if method in ("POST", "PUT", "DELETE"):
@@ -680,6 +694,12 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(name, str) or not name.strip():
             self._send_json(400, {"error": "model is required"})
             return
+        messages = body.get("messages")
+        if chat and messages is not None and not isinstance(messages, list):
+            kind = "object" if isinstance(messages, dict) else "string"
+            self._send_json(400, {"error": f"json: cannot unmarshal {kind} into Go struct field "
+                                  "ChatRequest.messages of type []api.Message"})
+            return
         key = normalize_name(name)
         with fake._lock:
             info = fake._models.get(key)
@@ -739,7 +759,12 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         fake = self.fake
         options = body.get("options") if isinstance(body.get("options"), dict) else {}
-        chunks, done_reason = _limit_chunks(reply.stream_chunks(), options)
+        content = _cut_at_stop(reply.stream_chunks(), options.get("stop"))
+        # Thinking tokens come first (unless the request said think=false) and count towards
+        # num_predict and eval_count, as on a real thinking model.
+        thinking = tokenize(reply.thinking) if body.get("think") is not False else []
+        pieces = [("thinking", t) for t in thinking] + [("content", c) for c in content]
+        pieces, done_reason = _limit_pieces(pieces, options.get("num_predict"))
         done_reason = reply.done_reason or done_reason
         timeline = _Timeline()
 
@@ -755,19 +780,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._pause(reply.first_token_delay)
         timeline.prompt_ns = int((time.perf_counter() - timeline.start) * 1e9) - timeline.load_ns
 
-        def piece(text: str) -> dict[str, Any]:
+        def piece(text: str, kind: str = "content") -> dict[str, Any]:
             out: dict[str, Any] = {"model": name, "created_at": go_time(now_utc())}
             if chat:
-                out["message"] = {"role": "assistant", "content": text}
+                out["message"] = {"role": "assistant", "content": ""}
+                out["message"][kind] = text
             else:
-                out["response"] = text
+                out["response"] = text if kind == "content" else ""
+                if kind == "thinking":
+                    out["thinking"] = text
             out["done"] = False
             return out
 
         if stream:
             self._begin_stream()
-        sent: list[str] = []
-        for index in range(len(chunks) + 1):
+        sent: list[tuple[str, str]] = []
+        for index in range(len(pieces) + 1):
             if reply.error_after is not None and index == reply.error_after:
                 if stream:
                     self._stream_line({"error": reply.error_message})
@@ -781,15 +809,16 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if reply.stall_after is not None and index == reply.stall_after:
                 self._pause(reply.stall_seconds)
-            if index == len(chunks):
+            if index == len(pieces):
                 break
             if index > 0 and reply.chunk_delay > 0:
                 self._pause(reply.chunk_delay)
             if timeline.first_chunk_at is None:
                 timeline.first_chunk_at = time.perf_counter()
+            kind, text = pieces[index]
             if stream:
-                self._stream_line(piece(chunks[index]))
-            sent.append(chunks[index])
+                self._stream_line(piece(text, kind))
+            sent.append(pieces[index])
 
         final = piece("")
         final["done"] = True
@@ -806,11 +835,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream_line(final)
             self._end_stream()
         else:
-            text = "".join(sent)
+            text = "".join(t for k, t in sent if k == "content")
+            thought = "".join(t for k, t in sent if k == "thinking")
             if chat:
                 final["message"]["content"] = text
+                if thought:
+                    final["message"]["thinking"] = thought
             else:
                 final["response"] = text
+                if thought:
+                    final["thinking"] = thought
             self._send_json(200, final)
         fake._mark_loaded(key, keep, num_ctx)
 
@@ -854,9 +888,17 @@ def _layer_digest(info: ModelInfo, layer: str) -> str:
     return hashlib.sha256(f"{info.digest}:{layer}".encode()).hexdigest()
 
 
-def _limit_chunks(chunks: list[str], options: dict[str, Any]) -> tuple[list[str], str]:
-    """Apply options.stop (cut before the stop text) and options.num_predict (token cap)."""
-    stops = options.get("stop")
+def _limit_pieces(
+    pieces: list[tuple[str, str]], num_predict: Any
+) -> tuple[list[tuple[str, str]], str]:
+    """options.num_predict caps the number of generated tokens: done_reason "length"."""
+    if isinstance(num_predict, int) and num_predict >= 0 and len(pieces) > num_predict:
+        return pieces[:num_predict], "length"
+    return pieces, "stop"
+
+
+def _cut_at_stop(chunks: list[str], stops: Any) -> list[str]:
+    """options.stop: the output ends right before the first stop sequence (not included)."""
     if isinstance(stops, str):
         stops = [stops]
     if stops:
@@ -873,10 +915,7 @@ def _limit_chunks(chunks: list[str], options: dict[str, Any]) -> tuple[list[str]
                 kept.append(chunk)
                 used += len(chunk)
             chunks = kept
-    num_predict = options.get("num_predict")
-    if isinstance(num_predict, int) and num_predict >= 0 and len(chunks) > num_predict:
-        return chunks[:num_predict], "length"
-    return chunks, "stop"
+    return chunks
 
 
 def _estimate_prompt_tokens(body: dict[str, Any]) -> int:
