@@ -1,0 +1,431 @@
+"""Turn the parser's tuple AST into typed answers holding exact sympy objects.
+
+Objects are created by constructor only (Rational, Symbol(name), Add, Pow ...): no string ever
+reaches sympify/parse_expr (S1). Limits are checked before each object that sympy would evaluate
+eagerly (S3). Decimal literals at component positions are snapped to the gold's exact value when
+R7.2 says they round to it, so the comparison afterwards can be exact everywhere.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+from .answer import Answer, Coll, Eqn, Mat, RSet, Val
+from .errors import CheckError
+from .lexer import NumLit
+from .limits import MAX_ALTERNATIVES
+from .numbers import bounded_int_arg, is_terminating, rounds_to, safe_pow
+
+Node = tuple[Any, ...]
+Lit = tuple[Fraction, int, Fraction]  # value, significant digits, ulp
+
+_FUNCS: dict[str, Any] = {
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "sec": sp.sec, "csc": sp.csc, "cot": sp.cot,
+    "arcsin": sp.asin, "arccos": sp.acos, "arctan": sp.atan, "arcsec": sp.asec,
+    "arccsc": sp.acsc, "arccot": sp.acot, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+    "ln": sp.log, "log": sp.log, "exp": sp.exp, "sqrt": sp.sqrt, "abs": sp.Abs,
+}  # fmt: skip
+_CONSTS = {"pi": sp.pi, "E": sp.E, "I": sp.I, "oo": sp.oo}
+_VAR_ORDER = {"x": 0, "y": 1, "z": 2}
+
+
+def _rat(f: Fraction) -> Any:
+    return sp.Rational(f.numerator, f.denominator)
+
+
+def lit_of(node: Node) -> Lit | None:
+    """The decimal literal a node is, if it is one (sign, `aEb`, `a\\times10^{b}` included)."""
+    tag = node[0]
+    if tag == "num":
+        lit: NumLit = node[1]
+        if lit.rep_digits:
+            return None  # repeating decimals are exact values, not rounded ones (R10)
+        return lit.value, lit.sig_digits, lit.ulp
+    if tag == "neg":
+        inner = lit_of(node[1])
+        return (-inner[0], inner[1], inner[2]) if inner else None
+    if tag in ("group", "brace"):
+        return lit_of(node[1])
+    if tag == "*" and node[3]:
+        a, b = node[1], node[2]
+        if a[0] == "num" and not a[1].rep_digits and a[1].exp == 0 and b[0] == "^":
+            base, ex = b[1], b[2]
+            if ex[0] == "brace":
+                ex = ex[1]
+            sign = 1
+            if ex[0] == "neg":
+                sign, ex = -1, ex[1]
+            if (
+                base[0] == "num" and base[1].is_integer_text and base[1].int_digits == "10"
+                and ex[0] == "num" and ex[1].is_integer_text and len(ex[1].int_digits) <= 4
+            ):  # fmt: skip
+                k = sign * int(ex[1].int_digits)
+                m: NumLit = a[1]
+                return m.value * Fraction(10) ** k, m.sig_digits, m.ulp * Fraction(10) ** k
+    return None
+
+
+def _imag_lit(node: Node) -> Lit | None:
+    """`b i`, `i b`, `b \\cdot i` with b a decimal literal."""
+    if node[0] == "neg":
+        inner = _imag_lit(node[1])
+        return (-inner[0], inner[1], inner[2]) if inner else None
+    if node[0] == "*":
+        a, b = node[1], node[2]
+        if b == ("const", "I"):
+            return lit_of(a)
+        if a == ("const", "I"):
+            return lit_of(b)
+    return None
+
+
+def expand_pm(node: Node) -> list[Node]:
+    """Expand every ± into its two readings (R18.1), bounded by MAX_ALTERNATIVES."""
+    tag = node[0]
+    if tag in ("pm", "mp"):
+        out = []
+        for a in expand_pm(node[1]):
+            for b in expand_pm(node[2]):
+                out += [("+", a, b), ("-", a, b)] if tag == "pm" else [("-", a, b), ("+", a, b)]
+    elif tag == "pmu":
+        out = []
+        for a in expand_pm(node[1]):
+            out += [a, ("neg", a)]
+    elif tag in ("+", "-", "*", "/", "^", "frac", "binom"):
+        out = []
+        for a in expand_pm(node[1]):
+            for b in expand_pm(node[2]):
+                out.append((tag, a, b, *node[3:]))
+    elif tag in ("neg", "group", "brace", "abs", "!", "!!", "%"):
+        out = [(tag, a) for a in expand_pm(node[1])]
+    elif tag == "func":
+        out = [("func", node[1], a) for a in expand_pm(node[2])]
+    elif tag == "sqrt":
+        out = [("sqrt", a, node[2]) for a in expand_pm(node[1])]
+    else:
+        return [node]
+    if len(out) > MAX_ALTERNATIVES:
+        raise CheckError("too_big", "too many alternatives")
+    return out
+
+
+def _has_pm(node: Any) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, tuple) and n:
+            if n[0] in ("pm", "mp", "pmu"):
+                return True
+            stack.extend(x for x in n[1:] if isinstance(x, tuple))
+    return False
+
+
+class Builder:
+    """Builds one side. For the gold side (`snap_to` None) it records `refs`: the gold's
+    non-terminating component values that a pred decimal may round to (R7.2)."""
+
+    def __init__(self, snap_to: list[Any] | None = None) -> None:
+        self.snap_to = snap_to
+        self.refs: list[Any] = []
+        self.snapped = False
+        self.symbols: dict[str, Any] = {}
+
+    # -- scalars ------------------------------------------------------------------------------
+    def _record(self, v: Any) -> None:
+        if self.snap_to is not None or v.free_symbols or not v.is_number:
+            return
+        re_, im_ = v.as_real_imag()
+        for part in (re_, im_):
+            if part.is_finite and part != 0 and not is_terminating(part) and part.is_real:
+                self.refs.append(part)
+
+    def _snap(self, lit: Lit) -> Any:
+        value, n, ulp = lit
+        if self.snap_to:
+            for g in self.snap_to:
+                if rounds_to(value, n, ulp, g):
+                    self.snapped = True
+                    return g
+        return _rat(value)
+
+    def component(self, node: Node) -> Any:
+        """A value at a component position: a whole answer, an element, an endpoint, an entry,
+        or the real/imaginary part of a complex number. Only here may a literal be rounded."""
+        lit = lit_of(node)
+        if lit is not None:
+            v = self._snap(lit)
+        elif node[0] in ("+", "-") and self.snap_to:
+            a, b = node[1], node[2]
+            sign = 1 if node[0] == "+" else -1
+            re_l, im_l = lit_of(a), _imag_lit(b)
+            if re_l is not None and im_l is not None:
+                v = self._snap(re_l) + sign * self._snap(im_l) * sp.I
+            elif _imag_lit(a) is not None and lit_of(b) is not None:
+                im2, re2 = _imag_lit(a), lit_of(b)
+                assert im2 is not None and re2 is not None
+                v = self._snap(im2) * sp.I + sign * self._snap(re2)
+            else:
+                v = self.expr(node)
+        else:
+            v = self.expr(node)
+        self._record(v)
+        return v
+
+    def symbol(self, name: str) -> Any:
+        s = self.symbols.get(name)
+        if s is None:
+            s = self.symbols[name] = sp.Symbol(name, real=True)
+        return s
+
+    def expr(self, node: Node) -> Any:  # noqa: C901 - one dispatch table
+        tag = node[0]
+        if tag == "num":
+            return _rat(node[1].value)
+        if tag == "sym":
+            return self.symbol(node[1])
+        if tag == "const":
+            return _CONSTS[node[1]]
+        if tag == "neg":
+            return -self.expr(node[1])
+        if tag in ("group", "brace"):
+            return self.expr(node[1])
+        if tag == "+":
+            return self.expr(node[1]) + self.expr(node[2])
+        if tag == "-":
+            return self.expr(node[1]) - self.expr(node[2])
+        if tag == "*":
+            return self.expr(node[1]) * self.expr(node[2])
+        if tag in ("/", "frac"):
+            den = self.expr(node[2])
+            if den == 0:
+                raise CheckError("parse_error", "division by zero")
+            return self.expr(node[1]) / den
+        if tag == "^":
+            return safe_pow(self.expr(node[1]), self.expr(node[2]))
+        if tag == "mixed":
+            return sp.Rational(node[1] * node[3] + node[2], node[3])
+        if tag in ("!", "!!"):
+            arg = self.expr(node[1])
+            bounded_int_arg(arg, "factorial")
+            return sp.factorial(arg) if tag == "!" else sp.factorial2(arg)
+        if tag == "%":
+            return self.expr(node[1]) / 100
+        if tag == "abs":
+            return sp.Abs(self.expr(node[1]))
+        if tag == "sqrt":
+            arg = self.expr(node[1])
+            if node[2] is None:
+                return sp.sqrt(arg)
+            index = self.expr(node[2])
+            if index == 0:
+                raise CheckError("parse_error", "zeroth root")
+            return safe_pow(arg, 1 / index)
+        if tag == "binom":
+            top, bottom = self.expr(node[1]), self.expr(node[2])
+            bounded_int_arg(top, "binomial")
+            bounded_int_arg(bottom, "binomial")
+            return sp.binomial(top, bottom)
+        if tag == "func":
+            name = node[1]
+            arg = self.expr(node[2])
+            if name == "Gamma":
+                bounded_int_arg(arg, "gamma")
+                return sp.gamma(arg)
+            if name == "exp":
+                return safe_pow(sp.E, arg)
+            return _FUNCS[name](arg)
+        if tag in ("pm", "mp", "pmu"):
+            raise CheckError("parse_error", "misplaced ±")
+        raise CheckError("parse_error", f"{tag} inside an expression")
+
+    # -- answers ------------------------------------------------------------------------------
+    def answer(self, node: Node) -> Answer:
+        if node[0] == "list":
+            return self._list(node[1], node[2])
+        items = self.items(node)
+        return items[0] if len(items) == 1 else Coll("list", items)
+
+    def _list(self, nodes: list[Node], seps: list[str]) -> Answer:
+        if seps and all(s in ("and", "or") for s in seps) and all(self._is_setlike(n) for n in nodes):
+            acc = self.rset(nodes[0])
+            for sep, n in zip(seps, nodes[1:], strict=True):
+                s = self.rset(n)
+                acc = sp.Intersection(acc, s) if sep == "and" else sp.Union(acc, s)
+            return RSet(acc)
+        items: list[Answer] = []
+        for n in nodes:
+            items.extend(self.items(n))
+        eqs = [a.assign if isinstance(a, Eqn) else None for a in items]
+        if len(items) > 1 and all(e is not None for e in eqs):
+            names = [e[0] for e in eqs if e]
+            vals = [Val(e[1]) for e in eqs if e]
+            if len(set(names)) == 1:
+                return Coll("list", list(vals))  # R16.5: x=-4, x=1 is the list -4, 1
+            if len(set(names)) == len(names):
+                order = sorted(range(len(names)), key=lambda i: (_VAR_ORDER.get(names[i], 9), names[i]))
+                return Coll("tuple", [vals[i] for i in order])
+        return Coll("list", items)
+
+    def _is_setlike(self, n: Node) -> bool:
+        if n[0] == "rel":
+            return all(op in ("<", ">", "<=", ">=", "!=", "in") for op in n[2])
+        return n[0] in ("setb", "reals", "cup", "cap", "setminus")
+
+    def items(self, node: Node) -> list[Answer]:
+        """One list item; a ± gives two."""
+        tag = node[0]
+        if tag == "rel":
+            return self._relation(node)
+        if tag == "tuple":
+            return [self._tuple(node)]
+        if tag == "set":
+            elems: list[Answer] = []
+            for n in node[1]:
+                elems.extend(self.items(n))
+            return [Coll("set", elems)]
+        if tag in ("setb", "reals", "cup", "cap", "setminus"):
+            return [RSet(self.rset(node))]
+        if tag == "mat":
+            return [Mat([[self.component(e) for e in row] for row in node[1]])]
+        if tag == "group" and node[1][0] in ("tuple", "set", "rel"):
+            return self.items(node[1])
+        if _has_pm(node):
+            return [self._val(alt) for alt in expand_pm(node)]
+        return [self._val(node)]
+
+    def _val(self, node: Node) -> Val:
+        neg = False
+        inner = node
+        if inner[0] == "neg" and inner[1][0] == "%":
+            neg, inner = True, inner[1]
+        if inner[0] == "%":
+            x_node = ("neg", inner[1]) if neg else inner[1]
+            x = self.component(x_node)
+            lit = lit_of(x_node)
+            if lit is not None:
+                alt = self._snap((lit[0] / 100, lit[1], lit[2] / 100))
+            else:
+                alt = x / 100
+            self._record(alt)
+            return Val(x, pct=True, alt=alt)
+        return Val(self.component(node))
+
+    def _relation(self, node: Node) -> list[Answer]:
+        operands, ops = node[1], node[2]
+        if all(op == "=" for op in ops):
+            alts_l = expand_pm(operands[0])
+            alts_r = expand_pm(operands[-1])
+            if len(alts_l) > 1 and len(alts_r) > 1:
+                raise CheckError("parse_error", "± on both sides")
+            out: list[Answer] = []
+            for lhs_n in alts_l:
+                for rhs_n in alts_r:
+                    lhs = self.component(lhs_n) if lhs_n[0] != "sym" else self.expr(lhs_n)
+                    rhs = self.component(rhs_n) if rhs_n[0] != "sym" else self.expr(rhs_n)
+                    if len(operands) > 2 or not (lhs.free_symbols or rhs.free_symbols):
+                        mids = [self.expr(o) for o in operands[1:-1]]
+                        if any(m.free_symbols for m in mids) or lhs.free_symbols or rhs.free_symbols:
+                            raise CheckError("parse_error", "equation chain")
+                        out.append(Val(rhs))  # R1.3: `7 \times 2 = 14` answers 14
+                    else:
+                        out.append(Eqn(lhs, rhs))
+            return out
+        return [RSet(self.rset(node))]
+
+    def _tuple(self, node: Node) -> Answer:
+        items, open_, close = node[1], node[2], node[3]
+        if open_ == "(" and close == ")":
+            vals: list[Answer] = []
+            for n in items:
+                got = self.items(n)
+                if len(got) != 1:
+                    raise CheckError("parse_error", "± inside a tuple")
+                vals.append(got[0])
+            return Coll("tuple", vals, pair=len(vals) == 2)
+        if len(items) != 2:
+            raise CheckError("parse_error", "interval needs two endpoints")
+        return RSet(self._interval(items[0], items[1], open_ == "(", close == ")"))
+
+    def _interval(self, a_node: Node, b_node: Node, lopen: bool, ropen: bool) -> Any:
+        a, b = self.component(a_node), self.component(b_node)
+        for e in (a, b):
+            if e.free_symbols or not e.is_extended_real:
+                raise CheckError("parse_error", "interval endpoint is not a real number")
+        return sp.Interval(a, b, lopen or a == -sp.oo, ropen or b == sp.oo)
+
+    def rset(self, node: Node) -> Any:
+        """A subset of the reals (R17)."""
+        tag = node[0]
+        if tag == "reals":
+            return sp.S.Reals
+        if tag == "group":
+            return self.rset(node[1])
+        if tag == "tuple":
+            if len(node[1]) != 2:
+                raise CheckError("parse_error", "not an interval")
+            return self._interval(node[1][0], node[1][1], node[2] == "(", node[3] == ")")
+        if tag == "set":
+            vals = []
+            for n in node[1]:
+                for alt in expand_pm(n):
+                    v = self.component(alt)
+                    if v.free_symbols or not v.is_real:
+                        raise CheckError("parse_error", "set of non-reals")
+                    vals.append(v)
+            return sp.FiniteSet(*vals)
+        if tag in ("cup", "cap", "setminus"):
+            a, b = self.rset(node[1]), self.rset(node[2])
+            if tag == "cup":
+                return sp.Union(a, b)
+            if tag == "cap":
+                return sp.Intersection(a, b)
+            return sp.Complement(a, b)
+        if tag == "setb":
+            return self._conditions(node[2], node[3], node[1])
+        if tag == "rel":
+            return self._inequality(node[1], node[2])
+        raise CheckError("parse_error", "not a set")
+
+    def _conditions(self, nodes: list[Node], seps: list[str], var: str | None) -> Any:
+        acc = self.rset(nodes[0])
+        for sep, n in zip(seps, nodes[1:], strict=True):
+            s = self.rset(n)
+            acc = sp.Union(acc, s) if sep == "or" else sp.Intersection(acc, s)
+        return acc
+
+    def _inequality(self, operands: list[Node], ops: list[str]) -> Any:
+        if len(ops) == 1 and ops[0] == "in":
+            if operands[0][0] != "sym":
+                raise CheckError("parse_error", "`in` needs a variable")
+            return self.rset(operands[1])
+        if any(op in ("=", "in") for op in ops):
+            raise CheckError("parse_error", "mixed relation")
+        var_names = {o[1] for o in operands if o[0] == "sym"}
+        if len(var_names) != 1:
+            raise CheckError("parse_error", "inequality needs one variable")
+        acc: Any = sp.S.Reals
+        for k, op in enumerate(ops):
+            left, right = operands[k], operands[k + 1]
+            if left[0] == "sym" and right[0] != "sym":
+                c, rel = self.component(right), op
+            elif right[0] == "sym" and left[0] != "sym":
+                c, rel = self.component(left), {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+            else:
+                raise CheckError("parse_error", "bad inequality")
+            if c.free_symbols or not c.is_extended_real:
+                raise CheckError("parse_error", "inequality bound is not a real number")
+            if rel == "<":
+                s = sp.Interval.open(-sp.oo, c)
+            elif rel == "<=":
+                s = sp.Interval(-sp.oo, c, True, False)
+            elif rel == ">":
+                s = sp.Interval.open(c, sp.oo)
+            elif rel == ">=":
+                s = sp.Interval(c, sp.oo, False, True)
+            else:  # !=
+                s = sp.Complement(sp.S.Reals, sp.FiniteSet(c))
+            acc = sp.Intersection(acc, s)
+        return acc

@@ -1,0 +1,174 @@
+"""POLICY §1: the whole pipeline for one pair, as run inside the worker process."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..domain import CheckResult, CheckStatus
+from .errors import CheckError
+from .extract import after_marker, extract_for_check, last_boxed, strip_think
+from .limits import MAX_ANSWER, MAX_RAW_PRED
+from .normalize import normalize, unwrap_command
+from .parser import Node, free_symbols, parse
+from .safety import gate
+
+_CHOICE_GOLD = re.compile(r"\\text(?:bf|rm|it)?\s*\{\s*\(\s*([A-Za-z])\s*\)\s*\}")
+_CHOICE = re.compile(r"\(?\s*([a-z])\s*\)?")
+_TEXT_WRAPPERS = ("text", "textbf", "textit", "textrm", "mathrm", "mbox", "boxed", "fbox", "emph")
+_SHOW = 80
+
+
+def _short(s: str) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= _SHOW else s[: _SHOW - 1] + "…"
+
+
+def text_norm(s: str) -> str:
+    """R3: unwrap, case-fold, collapse whitespace, drop a trailing period."""
+    s = unwrap_command(s, _TEXT_WRAPPERS, pad=True)
+    s = s.replace("$", " ").replace("\\(", " ").replace("\\)", " ").replace("**", "")
+    s = " ".join(s.lower().split()).strip()
+    s = s.strip("\"'`").rstrip(".").strip()
+    m = _CHOICE.fullmatch(s)
+    return m.group(1) if m else s
+
+
+def _classify_gold(gold: str) -> tuple[str, Any, bool]:
+    """("text", normalised text, False) or ("math", AST, has free variables)."""
+    stripped = gold.strip()
+    if _CHOICE_GOLD.fullmatch(stripped):
+        return "text", text_norm(stripped), False
+    try:
+        ast = parse(normalize(gold, strip_units=False))
+        has_vars = bool(free_symbols(ast))
+        if not has_vars:
+            try:
+                ast = parse(normalize(gold, strip_units=True))
+            except CheckError:
+                pass
+        return "math", ast, has_vars
+    except CheckError as e:
+        if e.reason != "parse_error":
+            raise
+        try:
+            ast = parse(normalize(gold, strip_units=True))
+            if not free_symbols(ast):
+                return "math", ast, False
+        except CheckError:
+            pass
+        if re.search(r"[A-Za-z]{2,}", unwrap_command(gold, _TEXT_WRAPPERS)):
+            return "text", text_norm(stripped), False
+        raise
+
+
+def _text_pred(pred: str) -> str:
+    text = strip_think(pred).strip()
+    for found in (last_boxed(text), after_marker(text)):
+        if found is not None and found.strip():
+            text = found
+            break
+    if len(text) > MAX_ANSWER:
+        raise CheckError("too_long")
+    return text_norm(text)
+
+
+def _show(a: Any) -> str:
+    from .answer import Coll, Eqn, Mat, RSet, Val
+
+    if isinstance(a, Val):
+        return f"{a.expr}%" if a.pct else str(a.expr)
+    if isinstance(a, Eqn):
+        return f"{a.lhs} = {a.rhs}"
+    if isinstance(a, RSet):
+        return _show_set(a.s)
+    if isinstance(a, Coll):
+        inner = ", ".join(_show(x) for x in a.items)
+        return "{" + inner + "}" if a.kind == "set" else f"({inner})" if a.kind == "tuple" else inner
+    if isinstance(a, Mat):
+        return "[" + "; ".join(", ".join(str(e) for e in r) for r in a.rows) + "]"
+    return str(a)
+
+
+def _show_set(s: Any) -> str:
+    import sympy as sp
+
+    if isinstance(s, sp.Interval):
+        lo = "(" if s.left_open else "["
+        hi = ")" if s.right_open else "]"
+        return f"{lo}{s.start}, {s.end}{hi}"
+    if isinstance(s, sp.Union):
+        return " U ".join(_show_set(x) for x in s.args)
+    if s == sp.S.Reals:
+        return "R"
+    if s == sp.S.EmptySet:
+        return "{}"
+    return str(s)
+
+
+def _decide(gold_ast: Node, pred_ast: Node) -> tuple[Any, str, str, str]:
+    """Build both sides with sympy and compare. Returns (tri, reason, gold_norm, pred_norm)."""
+    from .build import Builder
+    from .compare import equal
+
+    gb = Builder()
+    g = gb.answer(gold_ast)
+    pb = Builder(snap_to=gb.refs)
+    p = pb.answer(pred_ast)
+    g_show, p_show = _short(_show(g)), _short(_show(p))
+    try:
+        res = equal(g, p)
+    except CheckError:
+        raise
+    except (RecursionError, MemoryError):
+        raise
+    except Exception:  # a sympy failure while comparing is "could not decide", never a crash
+        res = None
+    if res is True:
+        reason = "rounded_ok" if pb.snapped else "equal"
+    elif res is False:
+        reason = "different"
+    else:
+        reason = "undecided"
+    return res, reason, g_show, p_show
+
+
+def check_in_process(gold: str, pred: str) -> CheckResult:
+    """The checker's logic for one pair; never raises (except MemoryError, for the worker)."""
+    gold_norm = pred_norm = ""
+    try:
+        if not isinstance(gold, str) or not isinstance(pred, str):
+            raise CheckError("parse_error", "not a string")
+        if len(gold) > MAX_ANSWER or len(pred) > MAX_RAW_PRED:
+            raise CheckError("too_long")
+        gold_s = gate(gold)
+        pred_s = gate(pred)
+        kind, g_info, has_vars = _classify_gold(gold_s)
+        if kind == "text":
+            gold_norm = _short(g_info)
+            p_text = _text_pred(pred_s)
+            pred_norm = _short(p_text)
+            same = p_text == g_info
+            return CheckResult(
+                CheckStatus.EQUIVALENT if same else CheckStatus.NOT_EQUIVALENT,
+                "text_equal" if same else "text_different",
+                gold_norm,
+                pred_norm,
+            )
+        answer = extract_for_check(pred_s, strip_units=not has_vars)
+        if len(answer) > MAX_ANSWER:
+            raise CheckError("too_long")
+        pred_ast = parse(normalize(answer, strip_units=not has_vars))
+        res, reason, gold_norm, pred_norm = _decide(g_info, pred_ast)
+        if res is None:
+            return CheckResult(CheckStatus.UNPARSEABLE, reason, gold_norm, pred_norm)
+        status = CheckStatus.EQUIVALENT if res else CheckStatus.NOT_EQUIVALENT
+        return CheckResult(status, reason, gold_norm, pred_norm)
+    except CheckError as e:
+        return CheckResult(CheckStatus.UNPARSEABLE, e.reason, gold_norm, pred_norm)
+    except RecursionError:
+        return CheckResult(CheckStatus.UNPARSEABLE, "too_deep", gold_norm, pred_norm)
+    except MemoryError:
+        raise
+    except Exception:
+        return CheckResult(CheckStatus.UNPARSEABLE, "parse_error", gold_norm, pred_norm)
