@@ -68,6 +68,16 @@ def lit_of(node: Node) -> Lit | None:
     return None
 
 
+def literal_text(node: Node) -> str:
+    """A decimal literal as the student wrote it (for display), else ""."""
+    if node[0] == "neg":
+        inner = literal_text(node[1])
+        return "-" + inner if inner else ""
+    if node[0] == "num":
+        return node[1].text()
+    return ""
+
+
 def _imag_lit(node: Node) -> Lit | None:
     """`b i`, `i b`, `b \\cdot i` with b a decimal literal."""
     if node[0] == "neg":
@@ -180,7 +190,7 @@ class Builder:
             s = self.symbols[name] = sp.Symbol(name, real=True)
         return s
 
-    def expr(self, node: Node) -> Any:  # noqa: C901 - one dispatch table
+    def expr(self, node: Node) -> Any:
         tag = node[0]
         if tag == "num":
             return _rat(node[1].value)
@@ -249,7 +259,11 @@ class Builder:
         return items[0] if len(items) == 1 else Coll("list", items)
 
     def _list(self, nodes: list[Node], seps: list[str]) -> Answer:
-        if seps and all(s in ("and", "or") for s in seps) and all(self._is_setlike(n) for n in nodes):
+        if (
+            seps
+            and all(s in ("and", "or") for s in seps)
+            and all(self._is_setlike(n) for n in nodes)
+        ):
             acc = self.rset(nodes[0])
             for sep, n in zip(seps, nodes[1:], strict=True):
                 s = self.rset(n)
@@ -265,7 +279,9 @@ class Builder:
             if len(set(names)) == 1:
                 return Coll("list", list(vals))  # R16.5: x=-4, x=1 is the list -4, 1
             if len(set(names)) == len(names):
-                order = sorted(range(len(names)), key=lambda i: (_VAR_ORDER.get(names[i], 9), names[i]))
+                order = sorted(
+                    range(len(names)), key=lambda i: (_VAR_ORDER.get(names[i], 9), names[i])
+                )
                 return Coll("tuple", [vals[i] for i in order])
         return Coll("list", items)
 
@@ -311,7 +327,7 @@ class Builder:
                 alt = x / 100
             self._record(alt)
             return Val(x, pct=True, alt=alt)
-        return Val(self.component(node))
+        return Val(self.component(node), shown=literal_text(node))
 
     def _relation(self, node: Node) -> list[Answer]:
         operands, ops = node[1], node[2]
@@ -327,7 +343,11 @@ class Builder:
                     rhs = self.component(rhs_n) if rhs_n[0] != "sym" else self.expr(rhs_n)
                     if len(operands) > 2 or not (lhs.free_symbols or rhs.free_symbols):
                         mids = [self.expr(o) for o in operands[1:-1]]
-                        if any(m.free_symbols for m in mids) or lhs.free_symbols or rhs.free_symbols:
+                        if (
+                            any(m.free_symbols for m in mids)
+                            or lhs.free_symbols
+                            or rhs.free_symbols
+                        ):
                             raise CheckError("parse_error", "equation chain")
                         out.append(Val(rhs))  # R1.3: `7 \times 2 = 14` answers 14
                     else:
@@ -412,7 +432,10 @@ class Builder:
             if left[0] == "sym" and right[0] != "sym":
                 c, rel = self.component(right), op
             elif right[0] == "sym" and left[0] != "sym":
-                c, rel = self.component(left), {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
+                c, rel = (
+                    self.component(left),
+                    {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op),
+                )
             else:
                 raise CheckError("parse_error", "bad inequality")
             if c.free_symbols or not c.is_extended_real:

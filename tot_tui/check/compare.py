@@ -119,7 +119,9 @@ def eqn_eq(g: Eqn, p: Eqn) -> Tri:
         if v1 is None or v2 is None or abs(v2) < 1e-12:
             continue
         ratios.append(v1 / v2)
-    if len(ratios) >= 2 and any(abs(r - ratios[0]) > 1e-9 * max(1.0, abs(ratios[0])) for r in ratios):
+    if len(ratios) >= 2 and any(
+        abs(r - ratios[0]) > 1e-9 * max(1.0, abs(ratios[0])) for r in ratios
+    ):
         return False
     c = sp.simplify(sp.cancel(e1 / e2))
     if not c.free_symbols and c != 0 and c.is_finite:
@@ -201,7 +203,7 @@ def _single(a: Answer) -> Answer:
     return a
 
 
-def equal(g: Answer, p: Answer) -> Tri:  # noqa: C901 - the dispatch over answer types
+def equal(g: Answer, p: Answer) -> Tri:
     g, p = _single(g), _single(p)
     if isinstance(g, Val) and isinstance(p, Val):
         return val_eq(g, p)

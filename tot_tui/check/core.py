@@ -77,14 +77,17 @@ def _show(a: Any) -> str:
     from .answer import Coll, Eqn, Mat, RSet, Val
 
     if isinstance(a, Val):
-        return f"{a.expr}%" if a.pct else str(a.expr)
+        body = a.shown or str(a.expr)
+        return f"{body}%" if a.pct else body
     if isinstance(a, Eqn):
         return f"{a.lhs} = {a.rhs}"
     if isinstance(a, RSet):
         return _show_set(a.s)
     if isinstance(a, Coll):
         inner = ", ".join(_show(x) for x in a.items)
-        return "{" + inner + "}" if a.kind == "set" else f"({inner})" if a.kind == "tuple" else inner
+        return (
+            "{" + inner + "}" if a.kind == "set" else f"({inner})" if a.kind == "tuple" else inner
+        )
     if isinstance(a, Mat):
         return "[" + "; ".join(", ".join(str(e) for e in r) for r in a.rows) + "]"
     return str(a)

@@ -29,7 +29,9 @@ class NumLit:
         if self.frac_digits:
             v += Fraction(int(self.frac_digits), 10 ** len(self.frac_digits))
         if self.rep_digits:
-            v += Fraction(int(self.rep_digits), 10 ** len(self.frac_digits) * (10 ** len(self.rep_digits) - 1))
+            v += Fraction(
+                int(self.rep_digits), 10 ** len(self.frac_digits) * (10 ** len(self.rep_digits) - 1)
+            )
         return v * Fraction(10) ** self.exp
 
     @property
@@ -267,7 +269,9 @@ def tokenize(s: str) -> list[Tok]:
             elif len(word) <= 3 and lw not in STOP_WORDS:
                 # implicit product of single-letter symbols: "ab", "xy", "abc"
                 for k, ch in enumerate(word):
-                    kind, val = ("const", "E") if ch == "e" else ("const", "I") if ch == "i" else ("id", ch)
+                    kind, val = (
+                        ("const", "E") if ch == "e" else ("const", "I") if ch == "i" else ("id", ch)
+                    )
                     toks.append(Tok(kind, val, start + k, space if k == 0 else False))
             else:
                 raise CheckError("parse_error", "text")

@@ -79,8 +79,12 @@ _DROP_CMDS = re.compile(
     r"\\(?:displaystyle|textstyle|scriptstyle|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big"
     r"|bigg|Bigg|limits|nolimits)(?![A-Za-z])"
 )
-_SPACING = re.compile(r"\\(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![A-Za-z])|(?<!\\)\\[;: ]|~")
-_UNIT_TEXT_SUFFIX = re.compile(r"\\(?:text|mbox|textrm|mathrm)\s*\{([^{}]*)\}\s*(?:\^\s*\{?\s*[23]\s*\}?)?\s*$")
+_SPACING = re.compile(
+    r"\\(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![A-Za-z])|(?<!\\)\\[;: ]|~"
+)
+_UNIT_TEXT_SUFFIX = re.compile(
+    r"\\(?:text|mbox|textrm|mathrm)\s*\{([^{}]*)\}\s*(?:\^\s*\{?\s*[23]\s*\}?)?\s*$"
+)
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°\s*[CF]?(?![A-Za-z])|°")
 _PERCENT_WORD = re.compile(r"(?<![A-Za-z])(?:per\s+cent|percent|pct)(?![A-Za-z])", re.IGNORECASE)
 _CURRENCY = re.compile(r"\\\$|\$|€|£|¥|(?<![A-Za-z])USD(?![A-Za-z])")
@@ -93,7 +97,10 @@ _SCALE_AFTER_NUMERAL = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)(?![A-Za-z])", re.IGNORECASE
 )
 _WORD = re.compile(r"[A-Za-z]+")
-_REAL_WORDS = re.compile(r"(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+numbers|(?<![A-Za-z])reals(?![A-Za-z])", re.I)
+_BOLD = re.compile(r"^\*\*|\*\*$|(?<=\s)\*\*|\*\*(?=\s)")
+_REAL_WORDS = re.compile(
+    r"(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+numbers|(?<![A-Za-z])reals(?![A-Za-z])", re.I
+)
 
 
 def _braceless(s: str, cmd: str, nargs: int) -> str:
@@ -302,7 +309,8 @@ def normalize(s: str, *, strip_units: bool) -> str:
     a unit (R5.2); otherwise only `\\text{unit}` suffixes and known unit words go (R5.4).
     """
     s = s.strip()
-    s = s.replace("**", "").replace("`", "")
+    # Markdown bold (`**31**`), but not Python's power operator (`9**9`).
+    s = _BOLD.sub(" ", s).replace("`", "")
     if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'":
         s = s[1:-1].strip()
     for k, v in _UNICODE_MATH.items():
@@ -328,7 +336,12 @@ def normalize(s: str, *, strip_units: bool) -> str:
     s = _REAL_WORDS.sub(r"\\mathbb{R}", s)
     s = _SCALE_AFTER_NUMERAL.sub(lambda m: m.group(1) + "e" + str(SCALES[m.group(2).lower()]), s)
     s = _number_words(s)
-    s = s.replace("<=", "\\le ").replace(">=", "\\ge ").replace("=<", "\\le ").replace("=>", "\\ge ")
+    s = (
+        s.replace("<=", "\\le ")
+        .replace(">=", "\\ge ")
+        .replace("=<", "\\le ")
+        .replace("=>", "\\ge ")
+    )
     s = re.sub(r"(?<![\d)!])!=", r"\\ne ", s)
     s = _braceless(s, "frac", 2)
     s = _braceless(s, "binom", 2)

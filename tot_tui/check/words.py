@@ -43,7 +43,12 @@ UNIT_LETTERS = {"m", "g", "s", "h", "l", "L", "K", "C", "F"}
 
 # Words that are never units (R5.3): constants, number/scale words, percent words.
 NOT_UNITS = (
-    CONSTANT_WORDS | NUMBER_WORDS | PERCENT_WORDS | SIGN_WORDS | CONNECTORS | FUNCTIONS
+    CONSTANT_WORDS
+    | NUMBER_WORDS
+    | PERCENT_WORDS
+    | SIGN_WORDS
+    | CONNECTORS
+    | FUNCTIONS
     | {"e", "i", "cent"}
 )
 

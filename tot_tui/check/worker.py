@@ -1,0 +1,352 @@
+"""POLICY S4: checks run in a persistent child process with a wall-clock deadline and a memory cap.
+
+Parent side (`Checker`): pure Python, no sympy. It talks to one warm worker over two private pipes
+with JSON lines (`ensure_ascii=True`, so lone surrogates survive), kills the worker's process group
+with SIGKILL when the deadline passes, and starts a fresh one. Child side (`main`): caps its
+address space and CPU time, works in a fresh temporary directory with stdin closed, disables
+gmpy2 (a GMP allocation failure would abort() the process), and answers one pair per line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ..domain import CheckResult, CheckStatus
+from .limits import MAX_ANSWER, MAX_RAW_PRED
+
+DEFAULT_DEADLINE = 2.0
+DEFAULT_MEMORY_MB = 1024
+CPU_BACKSTOP_S = 5  # RLIMIT_CPU per check, on top of what the worker has used so far
+_READY_TIMEOUT = 30.0  # a cold start (importing sympy) under heavy load
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _Dead(Exception):
+    pass
+
+
+def _unparseable(reason: str) -> CheckResult:
+    return CheckResult(CheckStatus.UNPARSEABLE, reason)
+
+
+def _precheck(gold: object, pred: object) -> CheckResult | None:
+    """What the parent can answer without the worker (and without sending 500 kB down a pipe)."""
+    if not isinstance(gold, str) or not isinstance(pred, str):
+        return _unparseable("parse_error")
+    if len(gold) > MAX_ANSWER or len(pred) > MAX_RAW_PRED:
+        return _unparseable("too_long")
+    return None
+
+
+class Checker:
+    """A warm checker process. Thread-safe: calls are serialised with a lock."""
+
+    def __init__(
+        self, deadline: float = DEFAULT_DEADLINE, memory_mb: int = DEFAULT_MEMORY_MB
+    ) -> None:
+        self.deadline = float(deadline)
+        self.memory_mb = int(memory_mb)
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._rfd = -1  # responses from the worker
+        self._wfd = -1  # requests to the worker
+        self._buf = b""
+        self._ready = False
+        self._closed = False
+        self._seq = 0
+        self.restarts = 0  # how many workers were replaced (for tests and logs)
+
+    # -- process management -------------------------------------------------------------------
+    def _spawn(self) -> None:
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["MPMATH_NOGMPY"] = "1"
+        env["SYMPY_GROUND_TYPES"] = "python"
+        env.pop("PYTHONSTARTUP", None)
+        try:
+            self._proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tot_tui.check.worker",
+                    str(req_r),
+                    str(resp_w),
+                    str(self.memory_mb),
+                ],
+                pass_fds=(req_r, resp_w),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group, killed as a whole
+                env=env,
+                close_fds=True,
+            )
+        finally:
+            os.close(req_r)
+            os.close(resp_w)
+        self._rfd, self._wfd = resp_r, req_w
+        os.set_blocking(self._wfd, False)
+        self._buf = b""
+        self._ready = False
+
+    def _kill(self) -> None:
+        proc = self._proc
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+        for fd in (self._rfd, self._wfd):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._proc, self._rfd, self._wfd, self._buf, self._ready = None, -1, -1, b"", False
+
+    def _replace(self) -> None:
+        self._kill()
+        self.restarts += 1
+        if not self._closed:
+            self._spawn()  # start the replacement now, so it is warm for the next check
+
+    def start(self) -> None:
+        """Start the worker now (otherwise the first check starts it)."""
+        with self._lock:
+            if self._proc is None and not self._closed:
+                self._spawn()
+
+    # -- pipe I/O with a deadline -------------------------------------------------------------
+    def _read_msg(self, end: float) -> dict[str, Any]:
+        while b"\n" not in self._buf:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                raise _Timeout
+            r, _, _ = select.select([self._rfd], [], [], remaining)
+            if not r:
+                continue
+            chunk = os.read(self._rfd, 1 << 16)
+            if not chunk:
+                raise _Dead
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        msg = json.loads(line)
+        if not isinstance(msg, dict):
+            raise _Dead
+        return msg
+
+    def _send(self, data: bytes, end: float) -> None:
+        view = memoryview(data)
+        while view:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                raise _Timeout
+            _, w, _ = select.select([], [self._wfd], [], remaining)
+            if not w:
+                continue
+            try:
+                n = os.write(self._wfd, view)
+            except BlockingIOError:
+                continue
+            except (BrokenPipeError, OSError):
+                raise _Dead from None
+            view = view[n:]
+
+    def _death_reason(self) -> str:
+        proc = self._proc
+        rc = None
+        if proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                rc = proc.wait(timeout=1)
+        # exit 3: MemoryError inside the worker; SIGKILL we did not send: the kernel's OOM killer
+        return "memory" if rc in (3, -signal.SIGKILL) else "worker_crashed"
+
+    # -- public API ---------------------------------------------------------------------------
+    def check(self, gold: str, pred: str) -> CheckResult:
+        """Compare one pair within the deadline. Never raises."""
+        try:
+            early = _precheck(gold, pred)
+            if early is not None:
+                return early
+            end = time.monotonic() + self.deadline
+            if not self._lock.acquire(timeout=self.deadline):
+                return _unparseable("timeout")
+            try:
+                return self._check_locked(gold, pred, end)
+            finally:
+                self._lock.release()
+        except Exception:  # the caller must go on whatever happens here
+            return _unparseable("worker_crashed")
+
+    def _check_locked(self, gold: str, pred: str, end: float) -> CheckResult:
+        if self._closed:
+            return _unparseable("worker_crashed")
+        if self._proc is None or self._proc.poll() is not None:
+            if self._proc is not None:
+                self._replace()
+            else:
+                self._spawn()
+        if not self._ready:
+            try:
+                msg = self._read_msg(min(end, time.monotonic() + _READY_TIMEOUT))
+            except _Timeout:
+                return _unparseable("timeout")  # still starting: keep it, it will be ready later
+            except (_Dead, ValueError):
+                self._replace()
+                return _unparseable("worker_crashed")
+            if not msg.get("ready"):
+                self._replace()
+                return _unparseable("worker_crashed")
+            self._ready = True
+        self._seq += 1
+        seq = self._seq
+        req = json.dumps({"id": seq, "gold": gold, "pred": pred}, ensure_ascii=True) + "\n"
+        try:
+            self._send(req.encode("ascii"), end)
+            while True:
+                msg = self._read_msg(end)
+                if msg.get("id") == seq:
+                    break
+        except _Timeout:
+            self._replace()
+            return _unparseable("timeout")
+        except (_Dead, ValueError):
+            reason = self._death_reason()
+            self._replace()
+            return _unparseable(reason)
+        if msg.get("exit"):  # the worker answered but asked to be replaced (MemoryError)
+            self._replace()
+        try:
+            return CheckResult(
+                CheckStatus(msg["status"]),
+                str(msg.get("reason", "")),
+                str(msg.get("gold_norm", "")),
+                str(msg.get("pred_norm", "")),
+            )
+        except (KeyError, ValueError):
+            return _unparseable("worker_crashed")
+
+    async def acheck(self, gold: str, pred: str) -> CheckResult:
+        """`check` in a thread, for the event loop."""
+        return await asyncio.to_thread(self.check, gold, pred)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._kill()
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._kill()
+
+
+# -- child side ---------------------------------------------------------------------------------
+def _set_limits(memory_mb: int) -> None:
+    import resource
+
+    limit = memory_mb * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _cpu_backstop() -> None:
+    """RLIMIT_CPU is cumulative, so move the soft limit before every check."""
+    import resource
+
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(used.ru_utime + used.ru_stime) + CPU_BACKSTOP_S
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
+
+
+_WARMUP = (
+    ("\\frac{5}{7}", "0.714286"),
+    ("2x^2-8", "2(x-2)(x+2)"),
+    ("(-2, 5]", "-2 < x \\le 5"),
+    ("y = -2x+7", "2x+y=7"),
+    ("1+i", "\\sqrt{2}e^{i\\pi/4}"),
+)
+
+
+def main(argv: list[str]) -> int:
+    rfd, wfd, memory_mb = int(argv[0]), int(argv[1]), int(argv[2])
+    _set_limits(memory_mb)
+    import tempfile
+
+    os.chdir(tempfile.mkdtemp(prefix="tot_tui_check_"))
+    sys.setrecursionlimit(10_000)
+    from .core import check_in_process
+
+    for g, p in _WARMUP:  # import the lazily loaded parts of sympy before the first deadline
+        check_in_process(g, p)
+    rf = os.fdopen(rfd, "rb", buffering=0)
+    wf = os.fdopen(wfd, "wb", buffering=0)
+
+    def reply(obj: dict[str, Any]) -> None:
+        wf.write((json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii"))
+
+    reply({"ready": True})
+    buf = b""
+    while True:
+        while b"\n" not in buf:
+            chunk = rf.read(1 << 16)
+            if not chunk:
+                return 0  # the parent went away
+            buf += chunk
+        line, buf = buf.split(b"\n", 1)
+        try:
+            req = json.loads(line)
+            seq = req["id"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        _cpu_backstop()
+        try:
+            res = check_in_process(req.get("gold"), req.get("pred"))
+            reply(
+                {
+                    "id": seq,
+                    "status": res.status.value,
+                    "reason": res.reason,
+                    "gold_norm": res.gold_norm,
+                    "pred_norm": res.pred_norm,
+                }
+            )
+        except MemoryError:
+            with contextlib.suppress(Exception):
+                reply({"id": seq, "status": "unparseable", "reason": "memory", "exit": True})
+            os._exit(3)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
