@@ -30,6 +30,7 @@ DEFAULT_DEADLINE = 2.0
 DEFAULT_MEMORY_MB = 1024
 CPU_BACKSTOP_S = 5  # RLIMIT_CPU per check, on top of what the worker has used so far
 _READY_TIMEOUT = 30.0  # a cold start (importing sympy) under heavy load
+_DEBUG_ENV = "TOT_TUI_CHECK_DEBUG"
 
 
 class _Timeout(Exception):
@@ -70,6 +71,7 @@ class Checker:
         self._closed = False
         self._seq = 0
         self.restarts = 0  # how many workers were replaced (for tests and logs)
+        self._debug = False  # tests only: lets the worker obey sleep/alloc/abort requests
 
     # -- process management -------------------------------------------------------------------
     def _spawn(self) -> None:
@@ -81,6 +83,9 @@ class Checker:
         env["MPMATH_NOGMPY"] = "1"
         env["SYMPY_GROUND_TYPES"] = "python"
         env.pop("PYTHONSTARTUP", None)
+        env.pop(_DEBUG_ENV, None)
+        if self._debug:
+            env[_DEBUG_ENV] = "1"
         try:
             self._proc = subprocess.Popen(
                 [
@@ -190,13 +195,20 @@ class Checker:
             if not self._lock.acquire(timeout=self.deadline):
                 return _unparseable("timeout")
             try:
-                return self._check_locked(gold, pred, end)
+                return self._request({"gold": gold, "pred": pred}, end)
             finally:
                 self._lock.release()
         except Exception:  # the caller must go on whatever happens here
             return _unparseable("worker_crashed")
 
-    def _check_locked(self, gold: str, pred: str, end: float) -> CheckResult:
+    def _debug_request(self, command: str, arg: float = 0.0) -> CheckResult:
+        """Tests only (needs `_debug` set before the worker starts): make the worker sleep,
+        allocate `arg` MiB or abort, through the same machinery as a real check."""
+        end = time.monotonic() + self.deadline
+        with self._lock:
+            return self._request({"debug": command, "arg": arg}, end)
+
+    def _request(self, payload: dict[str, Any], end: float) -> CheckResult:
         if self._closed:
             return _unparseable("worker_crashed")
         if self._proc is None or self._proc.poll() is not None:
@@ -218,7 +230,7 @@ class Checker:
             self._ready = True
         self._seq += 1
         seq = self._seq
-        req = json.dumps({"id": seq, "gold": gold, "pred": pred}, ensure_ascii=True) + "\n"
+        req = json.dumps({"id": seq, **payload}, ensure_ascii=True) + "\n"
         try:
             self._send(req.encode("ascii"), end)
             while True:
@@ -299,6 +311,18 @@ _WARMUP = (
 )
 
 
+def _debug(req: dict[str, Any]) -> CheckResult:
+    cmd, arg = req.get("debug"), float(req.get("arg", 0))
+    if cmd == "sleep":
+        time.sleep(arg)
+    elif cmd == "alloc":
+        block = bytearray(int(arg) * 1024 * 1024)
+        del block
+    elif cmd == "abort":
+        os.abort()
+    return CheckResult(CheckStatus.UNPARSEABLE, "debug")
+
+
 def main(argv: list[str]) -> int:
     rfd, wfd, memory_mb = int(argv[0]), int(argv[1]), int(argv[2])
     _set_limits(memory_mb)
@@ -316,6 +340,7 @@ def main(argv: list[str]) -> int:
     def reply(obj: dict[str, Any]) -> None:
         wf.write((json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii"))
 
+    debug = os.environ.get(_DEBUG_ENV) == "1"
     reply({"ready": True})
     buf = b""
     while True:
@@ -332,7 +357,10 @@ def main(argv: list[str]) -> int:
             continue
         _cpu_backstop()
         try:
-            res = check_in_process(req.get("gold"), req.get("pred"))
+            if "debug" in req:
+                res = _debug(req) if debug else CheckResult(CheckStatus.UNPARSEABLE, "parse_error")
+            else:
+                res = check_in_process(req.get("gold"), req.get("pred"))
             reply(
                 {
                     "id": seq,

@@ -1,0 +1,65 @@
+"""POLICY §4: every hostile row through the same worker machinery the app uses."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tot_tui.check import Checker
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "checks"
+
+
+def load_jsonl(name: str) -> list[dict]:
+    # Python's json tolerates the lone surrogate of hp-032; never re-encode rows as UTF-8.
+    with open(DATA / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+ROWS = load_jsonl("hostile_answers.jsonl")
+MARKER = Path("/tmp/tot_tui_marker_public")
+
+
+def test_row_count() -> None:
+    assert len(ROWS) == 38
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])
+def test_hostile_row(row: dict, checker: Checker) -> None:
+    MARKER.unlink(missing_ok=True)
+    start = time.monotonic()
+    res = checker.check(row["gold"], row["pred"])  # must not raise
+    elapsed = time.monotonic() - start
+    assert not MARKER.exists(), "model text was executed"
+    assert elapsed <= checker.deadline + 1.0
+    assert os.getpid() > 0  # we are still here
+    if row["must_not_be_equivalent"]:
+        assert res.status != "equivalent", res
+    else:
+        assert res.status in ("equivalent", "not_equivalent", "unparseable")
+
+
+@pytest.mark.parametrize(
+    ("row_id", "reason"),
+    [
+        ("hp-012", "too_big"),
+        ("hp-013", "too_big"),
+        ("hp-014", "too_big"),
+        ("hp-015", "too_big"),
+        ("hp-016", "too_big"),
+        ("hp-024", "too_long"),
+        ("hp-029", "control_char"),
+        ("hp-030", "control_char"),
+        ("hp-031", "control_char"),
+        ("hp-032", "bad_unicode"),
+        ("hp-033", "bad_unicode"),
+    ],
+)
+def test_hostile_reason(row_id: str, reason: str, checker: Checker) -> None:
+    row = next(r for r in ROWS if r["id"] == row_id)
+    res = checker.check(row["gold"], row["pred"])
+    assert (res.status, res.reason) == ("unparseable", reason)

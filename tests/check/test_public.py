@@ -1,0 +1,41 @@
+"""Every labelled public row (POLICY §4), through the logic and through the real worker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tot_tui.check import Checker, check_in_process
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "checks"
+
+
+def load_jsonl(name: str) -> list[dict]:
+    # Python's json tolerates the lone surrogate of hp-032; never re-encode rows as UTF-8.
+    with open(DATA / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+ROWS = load_jsonl("answer_equivalence.jsonl")
+
+
+def test_row_count() -> None:
+    assert len(ROWS) == 209
+    assert sum(r["equivalent"] for r in ROWS) == 128
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r["id"] for r in ROWS])
+def test_public_row(row: dict) -> None:
+    res = check_in_process(row["gold"], row["pred"])
+    assert (res.status == "equivalent") == row["equivalent"], res
+
+
+def test_public_rows_through_worker(checker: Checker) -> None:
+    wrong = []
+    for row in ROWS:
+        res = checker.check(row["gold"], row["pred"])
+        if (res.status == "equivalent") != row["equivalent"]:
+            wrong.append((row["id"], res))
+    assert not wrong
