@@ -30,10 +30,16 @@ def fake() -> Iterator[FakeOllama]:
 
 
 @pytest.fixture
+def client(fake: FakeOllama) -> Iterator[ollama.Client]:
+    with ollama.Client(host=fake.url) as sync_client:
+        yield sync_client
+
+
+@pytest.fixture
 async def aclient(fake: FakeOllama) -> AsyncIterator[ollama.AsyncClient]:
     client = ollama.AsyncClient(host=fake.url)
     yield client
-    await client._client.aclose()
+    await client.close()
 
 
 async def test_streamed_chat_joins_to_text_and_ends_with_metrics(
@@ -77,9 +83,8 @@ async def test_non_streamed_chat(fake: FakeOllama, aclient: ollama.AsyncClient) 
     assert fake.requests[-1].body["format"] == {"type": "object"}  # recorded, not enforced
 
 
-def test_sync_client_generate_and_num_predict(fake: FakeOllama) -> None:
+def test_sync_client_generate_and_num_predict(fake: FakeOllama, client: ollama.Client) -> None:
     fake.reply(STUDENT, Reply(text="alpha beta gamma delta"))
-    client = ollama.Client(host=fake.url)
     chunks = list(client.generate(model=STUDENT, prompt="go", stream=True))
     assert "".join(c.response or "" for c in chunks) == "alpha beta gamma delta"
     assert chunks[-1].context  # generate's final chunk carries the token context
@@ -228,7 +233,7 @@ async def test_stall_trips_client_read_timeout_and_frees_server(fake: FakeOllama
         async for part in await client.chat(model=STUDENT, messages=USER, stream=True):
             seen.append(part.message.content or "")
     assert seen == ["one"]
-    await client._client.aclose()
+    await client.close()
     assert fake.wait_idle(timeout=5)  # the stalled handler noticed the closed socket
     assert time.monotonic() - started < 10  # loose: far below stall_seconds
 
@@ -236,15 +241,15 @@ async def test_stall_trips_client_read_timeout_and_frees_server(fake: FakeOllama
 def test_stop_ends_a_stall_promptly() -> None:
     fake = FakeOllama().start()
     fake.reply(STUDENT, Reply(text="one two", stall_after=1, stall_seconds=60))
-    client = ollama.Client(host=fake.url)
-    stream = client.chat(model=STUDENT, messages=USER, stream=True)
-    assert next(stream).message.content == "one"
-    started = time.monotonic()
-    fake.stop()
-    assert time.monotonic() - started < 10  # loose: far below stall_seconds
-    assert fake.active_streams == 0
-    with pytest.raises(httpx.TransportError):
-        next(stream)
+    with ollama.Client(host=fake.url) as client:
+        stream = client.chat(model=STUDENT, messages=USER, stream=True)
+        assert next(stream).message.content == "one"
+        started = time.monotonic()
+        fake.stop()
+        assert time.monotonic() - started < 10  # loose: far below stall_seconds
+        assert fake.active_streams == 0
+        with pytest.raises(httpx.TransportError):
+            next(stream)
 
 
 async def test_cancelled_client_stream_frees_server(
@@ -256,7 +261,7 @@ async def test_cancelled_client_stream_frees_server(
         break
     assert fake.active_streams == 1
     await stream.aclose()
-    await aclient._client.aclose()  # drop the pooled connection too
+    await aclient.close()  # drop the pooled connection too
     assert await asyncio.to_thread(fake.wait_idle, 5)
     assert fake.active_streams == 0
 
@@ -402,7 +407,7 @@ async def test_demo_known_problem_steps_fix_the_baseline(demo: FakeOllama) -> No
     assert 3 <= len(steps) <= 8 and not any("18" in s for s in steps)
     assert _final_answer(await _student(client, JANET, steps)) == "18"
     assert _final_answer(await _student(client, JANET, None)) != "18"
-    await client._client.aclose()
+    await client.close()
 
 
 async def test_demo_unknown_problem_is_deterministic(demo: FakeOllama) -> None:
@@ -413,16 +418,16 @@ async def test_demo_unknown_problem_is_deterministic(demo: FakeOllama) -> None:
     first = await _student(client, problem, steps)
     assert _final_answer(first) == "12"
     assert await _student(client, problem, steps) == first
-    await client._client.aclose()
+    await client.close()
 
 
 def test_demo_models_and_pullable(demo: FakeOllama) -> None:
-    client = ollama.Client(host=demo.url)
-    names = {m.model for m in client.list().models}
-    assert {"qwen2.5:7b", "llama3.2:1b", "qwen2.5:1.5b"} <= names
-    assert "llama3.2:3b" not in names
-    assert client.pull("llama3.2:3b").status == "success"
-    assert "llama3.2:3b" in {m.model for m in client.list().models}
+    with ollama.Client(host=demo.url) as client:
+        names = {m.model for m in client.list().models}
+        assert {"qwen2.5:7b", "llama3.2:1b", "qwen2.5:1.5b"} <= names
+        assert "llama3.2:3b" not in names
+        assert client.pull("llama3.2:3b").status == "success"
+        assert "llama3.2:3b" in {m.model for m in client.list().models}
 
 
 def test_demo_scenario_roles_and_problems(tmp_path: pytest.TempPathFactory) -> None:
@@ -436,11 +441,11 @@ def test_demo_scenario_roles_and_problems(tmp_path: pytest.TempPathFactory) -> N
     }))
     with FakeOllama() as server:
         install_demo(server, Scenario.load(scenario_file))
-        client = ollama.Client(host=server.url)
         ask = [{"role": "user", "content": "What is 6 times 7?"}]
-        as_teacher = client.chat(model="qwen2.5:1.5b", messages=ask).message.content or ""
+        with ollama.Client(host=server.url) as client:
+            as_teacher = client.chat(model="qwen2.5:1.5b", messages=ask).message.content or ""
+            as_student = client.chat(model="llama3.2:1b", messages=ask).message.content or ""
         assert json.loads(as_teacher) == {"steps": ["Multiply 6 by 7."]}
-        as_student = client.chat(model="llama3.2:1b", messages=ask).message.content or ""
         assert _final_answer(as_student) == "13"
 
 
@@ -469,11 +474,10 @@ async def test_thinking_streams_before_content(fake: FakeOllama) -> None:
     with pytest.raises(ollama.ResponseError) as err:  # STUDENT has no thinking capability
         await client.chat(model=STUDENT, messages=USER, think=True)
     assert err.value.status_code == 400
-    await client._client.aclose()
+    await client.close()
 
 
-def test_load_and_unload_requests(fake: FakeOllama) -> None:
-    client = ollama.Client(host=fake.url)
+def test_load_and_unload_requests(fake: FakeOllama, client: ollama.Client) -> None:
     loaded = client.chat(model=STUDENT, messages=[])
     assert loaded.done and loaded.done_reason == "load" and fake.is_loaded(STUDENT)
     unloaded = client.generate(model=STUDENT, prompt="", keep_alive=0)
@@ -484,8 +488,7 @@ def test_load_and_unload_requests(fake: FakeOllama) -> None:
     assert fake.is_loaded(STUDENT)
 
 
-def test_delete_and_methods(fake: FakeOllama) -> None:
-    client = ollama.Client(host=fake.url)
+def test_delete_and_methods(fake: FakeOllama, client: ollama.Client) -> None:
     assert client.delete(STUDENT).status == "success"
     assert STUDENT not in {m.model for m in client.list().models}
     with pytest.raises(ollama.ResponseError) as err:
@@ -497,10 +500,9 @@ def test_delete_and_methods(fake: FakeOllama) -> None:
     assert bad.status_code == 400
 
 
-def test_names_resolve_like_ollama(fake: FakeOllama) -> None:
+def test_names_resolve_like_ollama(fake: FakeOllama, client: ollama.Client) -> None:
     fake.add_model("mistral")  # no tag: listed as mistral:latest
     fake.reply("mistral:latest", "bonjour")
-    client = ollama.Client(host=fake.url)
     assert "mistral:latest" in {m.model for m in client.list().models}
     response = client.chat(model="Mistral", messages=USER)
     assert response.message.content == "bonjour" and response.model == "Mistral"
@@ -510,17 +512,17 @@ def test_restart_on_same_port() -> None:
     fake = FakeOllama().start()
     port = fake.port
     fake.reply(STUDENT, "hello")
-    client = ollama.Client(host=fake.url)
-    assert client.chat(model=STUDENT, messages=USER).message.content == "hello"
-    fake.stop()
-    with pytest.raises(ConnectionError):  # the client's wording for "Ollama is not running"
-        client.chat(model=STUDENT, messages=USER)
-    fake.start()
-    try:
-        assert fake.port == port
+    with ollama.Client(host=fake.url) as client:
         assert client.chat(model=STUDENT, messages=USER).message.content == "hello"
-    finally:
         fake.stop()
+        with pytest.raises(ConnectionError):  # the client's wording for "Ollama is not running"
+            client.chat(model=STUDENT, messages=USER)
+        fake.start()
+        try:
+            assert fake.port == port
+            assert client.chat(model=STUDENT, messages=USER).message.content == "hello"
+        finally:
+            fake.stop()
 
 
 async def test_async_context_manager() -> None:
@@ -528,5 +530,5 @@ async def test_async_context_manager() -> None:
         fake.reply(STUDENT, "hi")
         client = ollama.AsyncClient(host=fake.url)
         assert (await client.chat(model=STUDENT, messages=USER)).message.content == "hi"
-        await client._client.aclose()
+        await client.close()
     assert not fake.running
