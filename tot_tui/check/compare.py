@@ -137,7 +137,8 @@ def _as_set(a: Answer) -> Any | None:
         x, y = a.items
         if isinstance(x, Val) and isinstance(y, Val) and not x.pct and not y.pct:
             ex, ey = x.expr, y.expr
-            if ex.is_real and ey.is_real and not ex.free_symbols and not ey.free_symbols:
+            real = ex.is_extended_real and ey.is_extended_real
+            if real and not ex.free_symbols and not ey.free_symbols:
                 return sp.Interval.open(ex, ey)  # R18.5: (a, b) also reads as an interval
     if isinstance(a, Coll) and a.kind == "set":
         vals = []

@@ -14,6 +14,7 @@ from .parser import Node, free_symbols, parse
 from .safety import gate
 
 _CHOICE_GOLD = re.compile(r"\\text(?:bf|rm|it)?\s*\{\s*\(\s*([A-Za-z])\s*\)\s*\}")
+_WHOLE_TEXT = re.compile(r"\\text(?:bf|rm|it|up|normal)?\s*\{([^{}]*)\}")
 _CHOICE = re.compile(r"\(?\s*([a-z])\s*\)?")
 _TEXT_WRAPPERS = ("text", "textbf", "textit", "textrm", "mathrm", "mbox", "boxed", "fbox", "emph")
 _SHOW = 80
@@ -39,6 +40,9 @@ def _classify_gold(gold: str) -> tuple[str, Any, bool]:
     stripped = gold.strip()
     if _CHOICE_GOLD.fullmatch(stripped):
         return "text", text_norm(stripped), False
+    whole = _WHOLE_TEXT.fullmatch(stripped)
+    if whole and re.search(r"[A-Za-z]{2,}", whole.group(1)) and not re.search(r"\d", stripped):
+        return "text", text_norm(stripped), False  # `\text{odd}` is a word, not o*d*d
     try:
         ast = parse(normalize(gold, strip_units=False))
         has_vars = bool(free_symbols(ast))
