@@ -59,6 +59,9 @@ class Settings(BaseModel):
     seed: int | None = None
     keep_alive: str = "10m"
     num_ctx: int = Field(4096, ge=512)
+    # Caps on reply length (Ollama's num_predict): a looping model cannot stream forever.
+    teacher_max_tokens: int = Field(1024, ge=16)
+    student_max_tokens: int = Field(4096, ge=16)
     connect_timeout: float = Field(5.0, gt=0)
     # The first token may wait for a cold model load; later tokens should come steadily.
     first_token_timeout: float = Field(300.0, gt=0)
@@ -148,8 +151,8 @@ def load_config(*, config_dir: str | None = None, data_dir: str | None = None,
     try:
         settings = Settings(**raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}" for err in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}"
+                             for err in exc.errors())
         raise ConfigError(f"Invalid settings in {paths.config_file}: {problems}") from exc
     return Config(settings, paths, overrides, env)
 

@@ -164,6 +164,7 @@ async def test_teacher_without_steps_fails_clearly(fake, tutor):
 async def test_human_answer_is_checked_and_stored(fake, tutor):
     problem = await tutor.add_problem(PROBLEM, "18")
     view, result = await tutor.answer_as_human(problem, "$18.00", hints_shown=2)
+    assert result.verdict is Verdict.CORRECT
     assert view.verdict is Verdict.CORRECT and view.hints_shown == 2
     view, _ = await tutor.answer_as_human(problem, "17")
     assert view.verdict is Verdict.INCORRECT

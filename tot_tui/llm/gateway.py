@@ -104,26 +104,46 @@ class OllamaGateway:
         raise errors.stream_cut(self.host, model)
 
     async def _watch(self, stream: AsyncIterator[Any], model: str) -> AsyncIterator[Any]:
-        """Iterate a client stream under the first-token and stall deadlines, mapping errors."""
+        """Iterate a client stream under the first-token and stall deadlines, mapping errors.
+
+        Only the server's silence counts, never the consumer's time with a chunk. A timer checks
+        the time of the last chunk instead of being re-armed per chunk, which keeps the
+        per-token cost to a clock read.
+        """
         loop = asyncio.get_running_loop()
-        first = True
-        async with contextlib.aclosing(stream):  # type: ignore[type-var]
-            try:
-                async with asyncio.timeout(self.first_token_timeout) as deadline:
-                    async for part in stream:
-                        first = False
-                        # The deadline is off while the consumer holds the chunk: only the
-                        # server's silence counts, never our own slowness.
-                        deadline.reschedule(None)
-                        yield part
-                        deadline.reschedule(loop.time() + self.stall_timeout)
-            except TimeoutError as exc:
+        task = asyncio.current_task()
+        assert task is not None
+        first, waiting, fired = True, True, False
+        last = loop.time()
+
+        def check() -> None:
+            nonlocal handle, fired
+            limit = self.first_token_timeout if first else self.stall_timeout
+            now = loop.time()
+            if waiting and now >= last + limit:
+                fired = True
+                task.cancel()
+                return
+            handle = loop.call_at(max(last + limit, now + limit / 10), check)
+
+        handle = loop.call_at(last + self.first_token_timeout, check)
+        try:
+            async with contextlib.aclosing(stream):  # type: ignore[type-var]
+                async for part in stream:
+                    first = waiting = False
+                    yield part
+                    waiting, last = True, loop.time()
+        except asyncio.CancelledError as exc:
+            if fired and task.uncancel() == 0:
                 seconds = self.first_token_timeout if first else self.stall_timeout
                 raise errors.stalled(self.host, model, seconds, first) from exc
-            except LLMError:
-                raise
-            except Exception as exc:
-                raise self._map(exc, model, mid_stream=not first) from exc
+            raise
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self._map(exc, model, mid_stream=not first) from exc
+        finally:
+            handle.cancel()
 
     # -- control calls -----------------------------------------------------------------------
 

@@ -191,7 +191,8 @@ class HistoryStore:
     def _recover_dead_attempts(self) -> None:
         """Attempts left `running` by a process that no longer exists become `interrupted`."""
         with Session(self.engine) as s:
-            rows = s.exec(select(Attempt).where(Attempt.status == AttemptStatus.RUNNING.value)).all()
+            running = Attempt.status == AttemptStatus.RUNNING.value
+            rows = s.exec(select(Attempt).where(running)).all()
             for row in rows:
                 if row.pid is None or (row.pid != os.getpid() and not _pid_alive(row.pid)):
                     row.status = AttemptStatus.INTERRUPTED.value

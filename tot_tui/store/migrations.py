@@ -103,6 +103,25 @@ END;
 """
 
 
+# Batch evaluation (tot_tui.evaluate): which dataset item each problem of a run is, and what the
+# teacher cost for it. Attempts already carry the run id; (run, problem, student, mode) plus this
+# table tell a resumed run which items are finished, even when two items share a problem text.
+EVAL_ITEM = """
+CREATE TABLE eval_item (
+    run_id INTEGER NOT NULL REFERENCES eval_run(id) ON DELETE CASCADE,
+    item_index INTEGER NOT NULL,
+    problem_id INTEGER NOT NULL REFERENCES problem(id) ON DELETE CASCADE,
+    step_set_id INTEGER REFERENCES step_set(id) ON DELETE SET NULL,
+    teacher_reused INTEGER,
+    teacher_ms INTEGER,
+    teacher_chunks INTEGER,
+    teacher_error TEXT,
+    PRIMARY KEY (run_id, item_index)
+);
+CREATE INDEX ix_eval_item_problem ON eval_item(problem_id);
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         statement = ""
@@ -117,6 +136,7 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 # UPGRADES[i] takes a database from version i to version i + 1.
 UPGRADES: list[Callable[[sqlite3.Connection], None]] = [_script(V1), _script(V2)]
+UPGRADES.append(_script(EVAL_ITEM))  # eval_item (batch evaluator)
 LATEST = len(UPGRADES)
 
 

@@ -57,8 +57,6 @@ if TYPE_CHECKING:
 MAX_PROBLEM_CHARS = 20_000
 MAX_ANSWER_CHARS = 2_000
 CHECKPOINT_SECONDS = 0.5  # how often a streaming attempt's partial text is committed
-TEACHER_MAX_TOKENS = 1024
-STUDENT_MAX_TOKENS = 2048
 
 _PROMPT_FOR_MODE = {Mode.BASELINE: "baseline", Mode.COT: "cot", Mode.STEPS: "student_steps"}
 
@@ -149,7 +147,7 @@ class Tutor:
         options: dict[str, Any] = {
             "temperature": s.teacher_temperature if role == "teacher" else s.student_temperature,
             "num_ctx": s.num_ctx,
-            "num_predict": TEACHER_MAX_TOKENS if role == "teacher" else STUDENT_MAX_TOKENS,
+            "num_predict": s.teacher_max_tokens if role == "teacher" else s.student_max_tokens,
         }
         if s.seed is not None:
             options["seed"] = s.seed

@@ -1,0 +1,164 @@
+"""The headless CLI, run as a real process against the fake server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import STUDENT, TEACHER, closed_port
+from tot_tui.fake_ollama import Reply
+
+PROBLEM = "Tom has 5 apples and buys 7 more. How many apples does he have?"
+STEPS = ["Add the 7 apples he buys to the 5 he has."]
+
+
+def run_cli(*args: str, stdin: str | None = None,
+            timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tot_tui", *args], input=stdin,
+                          capture_output=True, text=True, timeout=timeout, env=dict(os.environ))
+
+
+def script(fake, answer: str = "12") -> None:
+    fake.reply(TEACHER, Reply(text=json.dumps({"steps": STEPS})))
+    fake.reply(STUDENT, Reply(text=f"5 + 7 = {answer}.\nFinal answer: {answer}"))
+
+
+def test_solve_json(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    script(fake)
+    proc = run_cli("solve", PROBLEM, "--answer", "12", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["problem"] == PROBLEM and out["reference"] == "12"
+    assert out["steps"] == STEPS and out["verdict"] == "correct"
+    assert out["student_answer"] == "12" and out["student_output"].endswith("Final answer: 12")
+    assert out["teacher_model"] == TEACHER and out["student_model"] == STUDENT
+    assert isinstance(out["attempt_id"], int) and out["verdict_reason"]
+
+
+def test_solve_plain_text_streams_steps_and_verdict(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    script(fake, answer="13")
+    proc = run_cli("solve", PROBLEM, "--answer", "12")
+    assert proc.returncode == 0, proc.stderr
+    assert f"1. {STEPS[0]}" in proc.stdout
+    assert "Final answer: 13" in proc.stdout and "Verdict: incorrect" in proc.stdout
+
+
+def test_solve_reads_stdin_and_steps_file(fake, monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    script(fake)
+    steps_file = tmp_path / "steps.txt"
+    steps_file.write_text("1. Count the apples he has.\n2. Add the new ones.\n")
+    proc = run_cli("solve", "-", "--answer", "12", "--steps-file", str(steps_file), "--json",
+                   stdin=PROBLEM)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["steps"] == ["Count the apples he has.", "Add the new ones."]
+    assert out["teacher_model"] is None  # no teacher was asked
+    assert [r.body["model"] for r in fake.requests if r.path == "/api/chat"] == [STUDENT]
+
+
+def test_server_down_exits_3_naming_the_url(monkeypatch):
+    url = f"http://127.0.0.1:{closed_port()}"
+    monkeypatch.setenv("OLLAMA_HOST", url)
+    proc = run_cli("solve", PROBLEM, "--json")
+    assert proc.returncode == 3
+    assert url in proc.stderr and "ollama serve" in proc.stderr and proc.stdout == ""
+
+
+def test_missing_model_exits_3_naming_the_model(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    proc = run_cli("solve", PROBLEM, "--student", "nosuch:1b", "--no-steps")
+    assert proc.returncode == 3
+    assert "ollama pull nosuch:1b" in proc.stderr
+
+
+def test_empty_problem_is_a_usage_error():
+    proc = run_cli("solve", "   ")
+    assert proc.returncode == 2 and "empty" in proc.stderr
+
+
+def test_unknown_option_is_a_usage_error():
+    assert run_cli("solve", PROBLEM, "--bogus").returncode == 2
+
+
+def test_history_lists_what_was_solved(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    script(fake)
+    assert run_cli("solve", PROBLEM, "--answer", "12").returncode == 0
+    proc = run_cli("history", "--json")
+    rows = json.loads(proc.stdout)
+    assert [(r["problem"], r["last_verdict"], r["attempts"]) for r in rows] == [
+        (PROBLEM, "correct", 1)]
+    assert "apples" in run_cli("history", "--search", "apple").stdout
+    assert run_cli("history", "--search", "zebra", "--json").stdout.strip() == "[]"
+
+
+def test_export_formats(fake, monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    script(fake)
+    run_cli("solve", PROBLEM, "--answer", "12")
+    md = run_cli("export", "--format", "markdown").stdout
+    assert PROBLEM in md and "Steps v1" in md
+    data = json.loads(run_cli("export", "-f", "json").stdout)
+    assert data[0]["attempts"][0]["verdict"] == "correct"
+    target = tmp_path / "out.csv"
+    assert run_cli("export", "-f", "csv", "-o", str(target)).returncode == 0
+    assert target.read_text().splitlines()[0].startswith("problem_id,problem,reference")
+
+
+def test_locate_prints_overridable_paths(tmp_path: Path):
+    proc = run_cli("locate", "--data-dir", str(tmp_path / "elsewhere"))
+    assert str(tmp_path / "elsewhere" / "history.sqlite3") in proc.stdout
+    assert str(tmp_path / "config" / "config.toml") in proc.stdout
+
+
+def test_models_and_pull(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    fake.add_pullable("llama3.2:3b", size=2_019_393_189, steps=4)
+    listing = json.loads(run_cli("models", "--json").stdout)
+    assert {m["name"] for m in listing[0]["models"]} == {TEACHER, STUDENT}
+    proc = run_cli("pull", "llama3.2:3b")
+    assert proc.returncode == 0 and "success" in proc.stderr
+    assert "llama3.2:3b" in fake.models
+    assert run_cli("pull", "nosuch:9b").returncode in (3, 4)
+
+
+def test_kill_9_mid_stream_keeps_committed_rows(fake, monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    fake.reply(TEACHER, Reply(text=json.dumps({"steps": STEPS})))
+    long_answer = " ".join(f"word{i}" for i in range(2000)) + "\nFinal answer: 12"
+    fake.reply(STUDENT, Reply(text=long_answer, chunk_delay=0.01))
+    proc = subprocess.Popen([sys.executable, "-m", "tot_tui", "solve", PROBLEM, "-a", "12"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
+    db_path = tmp_path / "data" / "history.sqlite3"
+    deadline = time.monotonic() + 60
+    partial = ""
+    while time.monotonic() < deadline and len(partial) < 200:  # wait for a checkpoint
+        time.sleep(0.1)
+        if db_path.exists():
+            try:
+                row = sqlite3.connect(db_path).execute("SELECT output FROM attempt").fetchone()
+            except sqlite3.OperationalError:
+                row = None
+            partial = row[0] if row else ""
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    db = sqlite3.connect(db_path)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("SELECT text FROM problem").fetchall() == [(PROBLEM,)]
+    assert db.execute("SELECT count(*) FROM step_set").fetchone() == (1,)
+    status, output = db.execute("SELECT status, output FROM attempt").fetchone()
+    assert status == "running" and output.startswith("word0 word1") and len(output) >= 200
+    # The next start notices the dead writer and marks the attempt interrupted, text intact.
+    rows = json.loads(run_cli("history", "--json").stdout)
+    assert rows[0]["attempts"] == 1
+    status, output_after = db.execute("SELECT status, output FROM attempt").fetchone()
+    assert status == "interrupted" and output_after == output

@@ -1,0 +1,71 @@
+"""Settings: file, environment and flags, in that order; prompts overridable from the config dir."""
+
+from __future__ import annotations
+
+import pytest
+
+from tot_tui.config import DEFAULT_STUDENT, DEFAULT_TEACHER, ConfigError, load_config
+from tot_tui.tutor.prompts import PROMPT_NAMES, load_prompt
+
+
+def test_defaults_and_ollama_host(monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", "0.0.0.0:11500")
+    cfg = load_config()
+    assert cfg.model("teacher") == DEFAULT_TEACHER and cfg.model("student") == DEFAULT_STUDENT
+    assert cfg.host("teacher") == cfg.host("student") == "http://127.0.0.1:11500"
+
+
+def test_role_hosts_and_models_from_env_file_and_flags(monkeypatch, isolated):
+    config_dir = isolated / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text(
+        '# my settings\nteacher_model = "from-file:7b"  # keep this comment\n'
+        'student_host = "gpu-box:11434"\n')
+    monkeypatch.setenv("TOT_TUI_TEACHER_HOST", "http://teacher.example:1234")
+    monkeypatch.setenv("TOT_TUI_STUDENT", "env-student:1b")
+    cfg = load_config()
+    assert cfg.host("teacher") == "http://teacher.example:1234"
+    assert cfg.host("student") == "http://gpu-box:11434"
+    assert cfg.model("teacher") == "from-file:7b" and cfg.model("student") == "env-student:1b"
+    flagged = load_config(overrides={"teacher_model": "flag:70b", "student_host": "other:9"})
+    assert flagged.model("teacher") == "flag:70b" and flagged.host("student") == "http://other:9"
+
+
+def test_save_keeps_comments(isolated):
+    config_dir = isolated / "config"
+    config_dir.mkdir()
+    path = config_dir / "config.toml"
+    path.write_text('# my settings\nteacher_model = "a:1b"  # keep this comment\n')
+    cfg = load_config()
+    cfg.save(student_model="b:2b", theme="nord")
+    text = path.read_text()
+    assert "# my settings" in text and "# keep this comment" in text
+    again = load_config()
+    assert (again.model("student"), again.settings.theme) == ("b:2b", "nord")
+
+
+def test_bad_config_file_is_a_clear_error(isolated):
+    config_dir = isolated / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text("teacher_temperature = 9\nbogus = 1\n")
+    with pytest.raises(ConfigError) as err:
+        load_config()
+    assert "config.toml" in str(err.value) and "bogus" in str(err.value)
+    (config_dir / "config.toml").write_text("teacher_model = [unclosed\n")
+    with pytest.raises(ConfigError, match="Cannot read"):
+        load_config()
+
+
+def test_prompts_ship_and_can_be_overridden(isolated):
+    cfg = load_config()
+    for name in PROMPT_NAMES:
+        prompt = load_prompt(name, cfg.paths.prompts_dir)
+        assert "{problem}" in prompt.user and len(prompt.hash) == 12
+    teacher = load_prompt("teacher", cfg.paths.prompts_dir)
+    assert teacher.system and "never state the final answer" in teacher.system.lower()
+    cfg.paths.prompts_dir.mkdir(parents=True)
+    (cfg.paths.prompts_dir / "teacher.txt").write_text("Steps for: {problem} {not_a_name}")
+    custom = load_prompt("teacher", cfg.paths.prompts_dir)
+    assert custom.hash != teacher.hash and custom.source.parent == cfg.paths.prompts_dir
+    messages = custom.messages(problem="2+2 {steps}")
+    assert messages == [{"role": "user", "content": "Steps for: 2+2 {steps} {not_a_name}"}]

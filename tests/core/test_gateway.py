@@ -1,0 +1,125 @@
+"""The Ollama gateway over real HTTP: listing, show, pull progress, status, streaming."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import STUDENT, TEACHER, closed_port
+from tot_tui.fake_ollama import Reply
+from tot_tui.llm.errors import ErrorKind, LLMError
+from tot_tui.llm.gateway import OllamaGateway
+
+
+@pytest.fixture
+async def gateway(fake):
+    gw = OllamaGateway(fake.url, stall_timeout=1.0, first_token_timeout=3.0)
+    yield gw
+    await gw.aclose()
+
+
+async def test_status_lists_models_with_details(gateway, fake):
+    status = await gateway.status()
+    assert status.ok and status.version and status.host == fake.url
+    by_name = {m.name: m for m in status.models}
+    assert set(by_name) == {TEACHER, STUDENT}
+    teacher = by_name[TEACHER]
+    assert (teacher.family, teacher.parameter_size, teacher.quantization) == (
+        "qwen2", "7.6B", "Q4_K_M")
+    assert teacher.size == 4_683_087_332
+
+
+async def test_status_of_a_down_server_is_not_an_exception():
+    url = f"http://127.0.0.1:{closed_port()}"
+    gw = OllamaGateway(url)
+    try:
+        status = await gw.status()
+    finally:
+        await gw.aclose()
+    assert not status.ok and url in status.error
+
+
+async def test_show_and_running(gateway, fake):
+    shown = await gateway.show(TEACHER)
+    assert shown["details"]["family"] == "qwen2"
+    with pytest.raises(LLMError) as err:
+        await gateway.show("nosuch:1b")
+    assert err.value.kind is ErrorKind.MODEL_MISSING
+    fake.reply(STUDENT, Reply(text="hi"))
+    async for _ in gateway.chat(STUDENT, [{"role": "user", "content": "x"}]):
+        pass
+    assert STUDENT in await gateway.running()
+
+
+async def test_pull_reports_progress_then_success(gateway, fake):
+    fake.add_pullable("llama3.2:3b", size=2_000_000_000, steps=5)
+    progress = [p async for p in gateway.pull("llama3.2:3b")]
+    fractions = [p.fraction for p in progress if p.fraction is not None]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 3
+    assert progress[-1].status == "success"
+    assert "llama3.2:3b" in [m.name for m in await gateway.list_models()]
+
+
+async def test_pull_of_an_unknown_model_fails_clearly(gateway):
+    with pytest.raises(LLMError) as err:
+        async for _ in gateway.pull("nosuch:9b"):
+            pass
+    assert "nosuch:9b" in err.value.message or "file does not exist" in err.value.message
+
+
+async def test_chat_stream_final_chunk_carries_usage(gateway, fake):
+    fake.reply(STUDENT, Reply(text="one two three"))
+    chunks = [c async for c in gateway.chat(STUDENT, [{"role": "user", "content": "count"}],
+                                             options={"temperature": 0, "seed": 7})]
+    assert "".join(c.text for c in chunks) == "one two three"
+    assert chunks[-1].done and chunks[-1].usage.output_tokens == len(chunks) - 1
+    assert chunks[-1].usage.done_reason == "stop"
+    body = [r for r in fake.requests if r.path == "/api/chat"][-1].body
+    assert body["options"] == {"temperature": 0, "seed": 7} and body["stream"] is True
+
+
+async def test_first_token_deadline(fake):
+    fake.reply(STUDENT, Reply(text="late", first_token_delay=5))
+    gw = OllamaGateway(fake.url, first_token_timeout=0.3)
+    try:
+        with pytest.raises(LLMError) as err:
+            async for _ in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
+                pass
+    finally:
+        await gw.aclose()
+    assert err.value.kind is ErrorKind.STALL and "loading" in err.value.message
+
+
+async def test_a_slow_consumer_is_not_a_stall(gateway, fake):
+    import asyncio
+
+    fake.reply(STUDENT, Reply(text="a b c d"))
+    seen = []
+    async for chunk in gateway.chat(STUDENT, [{"role": "user", "content": "x"}]):
+        seen.append(chunk.text)
+        await asyncio.sleep(0.4)  # longer than... nothing: only server silence counts
+    assert "".join(seen) == "a b c d"
+
+
+async def test_not_ollama_is_reported(tmp_path):
+    import http.server
+    import threading
+
+    class Teapot(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>hello</html>")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Teapot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    gw = OllamaGateway(f"http://127.0.0.1:{server.server_port}")
+    try:
+        status = await gw.status()
+    finally:
+        await gw.aclose()
+        server.shutdown()
+    assert not status.ok and status.error

@@ -1,0 +1,62 @@
+"""History schema: upgrades from older databases keep every row."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+from tot_tui.domain import StepOrigin
+from tot_tui.store import migrations
+from tot_tui.store.history import HistoryStore
+
+
+def test_fresh_database_is_at_the_latest_version(tmp_path):
+    store = HistoryStore(tmp_path / "h.db")
+    store.close()
+    db = sqlite3.connect(tmp_path / "h.db")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_upgrade_from_version_1_keeps_rows_and_makes_them_searchable(tmp_path):
+    path = tmp_path / "old.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    migrations.upgrade(raw, target=1)  # a database written by the first release
+    now = datetime.now(UTC).isoformat(sep=" ")
+    raw.execute("INSERT INTO problem (text, reference, created) VALUES (?, ?, ?)",
+                ("A train travels 120 km in 2 hours. What is its speed?", "60", now))
+    raw.execute("INSERT INTO step_set (problem_id, version, steps_json, origin, created) "
+                "VALUES (1, 1, '[\"Divide 120 by 2.\"]', 'teacher', ?)", (now,))
+    raw.close()
+
+    store = HistoryStore(path)  # opening upgrades it
+    rows = store.list_problems(query="train")
+    assert [r.text for r in rows] == ["A train travels 120 km in 2 hours. What is its speed?"]
+    detail = store.problem_detail(rows[0].id)
+    assert detail.step_sets[0].steps == ["Divide 120 by 2."]
+    assert detail.step_sets[0].origin is StepOrigin.TEACHER
+    store.close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST
+
+
+def test_a_newer_schema_is_refused_clearly(tmp_path):
+    path = tmp_path / "new.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute(f"PRAGMA user_version = {migrations.LATEST + 1}")
+    raw.close()
+    try:
+        HistoryStore(path)
+    except migrations.SchemaTooNew as exc:
+        assert "newer tot-tui" in str(exc)
+    else:
+        raise AssertionError("a newer schema must not be opened")
+
+
+def test_search_tolerates_fts_syntax(tmp_path):
+    store = HistoryStore(tmp_path / "h.db")
+    store.add_problem('What is "3 * (4 + 5)" AND NOT 7?', None)
+    assert len(store.list_problems(query='"3 * (4')) == 1
+    assert len(store.list_problems(query="NOT AND")) == 1
+    assert store.list_problems(query="zebra") == []
+    store.close()
