@@ -77,8 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("locate", parents=[common], help="print where tot-tui keeps its files")
 
-    p = sub.add_parser("fake-server", help="serve a fake Ollama (demo brain) for trying the app")
-    p.add_argument("args", nargs=argparse.REMAINDER, help="options for the fake server")
+    sub.add_parser("fake-server", add_help=False,
+                   help="serve a fake Ollama (demo brain) to try the app without a GPU; "
+                        "`tot-tui fake-server --help` for its options")
 
     try:
         from tot_tui.evaluate import command as eval_command
@@ -90,13 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["fake-server"]:  # its options are its own; argparse would claim them
+        from tot_tui.fake_ollama.__main__ import main as fake_main
+
+        return fake_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     command = getattr(args, "command", None)
-    if command == "fake-server":
-        from tot_tui.fake_ollama.__main__ import main as fake_main
-
-        return fake_main(args.args)
     if command == "grade":
         from tot_tui.check.grade import run as grade_run
 
