@@ -238,6 +238,11 @@ class Builder:
             bounded_int_arg(top, "binomial")
             bounded_int_arg(bottom, "binomial")
             return sp.binomial(top, bottom)
+        if tag == "logb":
+            arg, base = self.expr(node[1]), self.expr(node[2])
+            if base.is_number and (base <= 0 or base == 1):
+                raise CheckError("parse_error", "bad logarithm base")
+            return sp.log(arg, base)
         if tag == "func":
             name = node[1]
             arg = self.expr(node[2])
@@ -331,6 +336,16 @@ class Builder:
 
     def _relation(self, node: Node) -> list[Answer]:
         operands, ops = node[1], node[2]
+        if ops == ["="] and all(o[0] == "tuple" for o in operands):
+            names, values = operands[0][1], operands[1][1]
+            if len(names) == len(values) and all(n[0] == "sym" for n in names):
+                if len({n[1] for n in names}) == len(names):  # (x, y) = (3, 4)
+                    return [
+                        self._list(
+                            [("rel", [n, v], ["="]) for n, v in zip(names, values, strict=True)],
+                            [","] * (len(names) - 1),
+                        )
+                    ]
         if all(op == "=" for op in ops):
             alts_l = expand_pm(operands[0])
             alts_r = expand_pm(operands[-1])

@@ -84,7 +84,7 @@ _GREEK = {
 }  # fmt: skip
 _CMD_FUNCS = FUNCTIONS | {"Gamma", "arcsec", "arccsc", "arccot", "exp"}
 _STRUCT = {"frac", "sqrt", "binom", "begin", "end", "mathbb", "overline", "dot"}
-_SINGLE_OPS = set("+-*/^!=<>()[]{},;|:&%")
+_SINGLE_OPS = set("+-*/^!=<>()[]{},;|:&%_")
 
 
 def _read_braced_digits(s: str, i: int) -> tuple[str, int]:

@@ -272,6 +272,10 @@ class Parser:
     def parse_func(self, name: str) -> Node:
         self.enter()
         power = None
+        base = None
+        if name == "log" and self.at("_"):  # \log_{b} x
+            self.advance()
+            base = self.parse_arg()
         if self.at("^"):
             self.advance()
             power = self.parse_exponent()
@@ -284,7 +288,7 @@ class Parser:
         else:
             arg = self.parse_power()
         self.leave()
-        node: Node = ("func", name, arg)
+        node: Node = ("func", name, arg) if base is None else ("logb", arg, base)
         return ("^", node, power) if power is not None else node
 
     def parse_bracket(self, open_: str) -> Node:
