@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import ollama
@@ -315,8 +317,14 @@ async def test_requests_are_recorded(fake: FakeOllama, aclient: ollama.AsyncClie
 
 
 async def test_four_concurrent_streams(fake: FakeOllama, aclient: ollama.AsyncClient) -> None:
-    fake.reply(STUDENT, lambda req: Reply(text=f"reply to {req['messages'][-1]['content']}",
-                                          chunk_delay=0.02, chunks=None))
+    barrier = threading.Barrier(4, timeout=10)  # all four requests are in flight together
+
+    def build(req: dict[str, Any]) -> Reply:
+        barrier.wait()
+        content = req["messages"][-1]["content"]
+        return Reply(text=f"reply to {content}", chunk_delay=0.02, first_token_delay=0.2)
+
+    fake.reply(STUDENT, build)
 
     async def one(i: int) -> str:
         msgs = [{"role": "user", "content": f"q{i}"}]

@@ -409,6 +409,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     server_version = "fake-ollama"
     sys_version = ""
+    _responded = False  # whether a status line went out for the current request
 
     # ---- plumbing --------------------------------------------------------------------------
 
@@ -445,6 +446,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def send_response(self, code: int, message: str | None = None) -> None:
         # Like Go's net/http: a Date header but no Server header.
+        self._responded = True
         self.log_request(code)
         self.send_response_only(code, message)
         self.send_header("Date", self.date_time_string())
@@ -465,7 +467,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         path = self.path.split("?", 1)[0]
-        raw = self._read_body()  # always drain it, or keep-alive requests get out of step
+        self._responded = False
+        try:
+            raw = self._read_body()  # always drain it, or keep-alive requests get out of step
+        except ValueError:
+            self.close_connection = True
+            self._send_json(400, {"error": "malformed request body framing"})
+            return
         body: dict[str, Any] | None = None
         error: str | None = None
         if method in ("POST", "PUT", "DELETE"):
@@ -498,6 +506,12 @@ class _Handler(BaseHTTPRequestHandler):
             handler(body or {})
         except _ClientGone:
             self.close_connection = True
+        except Exception as exc:  # a bug here must not look like a network problem
+            self.close_connection = True
+            self.fake.log(f"fake_ollama: {method} {path} failed: {exc!r}")
+            if not self._responded:
+                with contextlib.suppress(_ClientGone):
+                    self._send_json(500, {"error": f"fake_ollama internal error: {exc!r}"})
 
     def _send_bytes(self, status: int, content_type: str, data: bytes) -> None:
         try:
