@@ -1,0 +1,218 @@
+"""The tot-tui Textual app: `run_app(config)` is what `tot-tui` with no command runs.
+
+Start-up stays light: the first screen paints before sympy, sqlmodel or the ollama client are
+imported (tests/ui/test_imports.py keeps it so). The connection check, and warming up the
+database and the checker, happen in workers after the first paint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState
+
+from tot_tui.config import Config
+from tot_tui.domain import Failed, HostStatus
+from tot_tui.tutor.session import Tutor
+from tot_tui.ui.notices import describe_error
+from tot_tui.ui.screens.solve import SolveScreen
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
+
+ROLES = ("teacher", "student")
+
+
+def _history_screen() -> Screen:
+    from tot_tui.ui.screens.history import HistoryScreen
+
+    return HistoryScreen()
+
+
+def _models_screen() -> Screen:
+    from tot_tui.ui.screens.models import ModelsScreen
+
+    return ModelsScreen()
+
+
+class TotApp(App[int]):
+    """The app. Pass a prebuilt `tutor` in tests (it is then closed by whoever made it)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tot-tui"
+    ENABLE_COMMAND_PALETTE = True
+
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
+        "solve": SolveScreen, "history": _history_screen, "models": _models_screen}
+    DEFAULT_MODE = "solve"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("f2", "switch_mode('solve')", "Solve", id="app.solve"),
+        Binding("f3", "switch_mode('history')", "History", id="app.history"),
+        Binding("f4", "switch_mode('models')", "Models", id="app.models"),
+        Binding("f5", "settings", "Settings", id="app.settings"),
+        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", priority=True),
+    ]
+
+    def __init__(self, config: Config, tutor: Tutor | None = None, *,
+                 check_connection: bool = True, warm_up: bool = True) -> None:
+        super().__init__()
+        self.config = config
+        self.tutor = tutor if tutor is not None else Tutor(config)
+        self._owns_tutor = tutor is None
+        self._check_on_start = check_connection
+        self._warm_up = warm_up
+        self.statuses: dict[str, HostStatus] = {}
+        # Connection indicators on every screen subscribe to this.
+        self.connection_signal: Signal[dict[str, HostStatus]] = Signal(self, "connection")
+        if config.settings.theme in self.available_themes:
+            self.theme = config.settings.theme
+
+    # -- start and stop ----------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.config.settings.keymap:
+            self.set_keymap(dict(self.config.settings.keymap))
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        if self._warm_up:
+            self.warm_up()
+        if self._check_on_start:
+            self.check_connection()
+
+    async def on_unmount(self) -> None:
+        if self._owns_tutor:
+            await self.tutor.aclose()
+
+    def warm_up(self) -> None:
+        # Building the database and the checker imports sqlmodel / sympy: do it in a thread
+        # now, so the first save or check does not stall the event loop.
+        async def warm() -> None:
+            await asyncio.to_thread(lambda: self.tutor.store)
+            await asyncio.to_thread(lambda: self.tutor.checker)
+
+        self.run_worker(warm(), group="warm-up", exclusive=True, exit_on_error=False)
+
+    # -- connection --------------------------------------------------------------------------
+
+    def check_connection(self, *, announce: bool = True) -> Worker[None]:
+        return self.run_worker(self._check_connection(announce), group="connection",
+                               exclusive=True, exit_on_error=False)
+
+    async def _check_connection(self, announce: bool) -> None:
+        # The ollama client is imported in a thread so the event loop never waits for it.
+        await asyncio.to_thread(self.tutor.gateway, "teacher")
+        by_host: dict[str, HostStatus] = {}
+        statuses: dict[str, HostStatus] = {}
+        for role in ROLES:
+            host = self.config.host(role)  # type: ignore[arg-type]
+            if host not in by_host:
+                by_host[host] = await self.tutor.host_status(role)  # type: ignore[arg-type]
+            statuses[role] = by_host[host]
+        self.statuses = statuses
+        self.connection_signal.publish(statuses)
+        if announce:
+            self._announce(statuses)
+
+    def _announce(self, statuses: dict[str, HostStatus]) -> None:
+        shown: set[str] = set()
+        for role, status in statuses.items():
+            model = self.config.model(role)  # type: ignore[arg-type]
+            if not status.ok:
+                if status.host not in shown:
+                    shown.add(status.host)
+                    self.notify(f"{status.error}\n\nHistory (F3) still works without a server.",
+                                title=f"No Ollama server for the {role}", severity="error",
+                                timeout=15)
+                continue
+            names = {m.name for m in status.models}
+            if model not in names and f"{model}:latest" not in names:
+                self.notify(f"The {role} model {model!r} is not on {status.host}. Pull it on "
+                            "the Models screen (F4), or choose another model there.",
+                            title=f"{role.capitalize()} model missing", severity="warning",
+                            timeout=12)
+
+    # -- failures, in one place --------------------------------------------------------------
+
+    def worker_changed(self, worker: Worker[Any]) -> None:
+        """Every screen's workers report here; a failure becomes one actionable notice."""
+        if worker.state is WorkerState.ERROR and worker.error is not None:
+            message, severity = describe_error(worker.error)
+            self.notify(message, severity=severity, timeout=12 if severity == "error" else 6)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.worker_changed(event.worker)
+
+    def show_failure(self, failed: Failed) -> None:
+        """A `Failed` event from the tutor: its message already says what to do."""
+        who = f"The {failed.role}" if failed.role else "The request"
+        self.notify(failed.message, title=f"{who} stopped", severity="error", timeout=15)
+        if failed.kind in ("unreachable", "model_missing"):
+            self.check_connection(announce=False)
+
+    # -- settings, theme, keymap -------------------------------------------------------------
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if theme.name != self.config.settings.theme:
+            self.save_settings(theme=theme.name)
+
+    def save_settings(self, **changes: Any) -> bool:
+        """Write to the config file; False (with a notice) when it could not be written."""
+        try:
+            self.config.save(**changes)
+        except Exception as exc:  # an unwritable file must not crash the app
+            message, _ = describe_error(exc)
+            self.notify(f"Settings not saved: {message}", severity="error", timeout=10)
+            return False
+        return True
+
+    def apply_keymap(self, keymap: dict[str, str]) -> None:
+        self.set_keymap(dict(keymap))
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tot_tui.ui.screens.help import HelpScreen, active_keys
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.focused or self.screen, active_keys(self.screen)))
+
+    def action_settings(self) -> None:
+        from tot_tui.ui.screens.settings import SettingsScreen
+
+        if not isinstance(self.screen, SettingsScreen):
+            self.push_screen(SettingsScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Solve screen", "Decompose, edit, solve (F2)",
+                            lambda: self.run_action("switch_mode('solve')"))
+        yield SystemCommand("History screen", "Every problem, search, export (F3)",
+                            lambda: self.run_action("switch_mode('history')"))
+        yield SystemCommand("Models screen", "Pick and pull models, hosts (F4)",
+                            lambda: self.run_action("switch_mode('models')"))
+        yield SystemCommand("Settings", "Models, hosts, temperature, theme, keymap (F5)",
+                            self.action_settings)
+        yield SystemCommand("Help", "Help for the focused widget (F1)", self.action_help)
+        yield SystemCommand("Check connection", "Ask each Ollama host again",
+                            lambda: self.check_connection())
+        for title, help_text, action in getattr(screen, "PALETTE", []):
+            yield SystemCommand(title, help_text,
+                                lambda action=action: screen.run_action(action))
+
+
+def run_app(config: Config) -> int:
+    """Run the app in the terminal; the exit status for the shell."""
+    app = TotApp(config)
+    result = app.run()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,23 @@
+"""Failures said in one place: what happened and what to do, never a traceback."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from tot_tui.tutor.session import InputError
+
+Severity = Literal["information", "warning", "error"]
+
+
+def describe_error(exc: BaseException) -> tuple[str, Severity]:
+    """A message for a person and how loud to say it."""
+    if isinstance(exc, InputError):
+        return str(exc), "warning"
+    message = getattr(exc, "message", None)  # the core's LLMError carries a sentence for people
+    if isinstance(message, str) and message:
+        return message, "error"
+    if isinstance(exc, OSError):
+        return (f"Could not read or write {exc.filename or 'a file'}: {exc.strerror or exc}. "
+                "Check the path and its permissions, then try again."), "error"
+    return (f"Something went wrong ({type(exc).__name__}: {exc}). Your text is kept; try "
+            "again, and report it if it happens again."), "error"

@@ -1,0 +1,414 @@
+"""The Solve screen: problem → teacher steps (editable) → student reply → verdict.
+
+All model, check and history work goes through the `Tutor` (`self.app.tutor`), in workers; the
+screen only turns events into widget updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Header, Input, Label, TextArea
+
+from tot_tui.domain import (
+    AttemptDone,
+    Failed,
+    Mode,
+    ModelLoading,
+    ProblemDetail,
+    ProblemView,
+    StepSetView,
+    StepsReady,
+    StudentDelta,
+    TeacherDelta,
+)
+from tot_tui.ui.screens.base import TotScreen
+from tot_tui.ui.widgets.connection import ConnectionIndicator
+from tot_tui.ui.widgets.hints import HintView
+from tot_tui.ui.widgets.steps_panel import StepsPanel
+from tot_tui.ui.widgets.student_stream import StudentStream
+from tot_tui.ui.widgets.verdict import VerdictBanner
+
+STUDENT_PLACEHOLDER = ("The student's reply appears here.\n\n"
+                       "**Ctrl+R** solves with the steps · **Ctrl+B** compares with the "
+                       "baseline (no steps) · **Esc** cancels.")
+BASELINE_PLACEHOLDER = "The baseline student (the bare problem, no steps) appears here."
+
+
+def _clean(steps: list[str]) -> list[str]:
+    return [" ".join(s.split()) for s in steps if s.strip()]
+
+
+class SolveScreen(TotScreen):
+    """Decompose, edit, solve, compare, answer as a human."""
+
+    HELP = """\
+## Solve
+1. Type or paste a problem, and optionally its reference answer.
+2. **Decompose** (Ctrl+T, or Ctrl+Enter) asks the teacher for steps; edit them in place.
+3. **Solve** (Ctrl+R, or Ctrl+Shift+Enter) sends the steps to the student and checks its answer.
+4. **Compare** (Ctrl+B) runs the student with and without the steps side by side.
+5. **Your answer**: answer yourself; **Hint mode** (Ctrl+O) hides the steps, **Ctrl+F** reveals
+   one at a time.
+
+**Esc** cancels what is running and keeps what arrived.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+t,ctrl+enter", "decompose", "Decompose", id="solve.decompose"),
+        Binding("ctrl+r,ctrl+shift+enter", "solve", "Solve", id="solve.solve"),
+        Binding("ctrl+b", "compare", "Compare", id="solve.compare"),
+        Binding("escape", "cancel", "Cancel", id="solve.cancel"),
+        Binding("ctrl+o", "toggle_hints", "Hint mode", id="solve.hints"),
+        Binding("ctrl+f", "next_hint", "Next hint", show=False, id="solve.next_hint"),
+        Binding("ctrl+l", "focus_answer", "Your answer", show=False, id="solve.answer"),
+        Binding("ctrl+g", "new_problem", "New problem", show=False, id="solve.new"),
+    ]
+
+    # Shown in the command palette (with the bindings above).
+    PALETTE: ClassVar[list[tuple[str, str, str]]] = [
+        ("Decompose", "Ask the teacher for steps (regenerate)", "decompose"),
+        ("Solve", "Send the steps to the student and check the answer", "solve"),
+        ("Compare with baseline", "Student with steps and without, side by side", "compare"),
+        ("Cancel", "Stop what is running; keep what arrived", "cancel"),
+        ("Hint mode", "Hide the steps and reveal them one at a time", "toggle_hints"),
+        ("Next hint", "Reveal the next step in hint mode", "next_hint"),
+        ("Your answer", "Answer the problem yourself", "focus_answer"),
+        ("New problem", "Clear the problem, steps and replies", "new_problem"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="solve-screen")
+        self.problem: ProblemView | None = None
+        self.hint_mode = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ConnectionIndicator()
+        with Horizontal(id="problem-row"):
+            yield TextArea(id="problem", soft_wrap=True, compact=True,
+                           placeholder="Type or paste a math problem here…")
+            with Vertical(id="problem-side"):
+                yield Input(placeholder="Reference answer (optional)", id="reference",
+                            compact=True)
+                with Horizontal(classes="buttons"):
+                    yield Button("Decompose", id="decompose", variant="primary", compact=True,
+                                 tooltip="Ask the teacher for steps (Ctrl+T)")
+                    yield Button("Solve", id="solve", variant="success", compact=True,
+                                 tooltip="Student follows the steps (Ctrl+R)")
+                    yield Button("Compare", id="compare", compact=True,
+                                 tooltip="With steps vs baseline (Ctrl+B)")
+                with Horizontal(classes="buttons"):
+                    yield Button("Cancel", id="cancel", variant="error", compact=True,
+                                 tooltip="Stop, keep what arrived (Esc)")
+                    yield Button("New", id="new-problem", compact=True,
+                                 tooltip="Start a new problem (Ctrl+G)")
+        with Horizontal(id="work"):
+            yield StepsPanel(id="steps")
+            yield HintView(id="hints")
+            with Horizontal(id="students"):
+                yield StudentStream("Student · with steps", id="with-steps",
+                                    placeholder=STUDENT_PLACEHOLDER)
+                yield StudentStream("Student · baseline (no steps)", id="baseline",
+                                    placeholder=BASELINE_PLACEHOLDER)
+        with Horizontal(id="answer-row"):
+            yield Label("Your answer", id="answer-label")
+            yield Input(placeholder="answer it yourself; Enter checks it", id="human-answer",
+                        compact=True)
+            yield Button("Check", id="check", compact=True)
+            yield Button("Hint mode", id="hint-mode", compact=True,
+                         tooltip="Hide the steps; reveal them one at a time (Ctrl+O)")
+            yield Button("Next hint", id="next-hint", compact=True, disabled=True,
+                         tooltip="Reveal the next step (Ctrl+F)")
+        yield VerdictBanner(id="human-verdict")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#problem", TextArea).focus()
+
+    # -- widgets -----------------------------------------------------------------------------
+
+    @property
+    def steps_panel(self) -> StepsPanel:
+        return self.query_one(StepsPanel)
+
+    @property
+    def hints(self) -> HintView:
+        return self.query_one(HintView)
+
+    def pane(self, mode: Mode) -> StudentStream:
+        return self.query_one("#baseline" if mode is Mode.BASELINE else "#with-steps",
+                              StudentStream)
+
+    def _problem_input(self) -> tuple[str, str]:
+        return (self.query_one("#problem", TextArea).text,
+                self.query_one("#reference", Input).value)
+
+    # -- the problem -------------------------------------------------------------------------
+
+    async def _ensure_problem(self) -> ProblemView:
+        """The problem as typed now, stored (InputError if it cannot be used)."""
+        text, reference = self._problem_input()
+        current = self.problem
+        if current is not None and text.strip() == current.text \
+                and (reference.strip() or None) == current.reference:
+            return current
+        problem = await self.tutor.add_problem(text, reference)
+        if current is not None and problem.id != current.id:
+            await self._switch_problem(current, problem)
+        # The first problem keeps any steps written before it was stored.
+        self.sub_title = f"problem #{problem.id}"
+        self.problem = problem
+        return problem
+
+    async def _switch_problem(self, old: ProblemView | None, new: ProblemView) -> None:
+        panel = self.steps_panel
+        if old is not None and panel.dirty and _clean(panel.steps):
+            # Edits belong to the old problem: keep them as a version there, not lost.
+            parent = panel.step_set.id if panel.step_set else None
+            await self.tutor.save_steps(old, _clean(panel.steps), parent_id=parent)
+            self.notify(f"Your unsaved step edits were saved with the previous problem "
+                        f"(#{old.id}).", timeout=5)
+        await panel.reset()
+        self.hints.set_steps([])
+        for mode in (Mode.STEPS, Mode.BASELINE):
+            await self.pane(mode).reset()
+        self.query_one("#human-verdict", VerdictBanner).clear()
+        self.sub_title = f"problem #{new.id}"
+
+    async def load_problem(self, detail: ProblemDetail) -> None:
+        """Show a stored problem with its latest steps (from History)."""
+        for group in ("teacher", "solve", "human"):
+            self.workers.cancel_group(self, group)
+        self.query_one("#problem", TextArea).text = detail.problem.text
+        self.query_one("#reference", Input).value = detail.problem.reference or ""
+        old, self.problem = self.problem, detail.problem
+        await self._switch_problem(old if old and old.id != detail.problem.id else None,
+                                   detail.problem)
+        if detail.step_sets:
+            teacher = [s for s in detail.step_sets if s.origin.value == "teacher"]
+            await self.steps_panel.load(detail.step_sets[-1],
+                                        original=teacher[0].steps if teacher else [])
+        self.hints.set_steps(_clean(self.steps_panel.steps))
+
+    async def _saved_steps(self, problem: ProblemView) -> StepSetView | None:
+        """The version the editor shows, saving it first when it was edited."""
+        panel = self.steps_panel
+        steps = _clean(panel.steps)
+        if not steps:
+            return None
+        if panel.dirty or panel.step_set is None:
+            parent = panel.step_set.id if panel.step_set else None
+            step_set = await self.tutor.save_steps(problem, steps, parent_id=parent)
+            panel.mark_saved(step_set)
+            self.notify(f"Saved your steps as version {step_set.version}.", timeout=3)
+        return panel.step_set
+
+    # -- teacher -----------------------------------------------------------------------------
+
+    async def _decompose(self, problem: ProblemView) -> StepSetView | None:
+        panel = self.steps_panel
+        model = self.tutor.config.model("teacher")
+        panel.begin_draft(f"Asking the teacher ({model}) for steps…")
+        draft: tuple[str, ...] = ()
+        try:
+            async for event in self.tutor.decompose(problem):
+                if isinstance(event, ModelLoading):
+                    panel.begin_draft(f"Waiting for {event.model} at {event.host} "
+                                      "(the first request may load the model)…")
+                elif isinstance(event, TeacherDelta):
+                    draft = event.draft
+                    panel.show_draft(draft)
+                elif isinstance(event, StepsReady):
+                    await panel.load(event.step_set)
+                    self.hints.set_steps(list(event.step_set.steps))
+                    if event.step_set.leaks:
+                        numbers = ", ".join(str(i + 1) for i in event.step_set.leaks)
+                        self.notify(f"Step {numbers} states the answer: edit it before "
+                                    "solving, or the student is just told the result.",
+                                    severity="warning", timeout=8)
+                    return event.step_set
+                elif isinstance(event, Failed):
+                    await panel.end_draft([s for s in draft if s.strip()])
+                    self.tot_app.show_failure(event)
+                    return None
+        except asyncio.CancelledError:
+            self.call_later(panel.end_draft, [s for s in draft if s.strip()])
+            raise
+        await panel.end_draft([s for s in draft if s.strip()])
+        return None
+
+    @work(exclusive=True, group="teacher", exit_on_error=False)
+    async def run_decompose(self) -> None:
+        problem = await self._ensure_problem()
+        await self._decompose(problem)
+
+    # -- student -----------------------------------------------------------------------------
+
+    async def _stream(self, problem: ProblemView, mode: Mode,
+                      step_set: StepSetView | None) -> None:
+        pane = self.pane(mode)
+        model = self.tutor.config.model("student")
+        what = f"v{step_set.version} steps" if mode is Mode.STEPS and step_set else str(mode)
+        await pane.start(f"{model} · {what}")
+        try:
+            async for event in self.tutor.solve(problem, mode=mode, step_set=step_set):
+                if isinstance(event, ModelLoading):
+                    pane.loading(event.model, event.host)
+                elif isinstance(event, StudentDelta):
+                    await pane.append(event.text)
+                elif isinstance(event, AttemptDone):
+                    await pane.finish(event.attempt, problem.reference)
+                elif isinstance(event, Failed):
+                    await pane.fail("Stopped early — what arrived is kept. " + event.message)
+                    self.tot_app.show_failure(event)
+        except asyncio.CancelledError:
+            pane.cancelled()
+            raise
+
+    @work(exclusive=True, group="solve", exit_on_error=False)
+    async def run_solve(self, compare: bool = False) -> None:
+        problem = await self._ensure_problem()
+        if not _clean(self.steps_panel.steps):
+            await self._decompose(problem)  # no steps yet: ask the teacher first
+        step_set = await self._saved_steps(problem)
+        if compare:
+            self.add_class("-compare")
+            async with asyncio.TaskGroup() as group:
+                if step_set is not None:
+                    group.create_task(self._stream(problem, Mode.STEPS, step_set))
+                group.create_task(self._stream(problem, Mode.BASELINE, None))
+        elif step_set is not None:
+            await self._stream(problem, Mode.STEPS, step_set)
+
+    @work(exclusive=True, group="human", exit_on_error=False)
+    async def run_check_human(self, answer: str) -> None:
+        banner = self.query_one("#human-verdict", VerdictBanner)
+        problem = await self._ensure_problem()
+        banner.show_note("Checking your answer…")
+        if self.hint_mode:
+            shown = self.hints.revealed
+        else:
+            shown = len(_clean(self.steps_panel.steps))
+        try:
+            _view, result = await self.tutor.answer_as_human(problem, answer, shown)
+        except BaseException:
+            banner.clear()
+            raise
+        banner.show_result(result, answer.strip(), problem.reference)
+        if not problem.reference:
+            self.notify("There is no reference answer, so your answer could not be checked: "
+                        "type one next to the problem.", severity="warning", timeout=6)
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_decompose(self) -> None:
+        self.run_decompose()
+
+    def action_solve(self) -> None:
+        self.remove_class("-compare")
+        self.run_solve(False)
+
+    def action_compare(self) -> None:
+        self.run_solve(True)
+
+    def action_cancel(self) -> None:
+        running = [w for w in self.workers if w.group in ("teacher", "solve", "human")
+                   and w.is_running]
+        if not running:
+            return
+        for worker in running:
+            worker.cancel()
+        self.notify("Cancelled. What arrived so far is kept.", timeout=3)
+
+    def action_toggle_hints(self) -> None:
+        self.hint_mode = not self.hint_mode
+        self.set_class(self.hint_mode, "-hints")
+        self.query_one("#next-hint", Button).disabled = not self.hint_mode
+        self.query_one("#hint-mode", Button).label = (
+            "Show steps" if self.hint_mode else "Hint mode")
+        if self.hint_mode:
+            self.hints.set_steps(_clean(self.steps_panel.steps))
+            self.query_one("#human-answer", Input).focus()
+
+    def action_next_hint(self) -> None:
+        if not self.hint_mode:
+            self.action_toggle_hints()
+            return
+        if not self.hints.steps:
+            self.notify("No steps yet: decompose the problem first (Ctrl+T).",
+                        severity="warning")
+        elif not self.hints.reveal_next():
+            self.notify("All hints are shown.", timeout=2)
+
+    def action_focus_answer(self) -> None:
+        self.query_one("#human-answer", Input).focus()
+
+    async def action_new_problem(self) -> None:
+        for group in ("teacher", "solve", "human"):
+            self.workers.cancel_group(self, group)
+        old, self.problem = self.problem, None
+        self.query_one("#problem", TextArea).text = ""
+        self.query_one("#reference", Input).value = ""
+        self.query_one("#human-answer", Input).value = ""
+        if old is not None or _clean(self.steps_panel.steps):
+            panel = self.steps_panel
+            if old is not None and panel.dirty and _clean(panel.steps):
+                parent = panel.step_set.id if panel.step_set else None
+                await self.tutor.save_steps(old, _clean(panel.steps), parent_id=parent)
+            await panel.reset()
+        for mode in (Mode.STEPS, Mode.BASELINE):
+            await self.pane(mode).reset()
+        self.remove_class("-compare")
+        self.hints.set_steps([])
+        self.query_one("#human-verdict", VerdictBanner).clear()
+        self.sub_title = ""
+        self.query_one("#problem", TextArea).focus()
+
+    # -- events ------------------------------------------------------------------------------
+
+    @on(Button.Pressed)
+    async def _button(self, event: Button.Pressed) -> None:
+        actions = {"decompose": "decompose", "solve": "solve", "compare": "compare",
+                   "cancel": "cancel", "new-problem": "new_problem", "check": "check",
+                   "hint-mode": "toggle_hints", "next-hint": "next_hint"}
+        action = actions.get(event.button.id or "")
+        if action == "check":
+            self.run_check_human(self.query_one("#human-answer", Input).value)
+        elif action:
+            await self.run_action(action)
+
+    @on(Input.Submitted, "#human-answer")
+    def _answer_submitted(self, event: Input.Submitted) -> None:
+        self.run_check_human(event.value)
+
+    @on(Input.Submitted, "#reference")
+    def _reference_submitted(self) -> None:
+        self.run_decompose()
+
+    @on(StepsPanel.SaveRequested)
+    def _save_steps(self, event: StepsPanel.SaveRequested) -> None:
+        self.run_save_steps(event.steps)
+
+    @on(StepsPanel.RegenerateRequested)
+    def _regenerate(self) -> None:
+        self.run_decompose()
+
+    @on(StepsPanel.Changed)
+    def _steps_changed(self, event: StepsPanel.Changed) -> None:
+        if self.hint_mode:
+            self.hints.set_steps(_clean(event.steps))
+
+    @work(exclusive=True, group="save", exit_on_error=False)
+    async def run_save_steps(self, steps: list[str]) -> None:
+        problem = await self._ensure_problem()
+        panel = self.steps_panel
+        parent = panel.step_set.id if panel.step_set else None
+        step_set = await self.tutor.save_steps(problem, steps, parent_id=parent)
+        panel.mark_saved(step_set)
+        self.notify(f"Saved as version {step_set.version}.", timeout=3)

@@ -1,0 +1,82 @@
+"""Hint mode: the steps stay hidden and are revealed one at a time."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from tot_tui.textsafe import safe_text
+
+
+class HintView(VerticalScroll):
+    """Reveals `steps` one by one; `revealed` is how many the human has seen."""
+
+    HELP = """\
+## Hints
+Try the problem yourself. Each hint reveals the next step of the plan (**Ctrl+F** or the
+*Next hint* button). Type your answer in *Your answer* and press **Enter**.
+"""
+
+    DEFAULT_CSS = """
+    HintView {
+        border: round $accent 50%;
+        border-title-color: $text;
+        height: 1fr;
+        width: 1fr;
+        padding: 0 1;
+    }
+    HintView > .hint { margin-bottom: 1; }
+    HintView > .hidden-note { color: $text-muted; }
+    """
+
+    class Revealed(Message):
+        def __init__(self, revealed: int, total: int) -> None:
+            super().__init__()
+            self.revealed = revealed
+            self.total = total
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = "Hints"
+        self.steps: list[str] = []
+        self.revealed = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(classes="hidden-note")
+
+    def set_steps(self, steps: list[str]) -> None:
+        if steps != self.steps:
+            self.steps = list(steps)
+            self.revealed = 0
+            self._render_hints()
+
+    def reveal_next(self) -> bool:
+        """Reveal one more step; False when all are shown already."""
+        if self.revealed >= len(self.steps):
+            return False
+        self.revealed += 1
+        self._render_hints()
+        self.post_message(self.Revealed(self.revealed, len(self.steps)))
+        return True
+
+    def _render_hints(self) -> None:
+        for hint in self.query(".hint"):
+            hint.remove()
+        note = self.query_one(".hidden-note", Static)
+        hints = [Static(Text.assemble((f"Hint {i + 1}. ", "bold"), safe_text(step)),
+                        classes="hint") for i, step in enumerate(self.steps[: self.revealed])]
+        if hints:
+            self.mount_all(hints, before=note)
+        hidden = len(self.steps) - self.revealed
+        if not self.steps:
+            note.update("No steps yet: decompose the problem first (Ctrl+T); the hints are "
+                        "the teacher's steps.")
+        elif hidden:
+            note.update(f"{hidden} more hint{'s' if hidden > 1 else ''} hidden. "
+                        "Ctrl+F (or Next hint) reveals the next one.")
+        else:
+            note.update("All hints shown.")
+        self.border_title = f"Hints · {self.revealed}/{len(self.steps)} shown"

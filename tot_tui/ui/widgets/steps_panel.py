@@ -1,0 +1,435 @@
+"""The editable steps panel: the teacher's steps stream in, then a tutor edits them in place.
+
+The panel owns its undo/redo stack and says what happened through its own Messages; it never
+saves anything itself (the screen asks the tutor to store a new version on `SaveRequested`).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Label, Static, TextArea
+
+from tot_tui.domain import StepSetView
+from tot_tui.textsafe import safe_text
+
+
+def _clean(steps: list[str]) -> list[str]:
+    return [" ".join(s.split()) for s in steps if s.strip()]
+
+
+class StepEditor(TextArea):
+    """A step's inline editor: wraps long steps; Enter starts a new step instead of a newline;
+    Ctrl+Z / Ctrl+Y go to the panel's undo stack (which also covers insert, delete and move)."""
+
+    DEFAULT_CSS = """
+    StepEditor { height: auto; max-height: 6; border: none; padding: 0; width: 1fr; }
+    StepEditor:focus { background: $boost; }
+    """
+
+    class Submitted(Message):
+        def __init__(self, editor: StepEditor) -> None:
+            super().__init__()
+            self.editor = editor
+
+    class HistoryRequested(Message):
+        def __init__(self, redo: bool) -> None:
+            super().__init__()
+            self.redo = redo
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter" and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted(self))
+            return
+        await super()._on_key(event)
+
+    def action_undo(self) -> None:
+        self.post_message(self.HistoryRequested(redo=False))
+
+    def action_redo(self) -> None:
+        self.post_message(self.HistoryRequested(redo=True))
+
+
+class StepRow(Horizontal):
+    """One step: its number, an inline editor and a mark (edited, moved, leaks the answer)."""
+
+    DEFAULT_CSS = """
+    StepRow { height: auto; min-height: 1; margin-bottom: 0; }
+    StepRow > .num { width: 4; text-align: right; padding-right: 1; color: $text-muted; }
+    StepRow > .mark { width: 9; padding-left: 1; color: $warning; }
+    StepRow.-edited > .num { color: $warning; text-style: bold; }
+    StepRow.-leak > .mark { color: $error; text-style: bold; }
+    """
+
+    def __init__(self, index: int, text: str, mark: str) -> None:
+        super().__init__()
+        self.index = index
+        self._text = text
+        self._mark = mark
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"{self.index + 1}.", classes="num")
+        yield StepEditor(self._text, placeholder="write this step…", compact=True,
+                         soft_wrap=True, highlight_cursor_line=False)
+        yield Label(self._mark, classes="mark")
+
+    @property
+    def input(self) -> StepEditor:
+        return self.query_one(StepEditor)
+
+    def set_mark(self, mark: str) -> None:
+        self.query_one(".mark", Label).update(mark)
+        self.set_class(bool(mark) and "answer" not in mark, "-edited")
+        self.set_class("answer" in mark, "-leak")
+
+
+class StepsPanel(Vertical):
+    """Steps of the current problem. `steps` is what the editor shows now."""
+
+    HELP = """\
+## Steps
+The teacher's steps stream in here; then each step is editable in place.
+
+- **Enter** or **Ctrl+N**: new step below · **Ctrl+Delete** / **Alt+D**: delete the step
+- **Alt+↑ / Alt+↓**: move the step · **Tab / Shift+Tab**: next / previous step
+- **Ctrl+Z** undo · **Ctrl+Y** redo · **Ctrl+S** save as a new version
+- **Ctrl+T** asks the teacher again (regenerate); **Ctrl+Z** brings your edits back.
+
+Edited steps are marked ✎; Solve saves unsaved edits as a new version first, so every attempt
+records exactly the steps the student saw.
+"""
+
+    DEFAULT_CSS = """
+    StepsPanel {
+        border: round $accent 50%;
+        border-title-color: $text;
+        border-subtitle-color: $text-muted;
+        height: 1fr;
+        padding: 0 0;
+    }
+    StepsPanel:focus-within { border: round $accent; }
+    StepsPanel > #draft { height: 1fr; padding: 0 1; display: none; color: $text-muted; }
+    StepsPanel.-drafting > #draft { display: block; }
+    StepsPanel.-drafting > #rows { display: none; }
+    StepsPanel > #rows { height: 1fr; scrollbar-size-vertical: 1; }
+    StepsPanel > #empty { padding: 0 1; color: $text-muted; height: auto; }
+    StepsPanel > #steps-buttons { height: 1; dock: bottom; padding: 0 1; }
+    StepsPanel > #steps-buttons > Button { margin-right: 1; min-width: 8; width: auto; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "insert_step", "New step", id="steps.insert"),
+        Binding("ctrl+delete,alt+d", "delete_step", "Delete step", id="steps.delete"),
+        Binding("alt+up,ctrl+shift+up", "move_step(-1)", "Move up", id="steps.move_up"),
+        Binding("alt+down,ctrl+shift+down", "move_step(1)", "Move down", id="steps.move_down"),
+        Binding("ctrl+z", "undo", "Undo", id="steps.undo"),
+        Binding("ctrl+y,ctrl+shift+z", "redo", "Redo", id="steps.redo"),
+        Binding("ctrl+s", "save", "Save steps", id="steps.save"),
+        Binding("alt+left,ctrl+shift+left", "focus_step(-1)", "Previous step", show=False,
+                id="steps.previous"),
+        Binding("alt+right,ctrl+shift+right", "focus_step(1)", "Next step", show=False,
+                id="steps.next"),
+    ]
+
+    class Changed(Message):
+        """The steps in the editor changed (typing, insert, delete, move, undo, redo)."""
+
+        def __init__(self, panel: StepsPanel, steps: list[str], dirty: bool) -> None:
+            super().__init__()
+            self.panel = panel
+            self.steps = steps
+            self.dirty = dirty
+
+    class SaveRequested(Message):
+        def __init__(self, panel: StepsPanel, steps: list[str]) -> None:
+            super().__init__()
+            self.panel = panel
+            self.steps = steps
+
+    class RegenerateRequested(Message):
+        def __init__(self, panel: StepsPanel) -> None:
+            super().__init__()
+            self.panel = panel
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = "Steps"
+        self.step_set: StepSetView | None = None  # the saved version the editor started from
+        self.saved: list[str] = []
+        self.original: list[str] = []  # the teacher's steps, for the "edited" marks
+        self._states: list[list[str]] = [[]]
+        self._pos = 0
+        self._coalesce: tuple[str, int] | None = None
+        self._focus_index = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="draft")
+        yield Static("No steps yet. Decompose the problem (Ctrl+T), or write your own: "
+                     "Ctrl+N adds a step.", id="empty")
+        yield VerticalScroll(id="rows")
+        with Horizontal(id="steps-buttons"):
+            yield Button("+ Step", id="add-step", compact=True, tooltip="New step (Ctrl+N)")
+            yield Button("Save", id="save-steps", compact=True,
+                         tooltip="Save as a new version (Ctrl+S)")
+            yield Button("Regenerate", id="regenerate", compact=True,
+                         tooltip="Ask the teacher again (Ctrl+T)")
+
+    # -- state -------------------------------------------------------------------------------
+
+    @property
+    def steps(self) -> list[str]:
+        return list(self._states[self._pos])
+
+    @property
+    def dirty(self) -> bool:
+        """True when the editor differs from the saved version (or nothing is saved yet)."""
+        cleaned = _clean(self.steps)
+        return bool(cleaned) and cleaned != self.saved
+
+    @property
+    def can_undo(self) -> bool:
+        return self._pos > 0
+
+    @property
+    def can_redo(self) -> bool:
+        return self._pos < len(self._states) - 1
+
+    def _commit(self, steps: list[str], coalesce: tuple[str, int] | None = None) -> None:
+        if coalesce is not None and coalesce == self._coalesce \
+                and self._pos == len(self._states) - 1:
+            self._states[self._pos] = steps
+        else:
+            del self._states[self._pos + 1:]
+            self._states.append(steps)
+            self._pos += 1
+        self._coalesce = coalesce
+
+    def _mark(self, index: int, text: str) -> str:
+        clean = " ".join(text.split())
+        if self.step_set and index < len(self.saved) and self.saved[index] == clean \
+                and index in self.step_set.leaks:
+            return "⚠ answer"
+        if not self.original:
+            return ""
+        if index < len(self.original) and self.original[index] == clean:
+            return ""
+        return "↕ moved" if clean in self.original else "✎ edited"
+
+    def _update_title(self) -> None:
+        parts = ["Steps"]
+        if self.step_set is not None:
+            origin = self.step_set.origin.value
+            parts.append(f"v{self.step_set.version} {origin}")
+            if self.step_set.model:
+                parts.append(safe_text(self.step_set.model, 30))
+        self.border_title = " · ".join(parts)
+        if self.dirty:
+            self.border_subtitle = "● unsaved changes (Ctrl+S)"
+        elif self.step_set is not None and self.step_set.leaks:
+            self.border_subtitle = "⚠ a step states the answer"
+        else:
+            self.border_subtitle = ""
+
+    def _changed(self) -> None:
+        self._update_title()
+        self.query_one("#empty").display = not self.steps and not self.has_class("-drafting")
+        self.post_message(self.Changed(self, self.steps, self.dirty))
+
+    @property
+    def rows(self) -> list[StepRow]:
+        return list(self.query_one("#rows").query_children(StepRow))
+
+    async def _rebuild(self, focus: int | None = None) -> None:
+        container = self.query_one("#rows", VerticalScroll)
+        await container.remove_children()
+        steps = self.steps
+        rows = [StepRow(i, safe_text(s), "") for i, s in enumerate(steps)]
+        if rows:
+            await container.mount_all(rows)
+        for i, row in enumerate(rows):
+            row.set_mark(self._mark(i, steps[i]))
+        if focus is not None and rows:
+            focus = max(0, min(focus, len(rows) - 1))
+            self._focus_index = focus
+            rows[focus].input.focus()
+            rows[focus].scroll_visible()
+        self._changed()
+
+    # -- what the screen calls ---------------------------------------------------------------
+
+    async def reset(self) -> None:
+        """Forget everything (a new problem)."""
+        self.step_set = None
+        self.saved, self.original = [], []
+        self._states, self._pos, self._coalesce = [[]], 0, None
+        self.remove_class("-drafting")
+        await self._rebuild()
+
+    def begin_draft(self, note: str) -> None:
+        """The teacher is writing: show the draft read-only until `end_draft`/`load`."""
+        self.add_class("-drafting")
+        self.query_one("#empty").display = False
+        self.query_one("#draft", Static).update(Text(note))
+        self.border_subtitle = "the teacher is writing…"
+
+    def show_draft(self, draft: tuple[str, ...] | list[str]) -> None:
+        text = Text()
+        for i, step in enumerate(draft):
+            text.append(f"{i + 1:>3}. ", style="bold")
+            text.append(safe_text(step) + "\n")
+        self.query_one("#draft", Static).update(text)
+
+    async def load(self, step_set: StepSetView, *, original: list[str] | None = None,
+                   focus: bool = False) -> None:
+        """Show a stored version. The previous editor state stays reachable with undo."""
+        self.remove_class("-drafting")
+        self.step_set = step_set
+        self.saved = list(step_set.steps)
+        if original is not None:
+            self.original = list(original)
+        elif step_set.origin.value == "teacher":
+            self.original = list(step_set.steps)
+        self._commit(list(step_set.steps))
+        self._coalesce = None
+        await self._rebuild(0 if focus else None)
+
+    async def end_draft(self, partial: list[str]) -> None:
+        """The teacher failed: keep the steps that did arrive as unsaved, editable rows."""
+        self.remove_class("-drafting")
+        if partial:
+            self._commit(list(partial))
+        await self._rebuild()
+
+    def mark_saved(self, step_set: StepSetView) -> None:
+        self.step_set = step_set
+        self.saved = list(step_set.steps)
+        for i, row in enumerate(self.rows):
+            row.set_mark(self._mark(i, row.input.text))
+        self._changed()
+
+    # -- editing -----------------------------------------------------------------------------
+
+    def _current(self) -> int:
+        focused = self.screen.focused if self.is_attached else None
+        for i, row in enumerate(self.rows):
+            if focused is row.input:
+                return i
+        return min(self._focus_index, max(0, len(self.steps) - 1))
+
+    @on(TextArea.Changed)
+    def _typed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        value = event.text_area.text
+        row = event.text_area.parent
+        if not isinstance(row, StepRow) or row.parent is None or row not in self.rows:
+            return
+        steps = self.steps
+        if row.index >= len(steps) or value in (steps[row.index], safe_text(steps[row.index])):
+            return
+        steps[row.index] = value
+        self._commit(steps, ("edit", row.index))
+        row.set_mark(self._mark(row.index, value))
+        self._changed()
+
+    @on(StepEditor.Submitted)
+    async def _enter(self, event: StepEditor.Submitted) -> None:
+        event.stop()
+        await self.action_insert_step()
+
+    @on(StepEditor.HistoryRequested)
+    async def _history(self, event: StepEditor.HistoryRequested) -> None:
+        event.stop()
+        await (self.action_redo() if event.redo else self.action_undo())
+
+    def on_descendant_focus(self, event: object) -> None:
+        focused = self.screen.focused
+        for i, row in enumerate(self.rows):
+            if focused is row.input:
+                if i != self._focus_index:
+                    self._coalesce = None  # a new row starts a new undo step
+                self._focus_index = i
+
+    async def action_insert_step(self) -> None:
+        steps = self.steps
+        at = self._current() + 1 if steps else 0
+        steps.insert(at, "")
+        self._commit(steps)
+        await self._rebuild(at)
+
+    async def action_delete_step(self) -> None:
+        steps = self.steps
+        if not steps:
+            return
+        at = self._current()
+        del steps[at]
+        self._commit(steps)
+        await self._rebuild(min(at, len(steps) - 1) if steps else None)
+
+    async def action_move_step(self, delta: int) -> None:
+        steps = self.steps
+        at = self._current()
+        to = at + delta
+        if not steps or not 0 <= to < len(steps):
+            return
+        steps[at], steps[to] = steps[to], steps[at]
+        self._commit(steps)
+        await self._rebuild(to)
+
+    async def action_undo(self) -> None:
+        if not self.can_undo:
+            self.notify("Nothing to undo.", timeout=2)
+            return
+        self._pos -= 1
+        self._coalesce = None
+        await self._rebuild(self._focus_index)
+
+    async def action_redo(self) -> None:
+        if not self.can_redo:
+            self.notify("Nothing to redo.", timeout=2)
+            return
+        self._pos += 1
+        self._coalesce = None
+        await self._rebuild(self._focus_index)
+
+    def action_save(self) -> None:
+        steps = _clean(self.steps)
+        if not steps:
+            self.notify("There are no steps to save: add a step first (Ctrl+N).",
+                        severity="warning")
+            return
+        if not self.dirty and self.step_set is not None:
+            self.notify(f"No changes to save (this is version {self.step_set.version}).",
+                        timeout=3)
+            return
+        self.post_message(self.SaveRequested(self, steps))
+
+    def action_focus_step(self, delta: int) -> None:
+        rows = self.rows
+        if not rows:
+            return
+        to = max(0, min(self._current() + delta, len(rows) - 1))
+        rows[to].input.focus()
+        rows[to].scroll_visible()
+
+    @on(Button.Pressed, "#add-step")
+    async def _add_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        await self.action_insert_step()
+
+    @on(Button.Pressed, "#save-steps")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#regenerate")
+    def _regenerate_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.RegenerateRequested(self))

@@ -1,0 +1,148 @@
+"""The student's reply, streamed by appending Markdown, with its verdict underneath.
+
+Deltas go through `Markdown.get_stream()`, which batches appends when tokens come faster than
+the widget can render: the document is never re-rendered from scratch per token. The scroll
+view is anchored, so it follows the bottom only while the reader is at the bottom.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownStream
+
+from tot_tui.domain import AttemptView
+from tot_tui.textsafe import safe_text
+from tot_tui.ui.widgets.verdict import VerdictBanner
+
+
+class StudentStream(Vertical):
+    """One student pane: title, streamed reply, verdict."""
+
+    HELP = """\
+## Student reply
+The student model's answer streams here. Scroll up to read while it writes: the pane stops
+following the bottom until you scroll back down. **Esc** cancels and keeps what arrived.
+"""
+
+    DEFAULT_CSS = """
+    StudentStream {
+        border: round $primary 50%;
+        border-title-color: $text;
+        border-subtitle-color: $text-muted;
+        height: 1fr;
+        width: 1fr;
+        padding: 0 0;
+    }
+    StudentStream:focus-within { border: round $primary; }
+    StudentStream > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; }
+    StudentStream Markdown { margin: 0 1; padding: 0; background: transparent; }
+    StudentStream .placeholder { color: $text-muted; }
+    """
+
+    def __init__(self, title: str, *, placeholder: str = "", id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = title
+        self._placeholder = placeholder
+        self._stream: MarkdownStream | None = None
+        self.text = ""  # everything that arrived, as sent (before escaping)
+        self.running = False
+        self._follow = False
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(can_focus=True):
+            yield Markdown(self._placeholder, classes="placeholder")
+        yield VerdictBanner()
+
+    @property
+    def markdown(self) -> Markdown:
+        return self.query_one(Markdown)
+
+    @property
+    def scroller(self) -> VerticalScroll:
+        return self.query_one(VerticalScroll)
+
+    @property
+    def banner(self) -> VerdictBanner:
+        return self.query_one(VerdictBanner)
+
+    async def start(self, subtitle: str) -> None:
+        """Clear the pane and open a new stream."""
+        await self._stop_stream()
+        self.text = ""
+        self.running = True
+        self.border_subtitle = subtitle
+        self.banner.show_note("Waiting for the student model (the first request may load it)…")
+        markdown = self.markdown
+        markdown.remove_class("placeholder")
+        await markdown.update("")
+        self.scroller.scroll_home(animate=False, immediate=True)
+        self.scroller.release_anchor()
+        self._follow = False
+        self._stream = Markdown.get_stream(markdown)
+
+    def loading(self, model: str, host: str) -> None:
+        self.border_subtitle = f"{model} @ {host} · loading…"
+
+    async def append(self, text: str) -> None:
+        if self._stream is None:
+            return
+        if not self.text:
+            self.banner.show_note("Writing…")
+        self.text += text
+        await self._stream.write(safe_text(text))
+        # Anchor once the reply overflows (anchoring earlier pins short replies to the
+        # bottom); from then on Textual follows the bottom only while the reader is there.
+        scroller = self.scroller
+        if not self._follow and scroller.max_scroll_y > 0:
+            self._follow = True
+            if scroller.scroll_y >= scroller.max_scroll_y - 1 or scroller.scroll_y == 0:
+                scroller.anchor()
+
+    async def finish(self, attempt: AttemptView, reference: str | None) -> None:
+        await self._stop_stream()
+        self.running = False
+        usage = attempt.usage
+        seconds = f" · {usage.total_ns / 1e9:.1f} s" if usage.total_ns else ""
+        tokens = f" · {usage.output_tokens} tokens" if usage.output_tokens else ""
+        self.border_subtitle = f"{attempt.student_model}{tokens}{seconds}"
+        self.banner.show_attempt(attempt, reference)
+
+    async def fail(self, note: str) -> None:
+        """The stream ended early; what arrived stays on screen."""
+        await self._stop_stream()
+        self.running = False
+        self.banner.show_note(note)
+
+    def cancelled(self) -> None:
+        """Called from a cancelled worker: stop the stream without awaiting."""
+        self.running = False
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            self.call_later(stream.stop)
+        self.banner.show_note("Cancelled — the partial reply is kept here and in the history.")
+
+    async def reset(self, placeholder: str | None = None) -> None:
+        await self._stop_stream()
+        self.running = False
+        self.text = ""
+        self.border_subtitle = ""
+        self.banner.clear()
+        markdown = self.markdown
+        markdown.add_class("placeholder")
+        await markdown.update(placeholder if placeholder is not None else self._placeholder)
+
+    async def show_text(self, text: str, subtitle: str = "") -> None:
+        """Show a stored reply at once (no streaming)."""
+        await self._stop_stream()
+        self.text = text
+        self.border_subtitle = subtitle
+        self.markdown.remove_class("placeholder")
+        await self.markdown.update(safe_text(text))
+
+    async def _stop_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.stop()

@@ -1,0 +1,78 @@
+"""The verdict banner: correct / incorrect / unknown, both answers normalised, and the reason."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from tot_tui.domain import AttemptView, CheckResult, Verdict
+from tot_tui.textsafe import safe_text
+
+_ICONS = {Verdict.CORRECT: "✔ CORRECT", Verdict.INCORRECT: "✘ INCORRECT",
+          Verdict.UNKNOWN: "? UNKNOWN"}
+
+# The checker's reason codes, said in words a tutor understands.
+REASONS = {
+    "no_reference": "no reference answer was given, so nothing to compare with",
+    "no_answer": "no final answer could be found in the reply",
+}
+
+
+def describe_reason(reason: str) -> str:
+    return REASONS.get(reason, reason.replace("_", " "))
+
+
+class VerdictBanner(Static):
+    """Shows one verdict. Empty (and hidden) until `show_*` is called."""
+
+    DEFAULT_CSS = """
+    VerdictBanner {
+        height: auto;
+        min-height: 1;
+        padding: 0 1;
+        display: none;
+        background: $boost;
+    }
+    VerdictBanner.-shown { display: block; }
+    VerdictBanner.-correct { background: $success-muted; color: $text; }
+    VerdictBanner.-incorrect { background: $error-muted; color: $text; }
+    VerdictBanner.-unknown { background: $warning-muted; color: $text; }
+    VerdictBanner.-note { background: $boost; color: $text-muted; }
+    """
+
+    verdict: Verdict | None = None
+
+    def _set_class(self, name: str) -> None:
+        self.remove_class("-correct", "-incorrect", "-unknown", "-note")
+        self.add_class("-shown", name)
+
+    def show_verdict(self, verdict: Verdict, answer: str, reference: str, reason: str) -> None:
+        self.verdict = verdict
+        self._set_class(f"-{verdict.value}")
+        text = Text()
+        text.append(_ICONS[verdict], style="bold")
+        text.append("   answer ")
+        text.append(safe_text(answer or "(none)", 60), style="bold")
+        text.append("   reference ")
+        text.append(safe_text(reference or "(none)", 60), style="bold")
+        text.append(f"   — {describe_reason(reason)}")
+        self.update(text)
+
+    def show_attempt(self, attempt: AttemptView, reference: str | None = None) -> None:
+        self.show_verdict(attempt.verdict, attempt.answer_norm or attempt.answer or "",
+                          attempt.reference_norm or reference or "", attempt.verdict_reason)
+
+    def show_result(self, result: CheckResult, answer: str, reference: str | None) -> None:
+        self.show_verdict(result.verdict, result.pred_norm or answer,
+                          result.gold_norm or reference or "", result.reason)
+
+    def show_note(self, note: str) -> None:
+        """A plain line (checking…, cancelled…) instead of a verdict."""
+        self.verdict = None
+        self._set_class("-note")
+        self.update(Text(note))
+
+    def clear(self) -> None:
+        self.verdict = None
+        self.remove_class("-shown", "-correct", "-incorrect", "-unknown", "-note")
+        self.update("")
