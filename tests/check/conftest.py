@@ -12,5 +12,5 @@ from tot_tui.check import Checker
 @pytest.fixture(scope="module")
 def checker() -> Iterator[Checker]:
     with Checker(deadline=2.0) as c:
-        c.start()
+        assert c.start(wait=True)
         yield c

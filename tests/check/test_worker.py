@@ -19,7 +19,7 @@ from tot_tui.check.grade import run
 def debug_checker():
     c = Checker(deadline=2.0, memory_mb=512)
     c._debug = True
-    c.start()
+    assert c.start(wait=True)
     yield c
     c.close()
 
@@ -32,26 +32,25 @@ def test_timeout_kills_and_replaces(debug_checker: Checker) -> None:
     assert (res.status, res.reason) == ("unparseable", "timeout")
     assert time.monotonic() - start <= debug_checker.deadline + 0.5
     assert debug_checker.restarts == before + 1
-    time.sleep(1.5)  # the replacement was started at once; let it finish importing sympy
+    assert debug_checker.start(wait=True)  # the replacement was started at once
     assert debug_checker.check("\\frac{1}{2}", "0.5").status == "equivalent"
 
 
 def test_real_slow_check_times_out_then_next_succeeds() -> None:
     with Checker(deadline=0.05) as c:
-        c.start()
-        time.sleep(2.0)
+        assert c.start(wait=True)
         assert c.check("1", "1").status == "equivalent"
         res = c.check("(a^2+2ab+b^2)^{60}", "(a+b)^{120}")  # ~0.5 s of expand()
         assert (res.status, res.reason) == ("unparseable", "timeout")
         c.deadline = 2.0
-        time.sleep(1.5)
+        assert c.start(wait=True)
         assert c.check("3", "3.0").status == "equivalent"
 
 
 def test_memory_cap(debug_checker: Checker) -> None:
     res = debug_checker._debug_request("alloc", 2048)  # 2 GiB against a 512 MiB cap
     assert (res.status, res.reason) == ("unparseable", "memory")
-    time.sleep(1.5)
+    assert debug_checker.start(wait=True)
     assert debug_checker.check("4", "4").status == "equivalent"
 
 
@@ -63,7 +62,7 @@ def test_small_allocation_is_fine(debug_checker: Checker) -> None:
 def test_crash_is_reported_and_replaced(debug_checker: Checker) -> None:
     res = debug_checker._debug_request("abort")
     assert (res.status, res.reason) == ("unparseable", "worker_crashed")
-    time.sleep(1.5)
+    assert debug_checker.start(wait=True)
     assert debug_checker.check("5", "five").status == "equivalent"
 
 

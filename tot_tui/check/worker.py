@@ -133,11 +133,21 @@ class Checker:
         if not self._closed:
             self._spawn()  # start the replacement now, so it is warm for the next check
 
-    def start(self) -> None:
-        """Start the worker now (otherwise the first check starts it)."""
+    def start(self, wait: bool = False, timeout: float = _READY_TIMEOUT) -> bool:
+        """Start the worker now (otherwise the first check starts it). With `wait`, block until
+        it has imported sympy (up to `timeout` s). Returns whether it is ready."""
         with self._lock:
-            if self._proc is None and not self._closed:
+            if self._closed:
+                return False
+            if self._proc is None or self._proc.poll() is not None:
+                self._kill()
                 self._spawn()
+            if wait and not self._ready:
+                try:
+                    self._ready = bool(self._read_msg(time.monotonic() + timeout).get("ready"))
+                except (_Timeout, _Dead, ValueError):
+                    return False
+            return self._ready
 
     # -- pipe I/O with a deadline -------------------------------------------------------------
     def _read_msg(self, end: float) -> dict[str, Any]:
