@@ -159,6 +159,25 @@ class TotApp(App[int]):
         if failed.kind in ("unreachable", "model_missing"):
             self.check_connection(announce=False)
 
+    # -- moving between screens -------------------------------------------------------------
+
+    def open_problem(self, problem_id: int, *, run: bool) -> None:
+        """Show a stored problem on the Solve screen; with `run`, solve it again now."""
+        self.run_worker(self._open_problem(problem_id, run), group="open", exclusive=True,
+                        exit_on_error=False)
+
+    async def _open_problem(self, problem_id: int, run: bool) -> None:
+        detail = await self.tutor.problem_detail(problem_id)
+        if detail is None:
+            self.notify(f"Problem #{problem_id} no longer exists.", severity="warning")
+            return
+        await self.switch_mode("solve")
+        screen = self.screen
+        if isinstance(screen, SolveScreen):
+            await screen.load_problem(detail)
+            if run:
+                screen.action_solve()
+
     # -- settings, theme, keymap -------------------------------------------------------------
 
     def _remember_theme(self, theme: Theme) -> None:

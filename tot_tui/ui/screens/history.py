@@ -1,0 +1,372 @@
+"""The History screen: every problem, full-text search, filters, details, re-run, delete, export."""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Markdown, Select
+
+from tot_tui.domain import ProblemDetail, ProblemSummary, StepSetView, Verdict
+from tot_tui.textsafe import safe_text
+from tot_tui.tutor.export import EXTENSIONS
+from tot_tui.ui.screens.base import TotScreen
+from tot_tui.ui.widgets.connection import ConnectionIndicator
+from tot_tui.ui.widgets.verdict import describe_reason
+
+VERDICT_MARK = {Verdict.CORRECT: ("✔", "green"), Verdict.INCORRECT: ("✘", "red"),
+                Verdict.UNKNOWN: ("?", "yellow")}
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#~"})
+
+
+def md(text: str, limit: int | None = None) -> str:
+    """Untrusted text made safe for Markdown: controls escaped, markup characters literal."""
+    return safe_text(" ".join(text.split()), limit).translate(_MD_SPECIAL)
+
+
+def when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def step_changes(original: list[str], steps: list[str]) -> list[str]:
+    """Markdown lines for `steps`, marked against the teacher's original."""
+    lines: list[str] = []
+    matcher = difflib.SequenceMatcher(a=original, b=steps, autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            lines += [f"{j + 1}. {md(steps[j])}" for j in range(b0, b1)]
+            continue
+        if op in ("replace", "insert"):
+            mark = "✎ *changed*" if op == "replace" else "＋ *added*"
+            lines += [f"{j + 1}. {md(steps[j])} — {mark}" for j in range(b0, b1)]
+        if op in ("replace", "delete"):
+            lines += [f"- ~~{md(original[i])}~~ — *removed*" for i in range(a0, a1)]
+    return lines
+
+
+def detail_markdown(detail: ProblemDetail) -> str:
+    p = detail.problem
+    out = [f"## Problem #{p.id} · {when(p.created)}", "", md(p.text), "",
+           f"**Reference answer:** {md(p.reference) if p.reference else '*none*'}", ""]
+    teacher = [s for s in detail.step_sets if s.origin.value == "teacher"]
+    original = teacher[0].steps if teacher else []
+    versions: dict[int, StepSetView] = {s.id: s for s in detail.step_sets}
+    out.append(f"### Steps ({len(detail.step_sets)} version"
+               f"{'s' if len(detail.step_sets) != 1 else ''})")
+    if not detail.step_sets:
+        out.append("*No steps yet.*")
+    for s in detail.step_sets:
+        head = f"**v{s.version} · {s.origin.value}**"
+        if s.model:
+            head += f" · {md(s.model)}"
+        if s.parent_id in versions:
+            head += f" · from v{versions[s.parent_id].version}"
+        head += f" · {when(s.created)}"
+        out += ["", head, ""]
+        if s.origin.value == "teacher" or not original:
+            out += [f"{i + 1}. {md(step)}" for i, step in enumerate(s.steps)]
+        else:
+            out += step_changes(original, s.steps)
+        if s.leaks:
+            out.append(f"\n⚠ step {', '.join(str(i + 1) for i in s.leaks)} states the answer")
+    out += ["", f"### Attempts ({len(detail.attempts)})", ""]
+    if detail.attempts:
+        for a in detail.attempts:
+            mode = a.mode.value
+            if a.step_set_id in versions:
+                mode += f" v{versions[a.step_set_id].version}"
+            if a.eval_run_id is not None:
+                mode += f" · eval run {a.eval_run_id}"
+            status = "" if a.status.value == "finished" else f" ({a.status.value})"
+            icon = VERDICT_MARK[a.verdict][0]
+            why = a.error or describe_reason(a.verdict_reason)
+            out.append(f"- {icon} **{a.verdict.value}**{status} · {mode} · "
+                       f"{md(a.student_model)} · {when(a.created)} — answer "
+                       f"**{md(a.answer_norm or a.answer or '(none)', 30)}** vs "
+                       f"{md(a.reference_norm or '(none)', 20)} ({md(why, 80)})")
+        last = detail.attempts[-1]
+        out += ["", f"**Latest reply** (attempt {last.id}, {md(last.student_model)}):", ""]
+        out += [f"> {md(line)}" if line.strip() else ">" for line in
+                safe_text(last.output, 1500).splitlines()] or ["> *(empty)*"]
+    else:
+        out.append("*No attempts yet.*")
+    if detail.human_answers:
+        out += ["", f"### Answers by people ({len(detail.human_answers)})", ""]
+        out += [f"- {VERDICT_MARK[h.verdict][0]} **{h.verdict.value}** · {md(h.answer, 30)} · "
+                f"{h.hints_shown} hint{'s' * (h.hints_shown != 1)} seen · {when(h.created)}"
+                for h in detail.human_answers]
+    return "\n".join(out)
+
+
+class HistoryScreen(TotScreen):
+    """Every stored problem; the highlighted one is shown in detail on the right."""
+
+    HELP = """\
+## History
+Every problem with its date, models and verdicts. Type to search (problem text, steps and
+replies); filter by verdict or model. The highlighted problem is shown on the right with all
+its step versions (what the tutor changed against the teacher's original) and attempts.
+
+**Space** selects rows · **Enter** opens on the Solve screen · **Ctrl+R** re-runs with the
+current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the selection or everything.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash,ctrl+k", "focus_search", "Search", id="history.search"),
+        Binding("space", "toggle_mark", "Select", id="history.mark"),
+        Binding("ctrl+o", "open", "Open", id="history.open"),
+        Binding("ctrl+r", "rerun", "Re-run", id="history.rerun"),
+        Binding("ctrl+d,delete", "delete", "Delete", id="history.delete"),
+        Binding("ctrl+s", "export", "Export", id="history.export"),
+    ]
+
+    PALETTE: ClassVar[list[tuple[str, str, str]]] = [
+        ("Search history", "Full-text search", "focus_search"),
+        ("Open problem", "Open the highlighted problem on the Solve screen", "open"),
+        ("Re-run problem", "Solve the highlighted problem again with the current models",
+         "rerun"),
+        ("Delete problem", "Delete the selected (or highlighted) problems", "delete"),
+        ("Export history", "Markdown, JSON or CSV of the selection or everything", "export"),
+        ("Select all", "Select every listed problem", "select_all"),
+        ("Clear selection", "Unselect every problem", "clear_selection"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="history-screen")
+        self.rows: list[ProblemSummary] = []
+        self.marked: set[int] = set()
+        self.detail: ProblemDetail | None = None
+        self._models: tuple[str, ...] = ()
+        self._search_timer: object | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield ConnectionIndicator()
+        with Horizontal(id="filters"):
+            yield Input(placeholder="Search problems, steps and replies…  (/)", id="search",
+                        compact=True)
+            yield Select([(v.value, v.value) for v in Verdict], prompt="Any verdict",
+                         id="verdict", compact=True)
+            yield Select([], prompt="Any model", id="model", compact=True)
+        with Horizontal(id="history-body"):
+            yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="detail"):
+                yield Markdown("", id="detail-md")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(" ", key="mark", width=1)
+        table.add_column("#", key="id", width=4)
+        table.add_column("Date", key="date", width=16)
+        table.add_column("Problem", key="problem", width=26)
+        table.add_column("Models", key="models", width=14)
+        table.add_column("Result", key="result", width=7)
+        table.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def _filters(self) -> tuple[str, Verdict | None, str | None]:
+        query = self.query_one("#search", Input).value.strip()
+        verdict = self.query_one("#verdict", Select).value
+        model = self.query_one("#model", Select).value
+        return (query, Verdict(verdict) if isinstance(verdict, str) else None,
+                model if isinstance(model, str) else None)
+
+    def reload(self) -> None:
+        self.load_rows(*self._filters())
+
+    @work(exclusive=True, group="history-list", exit_on_error=False)
+    async def load_rows(self, query: str, verdict: Verdict | None, model: str | None) -> None:
+        rows = await self.tutor.history(query=query, verdict=verdict, model=model, limit=1000)
+        self.rows = rows
+        self._fill(rows)
+        if not query and verdict is None and model is None:
+            self._update_models(rows)
+        if not rows:
+            self.detail = None
+            text = ("No problems yet. Solve one on the Solve screen (F2): it is kept here."
+                    if not (query or verdict or model) else "Nothing matches these filters.")
+            await self.query_one("#detail-md", Markdown).update(text)
+
+    def _fill(self, rows: list[ProblemSummary]) -> None:
+        table = self.query_one(DataTable)
+        current = self._highlighted_id()
+        table.clear()
+        for r in rows:
+            teacher = ",".join(r.teacher_models)
+            student = ",".join(r.student_models)
+            models = f"{teacher}→{student}" if teacher and student else teacher or student
+            result = Text()
+            if r.last_verdict is not None:
+                icon, style = VERDICT_MARK[r.last_verdict]
+                result.append(icon + " ", style=f"bold {style}")
+            result.append(f"{r.correct}/{r.attempts}")
+            table.add_row(Text("●" if r.id in self.marked else " ", style="bold"),
+                          Text(str(r.id)), Text(when(r.created)),
+                          Text(safe_text(" ".join(r.text.split()), 60)),
+                          Text(safe_text(models, 40)), result, key=str(r.id))
+        self.marked &= {r.id for r in rows} | self.marked
+        ids = [r.id for r in rows]
+        if current in ids:
+            table.move_cursor(row=ids.index(current))
+        self.query_one(DataTable).border_title = f"{len(rows)} problem{'s' * (len(rows) != 1)}"
+
+    def _update_models(self, rows: list[ProblemSummary]) -> None:
+        models = tuple(sorted({m for r in rows for m in (*r.teacher_models, *r.student_models)}))
+        if models != self._models:
+            self._models = models
+            self.query_one("#model", Select).set_options([(m, m) for m in models])
+
+    def _highlighted_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # the cursor can point past a table that was just cleared
+            return None
+        return int(key.value) if key.value else None
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value:
+            self.load_detail(int(event.row_key.value))
+
+    @work(exclusive=True, group="history-detail", exit_on_error=False)
+    async def load_detail(self, problem_id: int) -> None:
+        detail = await self.tutor.problem_detail(problem_id)
+        self.detail = detail
+        text = detail_markdown(detail) if detail else "This problem was deleted."
+        await self.query_one("#detail-md", Markdown).update(text)
+        self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+
+    # -- filters -----------------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self) -> None:
+        # Wait for a pause in typing before asking the database.
+        if self._search_timer is not None:
+            self._search_timer.stop()  # type: ignore[attr-defined]
+        self._search_timer = self.set_timer(0.25, self.reload)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    @on(Select.Changed)
+    def _filter_changed(self) -> None:
+        self.reload()
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def _target_ids(self) -> list[int]:
+        if self.marked:
+            return sorted(self.marked)
+        current = self._highlighted_id()
+        return [current] if current is not None else []
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_toggle_mark(self) -> None:
+        current = self._highlighted_id()
+        if current is None:
+            return
+        self.marked ^= {current}
+        table = self.query_one(DataTable)
+        table.update_cell(str(current), "mark",
+                          Text("●" if current in self.marked else " ", style="bold"))
+        table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
+
+    def action_select_all(self) -> None:
+        self.marked = {r.id for r in self.rows}
+        self._fill(self.rows)
+
+    def action_clear_selection(self) -> None:
+        self.marked.clear()
+        self._fill(self.rows)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        current = self._highlighted_id()
+        if current is not None:
+            self.tot_app.open_problem(current, run=False)
+
+    def action_rerun(self) -> None:
+        current = self._highlighted_id()
+        if current is None:
+            self.notify("No problem highlighted.", severity="warning")
+            return
+        self.tot_app.open_problem(current, run=True)
+
+    def action_delete(self) -> None:
+        from tot_tui.ui.screens.confirm import ConfirmScreen
+
+        ids = self._target_ids()
+        if not ids:
+            self.notify("No problem highlighted.", severity="warning")
+            return
+        what = f"problem #{ids[0]}" if len(ids) == 1 else f"{len(ids)} problems"
+        question = (f"Delete {what} with all its step versions, attempts and answers? "
+                    "This cannot be undone.")
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.delete_problems(ids)
+
+        self.app.push_screen(ConfirmScreen(question), done)
+
+    @work(exclusive=True, group="history-change", exit_on_error=False)
+    async def delete_problems(self, ids: list[int]) -> None:
+        deleted = 0
+        for problem_id in ids:
+            deleted += bool(await self.tutor.delete_problem(problem_id))
+        self.marked -= set(ids)
+        self.notify(f"Deleted {deleted} problem{'s' * (deleted != 1)}.", timeout=4)
+        self.reload()
+
+    def action_export(self) -> None:
+        from tot_tui.ui.screens.export import ExportScreen
+
+        if not self.rows and not self.marked:
+            self.notify("Nothing to export yet: solve a problem first.", severity="warning")
+            return
+
+        def done(choice: tuple[str, bool] | None) -> None:
+            if choice is not None:
+                fmt, selection = choice
+                self.export(fmt, sorted(self.marked) if selection else None)
+
+        self.app.push_screen(ExportScreen(len(self.marked)), done)
+
+    @work(exclusive=True, group="history-change", exit_on_error=False)
+    async def export(self, fmt: str, ids: list[int] | None) -> Path:
+        text = await self.tutor.export(ids, fmt)
+        folder = self.tutor.config.paths.exports_dir
+        path = folder / f"tot-tui-{datetime.now():%Y%m%d-%H%M%S}.{EXTENSIONS[fmt]}"
+
+        def write() -> None:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, "utf-8")
+
+        await asyncio.to_thread(write)
+        count = "everything" if ids is None else f"{len(ids)} problem{'s' * (len(ids) != 1)}"
+        self.notify(f"Exported {count} to {path}", title="Export written", timeout=10)
+        return path
