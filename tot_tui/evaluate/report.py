@@ -1,0 +1,369 @@
+"""The report of a run: one JSON-able summary, rendered as Markdown, an SVG chart and a table.
+
+Every number is computed here from the stored attempts (`results.collect`), so a resumed run
+and an uninterrupted one report the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from tot_tui.domain import AttemptView, Verdict
+from tot_tui.evaluate.results import RunData, Triple
+from tot_tui.evaluate.spec import RunSpec
+from tot_tui.evaluate.stats import Z95, accuracy, relative_gain, wilson
+
+MODE_LABELS = {"baseline": "baseline", "cot": "CoT", "tot": "ToT (steps)"}
+MODE_COLOURS = {"baseline": "#8c8c8c", "cot": "#4e79a7", "tot": "#f28e2b"}
+MARKDOWN_LIST_LIMIT = 60  # item indices listed in Markdown; JSON has them all
+
+
+def _ns_to_s(total: int) -> float:
+    return round(total / 1e9, 3)
+
+
+def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
+              errors: dict[Triple, str] | None = None, created: datetime | None = None,
+              finished: datetime | None = None) -> dict[str, Any]:
+    """The whole report as plain data (what `--json` prints and report.json holds)."""
+    errors = errors or {}
+    outcomes = data.outcomes
+    n = len(spec.indices)
+    results = []
+    for student in spec.students:
+        for mode in spec.modes:
+            attempts = [outcomes[(i, student, mode)] for i in spec.indices
+                        if (i, student, mode) in outcomes]
+            correct = sum(a.verdict is Verdict.CORRECT for a in attempts)
+            unknown = sum(a.verdict is Verdict.UNKNOWN for a in attempts)
+            total = len(attempts)
+            low, high = wilson(correct, total)
+            server_ns = sum(a.usage.total_ns or 0 for a in attempts)
+            results.append({
+                "student": student, "mode": mode, "correct": correct, "total": total,
+                "accuracy": accuracy(correct, total), "ci_low": low, "ci_high": high,
+                "incorrect": total - correct - unknown, "unknown": unknown,
+                "missing": n - total,
+                "failed": sum(1 for (_, s, m) in errors if s == student and m == mode),
+                "prompt_tokens": sum(a.usage.prompt_tokens or 0 for a in attempts),
+                "output_tokens": sum(a.usage.output_tokens or 0 for a in attempts),
+                "server_seconds": _ns_to_s(server_ns),
+                "mean_seconds": _ns_to_s(server_ns // total) if total else None,
+            })
+    by_key = {(r["student"], r["mode"]): r for r in results}
+    gains = []
+    if "tot" in spec.modes:
+        for student in spec.students:
+            tot = by_key[(student, "tot")]
+            entry: dict[str, Any] = {"student": student, "tot_accuracy": tot["accuracy"]}
+            for base in ("baseline", "cot"):
+                suffix = "" if base == "baseline" else "_over_cot"
+                if base not in spec.modes:
+                    entry[f"relative_gain{suffix}"] = None
+                    continue
+                ref = by_key[(student, base)]
+                entry[f"{base}_accuracy"] = ref["accuracy"]
+                entry[f"relative_gain{suffix}"] = relative_gain(tot["accuracy"], ref["accuracy"])
+                entry[f"absolute_gain{suffix}"] = (
+                    None if tot["accuracy"] is None or ref["accuracy"] is None
+                    else tot["accuracy"] - ref["accuracy"])
+                fixed, broken = _fixed_broken(outcomes, spec.indices, student, base)
+                entry[f"fixed{suffix}"], entry[f"broken{suffix}"] = fixed, broken
+            gains.append(entry)
+    complete = not data.pending(spec)
+    report: dict[str, Any] = {
+        "run_id": run_id,
+        "status": status,
+        "complete": complete,
+        "dataset": spec.dataset,
+        "dataset_sha256": spec.dataset_sha256,
+        "items": n,
+        "selection": {"offset": spec.offset, "limit": spec.limit, "sample": spec.sample,
+                      "seed": spec.seed, "indices": spec.indices},
+        "modes": spec.modes,
+        "students": spec.students,
+        "teacher": _teacher_summary(spec, data),
+        "results": results,
+        "gains": gains,
+        "confidence": {"method": "wilson", "level": 0.95, "z": Z95},
+        "errors": [{"index": i, "student": s, "mode": m, "message": msg}
+                   for (i, s, m), msg in sorted(errors.items())],
+        "settings": spec.settings,
+        "prompts": spec.prompts,
+        "hosts": spec.hosts,
+        "command": spec.command(),
+        "resume_command": f"tot-tui eval --resume {run_id}",
+        "created": created.isoformat() if created else None,
+        "finished": finished.isoformat() if finished else None,
+        "per_item": _per_item(spec, data),
+    }
+    return report
+
+
+def _fixed_broken(outcomes: dict[Triple, AttemptView], indices: list[int], student: str,
+                  base: str) -> tuple[list[int], list[int]]:
+    """Items the steps fixed (base wrong, tot right) and broke (base right, tot wrong)."""
+    fixed, broken = [], []
+    for i in indices:
+        a, b = outcomes.get((i, student, base)), outcomes.get((i, student, "tot"))
+        if a is None or b is None:
+            continue
+        was, now = a.verdict is Verdict.CORRECT, b.verdict is Verdict.CORRECT
+        if now and not was:
+            fixed.append(i)
+        elif was and not now:
+            broken.append(i)
+    return fixed, broken
+
+
+def _teacher_summary(spec: RunSpec, data: RunData) -> dict[str, Any] | None:
+    if "tot" not in spec.modes:
+        return None
+    rows = [data.items[i] for i in spec.indices if i in data.items]
+    with_steps = [r for r in rows if r.step_set_id is not None]
+    new = [r for r in with_steps if r.teacher_reused is False]
+    return {
+        "model": spec.teacher,
+        "host": spec.hosts.get("teacher"),
+        "steps_new": len(new),
+        "steps_reused": sum(r.teacher_reused is True for r in with_steps),
+        "steps_failed": sum(1 for r in rows if r.step_set_id is None and r.teacher_error),
+        "seconds": round(sum(r.teacher_ms or 0 for r in new) / 1000, 3),
+        "chunks": sum(r.teacher_chunks or 0 for r in new),
+    }
+
+
+def _per_item(spec: RunSpec, data: RunData) -> list[dict[str, Any]]:
+    out = []
+    for i in spec.indices:
+        row = data.items.get(i)
+        results: dict[str, dict[str, Any]] = {}
+        for student in spec.students:
+            for mode in spec.modes:
+                a = data.outcomes.get((i, student, mode))
+                if a is not None:
+                    results.setdefault(student, {})[mode] = {
+                        "verdict": str(a.verdict), "answer": a.answer, "attempt_id": a.id}
+        out.append({"index": i, "problem_id": row.problem_id if row else None,
+                    "step_set_id": row.step_set_id if row else None, "results": results})
+    return out
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _gain(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:+.1f}%"
+
+
+def _ci(r: dict[str, Any]) -> str:
+    if r["ci_low"] is None:
+        return "n/a"
+    return f"{r['ci_low'] * 100:.1f}–{r['ci_high'] * 100:.1f}%"
+
+
+def _indices(values: list[int]) -> str:
+    if not values:
+        return "none"
+    shown = ", ".join(str(v) for v in values[:MARKDOWN_LIST_LIMIT])
+    more = len(values) - MARKDOWN_LIST_LIMIT
+    return shown + (f", … ({more} more in report.json)" if more > 0 else "")
+
+
+def _md_cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(report: dict[str, Any], chart_name: str | None = "accuracy.svg") -> str:
+    lines = [f"# Evaluation run {report['run_id']}: {_md_cell(report['dataset'])}", ""]
+    state = "complete" if report["complete"] else "incomplete"
+    lines.append(f"- Status: {report['status']} ({state})")
+    sel = report["selection"]
+    how = []
+    if sel["offset"]:
+        how.append(f"offset {sel['offset']}")
+    if sel["limit"] is not None:
+        how.append(f"limit {sel['limit']}")
+    if sel["sample"] is not None:
+        how.append(f"random sample of {sel['sample']}, seed {sel['seed']}")
+    lines.append(f"- Items: {report['items']}" + (f" ({', '.join(how)})" if how else ""))
+    lines.append(f"- Dataset SHA-256: `{report['dataset_sha256']}`")
+    teacher = report["teacher"]
+    if teacher:
+        lines.append(f"- Teacher: `{_md_cell(teacher['model'])}` — step sets written "
+                     f"{teacher['steps_new']}, reused {teacher['steps_reused']}, failed "
+                     f"{teacher['steps_failed']}; {teacher['seconds']:.1f} s, "
+                     f"{teacher['chunks']} streamed chunks")
+    lines.append("- Students: " + ", ".join(f"`{_md_cell(s)}`" for s in report["students"]))
+    lines.append(f"- Reproduce: `{report['command']}`")
+    if not report["complete"]:
+        lines.append(f"- Resume: `{report['resume_command']}`")
+    lines += ["", "## Accuracy", "",
+              "| Student | Mode | Correct | Total | Accuracy | 95% CI (Wilson) | Unreadable "
+              "| Missing |",
+              "|---|---|---:|---:|---:|---|---:|---:|"]
+    for r in report["results"]:
+        lines.append(f"| `{_md_cell(r['student'])}` | {MODE_LABELS[r['mode']]} | {r['correct']} "
+                     f"| {r['total']} | {_pct(r['accuracy'])} | {_ci(r)} | {r['unknown']} "
+                     f"| {r['missing']} |")
+    if report["gains"]:
+        lines += ["", "## What the teacher's steps changed", "",
+                  "| Student | ToT | Baseline | Gain over baseline | CoT | Gain over CoT "
+                  "| Fixed | Broken |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for g in report["gains"]:
+            fixed = len(g.get("fixed", [])) if "fixed" in g else "n/a"
+            broken = len(g.get("broken", [])) if "broken" in g else "n/a"
+            lines.append(
+                f"| `{_md_cell(g['student'])}` | {_pct(g['tot_accuracy'])} "
+                f"| {_pct(g.get('baseline_accuracy'))} | {_gain(g['relative_gain'])} "
+                f"| {_pct(g.get('cot_accuracy'))} | {_gain(g['relative_gain_over_cot'])} "
+                f"| {fixed} | {broken} |")
+        lines += ["", "Gain = (accuracy with steps − accuracy without) / accuracy without, the "
+                  "relative gain reported by the Trace-of-Thought paper. Fixed: items the "
+                  "student got wrong alone and right with the steps; broken: the reverse "
+                  "(against the baseline).", ""]
+        for g in report["gains"]:
+            for base, suffix in (("baseline", ""), ("CoT", "_over_cot")):
+                if f"fixed{suffix}" in g:
+                    lines.append(f"- `{_md_cell(g['student'])}` vs {base}: fixed "
+                                 f"{_indices(g[f'fixed{suffix}'])}; broken "
+                                 f"{_indices(g[f'broken{suffix}'])}")
+    lines += ["", "## Tokens and time", "",
+              "| Student | Mode | Prompt tokens | Output tokens | Server time (s) | s per item |",
+              "|---|---|---:|---:|---:|---:|"]
+    for r in report["results"]:
+        mean = "n/a" if r["mean_seconds"] is None else f"{r['mean_seconds']:.2f}"
+        lines.append(f"| `{_md_cell(r['student'])}` | {MODE_LABELS[r['mode']]} "
+                     f"| {r['prompt_tokens']:,} | {r['output_tokens']:,} "
+                     f"| {r['server_seconds']:.1f} | {mean} |")
+    if teacher:
+        lines += ["", f"The teacher's time is separate: {teacher['seconds']:.1f} s for "
+                  f"{teacher['steps_new']} new step sets (reused step sets cost nothing)."]
+    if report["errors"]:
+        lines += ["", "## Failed attempts", ""]
+        for e in report["errors"][:MARKDOWN_LIST_LIMIT]:
+            lines.append(f"- item {e['index']}, `{_md_cell(e['student'])}`, {e['mode']}: "
+                         f"{_md_cell(e['message'])}")
+    if chart_name:
+        lines += ["", f"![Accuracy per mode and student]({chart_name})"]
+    lines += ["", "Accuracy = correct / attempts finished; an answer the checker could not read "
+              "counts as wrong (column *Unreadable*). *Missing*: items not finished yet "
+              "(interrupted or failed; resume to redo them).", ""]
+    return "\n".join(lines)
+
+
+def svg_chart(report: dict[str, Any]) -> str:
+    """A grouped bar chart of accuracy (students × modes) with 95% Wilson whiskers."""
+    modes: list[str] = report["modes"]
+    students: list[str] = report["students"]
+    by_key = {(r["student"], r["mode"]): r for r in report["results"]}
+    bar, gap, left, right, top, plot_h = 38, 34, 64, 24, 56, 260
+    group_w = bar * len(modes)
+    width = max(420, left + right + len(students) * group_w + (len(students) + 1) * gap)
+    height = top + plot_h + 84
+    plot_w = width - left - right
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - v)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14" '
+           f'font-weight="bold">{escape(str(report["dataset"]))[:80]}: accuracy per mode '
+           f'(n = {report["items"]})</text>']
+    for k in range(6):
+        v = k / 5
+        out.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{left + plot_w}" y2="{y(v):.1f}" '
+                   f'stroke="#dddddd"/>')
+        out.append(f'<text x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{k * 20}%</text>')
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#333"/>')
+    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+               f'y2="{top + plot_h}" stroke="#333"/>')
+    out.append(f'<text transform="translate(16 {top + plot_h / 2}) rotate(-90)" '
+               f'text-anchor="middle">accuracy (whiskers: 95% Wilson interval)</text>')
+    for g, student in enumerate(students):
+        x0 = left + gap + g * (group_w + gap)
+        for m, mode in enumerate(modes):
+            r = by_key.get((student, mode))
+            x = x0 + m * bar
+            cx = x + bar / 2
+            acc = r["accuracy"] if r else None
+            if acc is None:
+                out.append(f'<text x="{cx}" y="{top + plot_h - 4}" text-anchor="middle" '
+                           f'fill="#999">n/a</text>')
+                continue
+            out.append(f'<rect x="{x + 2}" y="{y(acc):.1f}" width="{bar - 4}" '
+                       f'height="{plot_h * acc:.1f}" fill="{MODE_COLOURS[mode]}">'
+                       f'<title>{escape(student)} {mode}: {r["correct"]}/{r["total"]}</title>'
+                       f'</rect>')
+            lo, hi = r["ci_low"], r["ci_high"]
+            out.append(f'<line x1="{cx}" y1="{y(lo):.1f}" x2="{cx}" y2="{y(hi):.1f}" '
+                       f'stroke="#222" stroke-width="1.2"/>')
+            for v in (lo, hi):
+                out.append(f'<line x1="{cx - 5}" y1="{y(v):.1f}" x2="{cx + 5}" y2="{y(v):.1f}" '
+                           f'stroke="#222" stroke-width="1.2"/>')
+            out.append(f'<text x="{cx}" y="{y(hi) - 4:.1f}" text-anchor="middle" '
+                       f'font-size="10">{acc * 100:.1f}%</text>')
+        name = student if len(student) <= 28 else student[:27] + "…"
+        out.append(f'<text x="{x0 + group_w / 2}" y="{top + plot_h + 18}" '
+                   f'text-anchor="middle">{escape(name)}</text>')
+    lx = left
+    ly = top + plot_h + 48
+    for mode in modes:
+        out.append(f'<rect x="{lx}" y="{ly - 10}" width="12" height="12" '
+                   f'fill="{MODE_COLOURS[mode]}"/>')
+        out.append(f'<text x="{lx + 17}" y="{ly}">{escape(MODE_LABELS[mode])}</text>')
+        lx += 30 + 7 * len(MODE_LABELS[mode])
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def write(report: dict[str, Any], directory: Path) -> dict[str, Path]:
+    """Write report.md, report.json and accuracy.svg; returns their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {"markdown": directory / "report.md", "json": directory / "report.json",
+             "chart": directory / "accuracy.svg"}
+    report["files"] = {k: str(v) for k, v in paths.items()}
+    _atomic(paths["chart"], svg_chart(report))
+    _atomic(paths["markdown"], markdown(report, paths["chart"].name))
+    _atomic(paths["json"], json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return paths
+
+
+def _atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, "utf-8")
+    tmp.replace(path)
+
+
+def table(report: dict[str, Any]) -> str:
+    """The final table printed to stdout."""
+    width = max([len("student"), *(len(s) for s in report["students"])])
+    lines = [f"{'student':<{width}}  {'mode':<11} {'correct':>9} {'accuracy':>8}  95% CI"]
+    for r in report["results"]:
+        lines.append(f"{r['student']:<{width}}  {MODE_LABELS[r['mode']]:<11} "
+                     f"{r['correct']:>4}/{r['total']:<4} {_pct(r['accuracy']):>8}  {_ci(r)}")
+    for g in report["gains"]:
+        parts = []
+        if "baseline_accuracy" in g:
+            parts.append(f"{_gain(g['relative_gain'])} over baseline (fixed "
+                         f"{len(g['fixed'])}, broke {len(g['broken'])})")
+        if "cot_accuracy" in g:
+            parts.append(f"{_gain(g['relative_gain_over_cot'])} over CoT")
+        if parts:
+            lines.append(f"{g['student']}: steps give " + "; ".join(parts))
+    if not report["complete"]:
+        missing = sum(r["missing"] for r in report["results"])
+        lines.append(f"incomplete: {missing} attempt{'s' if missing != 1 else ''} not finished; "
+                     f"resume with: {report['resume_command']}")
+    return "\n".join(lines)
