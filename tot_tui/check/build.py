@@ -92,6 +92,17 @@ def _imag_lit(node: Node) -> Lit | None:
     return None
 
 
+def _function_name(node: Node) -> str | None:
+    """`f(x)` written as a function application, e.g. on the left of `f(x) = 2x + 1`."""
+    if node[0] == "*" and not node[3] and node[1][0] == "sym" and node[2][0] == "group":
+        arg = node[2][1]
+        if arg[0] == "sym":
+            return f"{node[1][1]}({arg[1]})"
+        if arg[0] == "num" and arg[1].is_integer_text:
+            return f"{node[1][1]}({arg[1].text()})"
+    return None
+
+
 def expand_pm(node: Node) -> list[Node]:
     """Expand every ± into its two readings (R18.1), bounded by MAX_ALTERNATIVES."""
     tag = node[0]
@@ -354,7 +365,11 @@ class Builder:
             out: list[Answer] = []
             for lhs_n in alts_l:
                 for rhs_n in alts_r:
-                    lhs = self.component(lhs_n) if lhs_n[0] != "sym" else self.expr(lhs_n)
+                    fname = _function_name(lhs_n) if len(operands) == 2 else None
+                    if fname is not None:  # `f(x) = 2x + 1` assigns to f(x)
+                        lhs = self.symbol(fname)
+                    else:
+                        lhs = self.component(lhs_n) if lhs_n[0] != "sym" else self.expr(lhs_n)
                     rhs = self.component(rhs_n) if rhs_n[0] != "sym" else self.expr(rhs_n)
                     if len(operands) > 2 or not (lhs.free_symbols or rhs.free_symbols):
                         mids = [self.expr(o) for o in operands[1:-1]]

@@ -74,7 +74,7 @@ _CMD_OPS = {
     "pm": "pm", "mp": "mp", "cup": "cup", "cap": "cap", "setminus": "setminus",
     "backslash": "setminus", "in": "in", "mid": "mid", "vert": "|", "lvert": "|", "rvert": "|",
     "emptyset": "empty", "varnothing": "empty", "land": "and", "wedge": "and", "lor": "or",
-    "vee": "or", "colon": ":", "to": "to",
+    "vee": "or", "colon": ":", "to": "to", "langle": "(", "rangle": ")",
 }  # fmt: skip
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",

@@ -97,6 +97,8 @@ _SCALE_AFTER_NUMERAL = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)(?![A-Za-z])", re.IGNORECASE
 )
 _WORD = re.compile(r"[A-Za-z]+")
+# "1.5 x 10^3" in plain text: the letter x as a multiplication sign before a power of ten (R12)
+_TIMES_X = re.compile(r"(\d)\s*[xX]\s*10\s*\^")
 _BOLD = re.compile(r"^\*\*|\*\*$|(?<=\s)\*\*|\*\*(?=\s)")
 _REAL_WORDS = re.compile(
     r"(?:the\s+)?(?:set\s+of\s+)?all\s+real\s+numbers|(?<![A-Za-z])reals(?![A-Za-z])", re.I
@@ -343,6 +345,7 @@ def normalize(s: str, *, strip_units: bool) -> str:
         .replace("=>", "\\ge ")
     )
     s = re.sub(r"(?<![\d)!])!=", r"\\ne ", s)
+    s = _TIMES_X.sub(r"\1 \\times 10^", s)
     s = _braceless(s, "frac", 2)
     s = _braceless(s, "binom", 2)
     s = _braceless(s, "sqrt", 1)

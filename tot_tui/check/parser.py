@@ -247,10 +247,14 @@ class Parser:
                 return self.parse_bracket(str(v))
             if v == "{":
                 self.enter()
-                inner = self.parse_relation()
+                if self.at("}"):
+                    self.advance()
+                    self.leave()
+                    return ("set", [])
+                items, _ = self.parse_list()
                 self.expect("}")
                 self.leave()
-                return ("brace", inner)
+                return ("brace", items[0]) if len(items) == 1 else ("set", items)
             if v == "lset":
                 return self.parse_set()
             if v == "|":
