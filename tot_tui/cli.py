@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -133,7 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"solve": _solve, "history": _history, "export": _export, "models": _models,
                 "pull": _pull}
     if command in handlers:
-        return asyncio.run(_with_tutor(config, handlers[command], args))
+        try:
+            return asyncio.run(_with_tutor(config, handlers[command], args))
+        except KeyboardInterrupt:  # the core already saved what had arrived
+            _err("Interrupted; what arrived so far was saved in the history.")
+            return 130
     from tot_tui.evaluate import command as eval_command
 
     return eval_command.run(args, config)
@@ -152,9 +157,6 @@ async def _with_tutor(config: Any, handler: Any, args: argparse.Namespace) -> in
     except LLMError as exc:
         _err(exc.message)
         return EXIT_SETUP if exc.is_setup_problem else EXIT_FAILURE
-    except KeyboardInterrupt:
-        _err("Interrupted; what arrived so far was saved.")
-        return EXIT_FAILURE
     except Exception as exc:  # the last line of defence: one sentence, not a traceback
         _err(f"Unexpected error: {type(exc).__name__}: {exc}")
         return EXIT_FAILURE
@@ -180,14 +182,36 @@ def _read_steps_file(path: Path) -> list[str]:
     return steps
 
 
+class _Style:
+    """ANSI styling on a terminal (unless NO_COLOR is set); plain text when piped."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.on = stream.isatty() and not os.environ.get("NO_COLOR")
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.on else text
+
+
+_VERDICT_COLOUR = {"correct": "1;32", "incorrect": "1;31", "unknown": "1;33"}
+
+
 async def _solve(tutor: Any, args: argparse.Namespace) -> int:
-    from tot_tui.domain import AttemptDone, Failed, Mode, StepsReady, StudentDelta, TeacherDelta
+    from tot_tui.domain import (
+        AttemptDone,
+        Failed,
+        Mode,
+        ModelLoading,
+        StepsReady,
+        StudentDelta,
+        TeacherDelta,
+    )
     from tot_tui.textsafe import safe_text
 
     problem = sys.stdin.read() if args.problem == "-" else args.problem
     steps = _read_steps_file(args.steps_file) if args.steps_file else None
     mode = Mode.BASELINE if args.no_steps else Mode.COT if args.cot else Mode.STEPS
     out: TextIO = sys.stdout
+    style = _Style(out)
     live = not args.json
     shown_steps = 0
     result: dict[str, Any] = {"problem": None, "reference": args.answer, "steps": [],
@@ -195,7 +219,12 @@ async def _solve(tutor: Any, args: argparse.Namespace) -> int:
     failure = None
     student_started = False
     async for event in tutor.run(problem, args.answer, steps=steps, mode=mode):
-        if isinstance(event, TeacherDelta) and live:
+        if isinstance(event, ModelLoading) and live and style.on:
+            sys.stderr.write(style(f"Asking the {event.role} ({event.model} at {event.host}); "
+                                   "the first request may wait for the model to load…\n", "2"))
+        elif isinstance(event, TeacherDelta) and live:
+            if shown_steps == 0 and len(event.draft) > 1:
+                out.write(style("Steps:", "1") + "\n")
             # Print each step once it is complete (the next one has started).
             complete = list(event.draft[:-1])
             for i in range(shown_steps, len(complete)):
@@ -209,15 +238,16 @@ async def _solve(tutor: Any, args: argparse.Namespace) -> int:
             result["teacher_model"] = event.step_set.model
             if live:
                 if shown_steps == 0:
-                    out.write("Steps:\n")
+                    out.write(style("Steps:", "1") + "\n")
                 for i in range(shown_steps, len(event.step_set.steps)):
                     out.write(f"{i + 1}. {safe_text(event.step_set.steps[i])}\n")
                 for i in event.step_set.leaks:
-                    out.write(f"warning: step {i + 1} states the reference answer.\n")
+                    out.write(style(f"warning: step {i + 1} states the reference answer.",
+                                    "33") + "\n")
                 out.write("\n")
         elif isinstance(event, StudentDelta) and live:
             if not student_started:
-                out.write(f"Student ({tutor.config.model('student')}):\n")
+                out.write(style(f"Student ({tutor.config.model('student')}):", "1") + "\n")
                 student_started = True
             out.write(safe_text(event.text))
             out.flush()
@@ -231,7 +261,8 @@ async def _solve(tutor: Any, args: argparse.Namespace) -> int:
             if live:
                 shown = f"{a.answer_norm or a.answer or '(none)'}"
                 ref = f" vs reference {a.reference_norm or args.answer}" if args.answer else ""
-                out.write(f"\n\nVerdict: {a.verdict} (answer {safe_text(shown, 200)}{ref}; "
+                verdict = style(f"Verdict: {a.verdict}", _VERDICT_COLOUR[str(a.verdict)])
+                out.write(f"\n\n{verdict} (answer {safe_text(shown, 200)}{ref}; "
                           f"{a.verdict_reason})\n")
         elif isinstance(event, Failed):
             failure = event
