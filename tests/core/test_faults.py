@@ -145,3 +145,50 @@ async def test_unusual_unicode_is_accepted(fake, tutor):
     events = await collect(tutor.run(text, "2"))
     assert events[-1].attempt.verdict is Verdict.CORRECT
     assert events[-1].attempt.status is AttemptStatus.FINISHED
+
+
+async def test_server_rejecting_json_schema_format_gets_plain_text_request(fake, tutor):
+    def rejects_schema(body: dict) -> bool:
+        return isinstance(body.get("format"), dict)
+
+    fake.reply(TEACHER, Reply(text="1. Multiply 7 by the $3 price."))
+    fake.reply(TEACHER, Reply(http_error=(400, "invalid format: expected \"json\"")),
+               when=rejects_schema)
+    fake.reply(STUDENT, Reply(text="Final answer: 21"))
+    events = await collect(tutor.run(PROBLEM, "21"))
+    assert events[-1].attempt.verdict is Verdict.CORRECT
+    teacher_calls = [r.body for r in fake.requests
+                     if r.path == "/api/chat" and r.body["model"] == TEACHER]
+    assert isinstance(teacher_calls[0]["format"], dict) and "format" not in teacher_calls[1]
+
+
+async def test_server_without_version_endpoint_still_reports_models(fake, tutor, monkeypatch):
+    import http.server
+    import threading
+
+    class TagsOnly(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path == "/api/tags":
+                body = json.dumps({"models": [{"name": "m:1b", "model": "m:1b", "size": 1,
+                                               "digest": "x", "details": {}}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:
+                self.send_error(404)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), TagsOnly)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{server.server_port}")
+    other = Tutor(load_config(), checker=tutor.checker)
+    try:
+        status = await other.host_status("student")
+    finally:
+        await other.aclose()
+        server.shutdown()
+    assert status.ok and [m.name for m in status.models] == ["m:1b"] and status.version == ""

@@ -188,10 +188,13 @@ class OllamaGateway:
     async def status(self) -> HostStatus:
         """Never raises: a down server is a status, not an error."""
         try:
-            version = await self.version()
             models = await self.list_models()
         except LLMError as exc:
             return HostStatus(self.host, False, error=exc.message)
+        try:
+            version = await self.version()
+        except LLMError:  # some Ollama-compatible servers have no /api/version
+            version = ""
         return HostStatus(self.host, True, version, tuple(models))
 
     # -- error mapping -----------------------------------------------------------------------

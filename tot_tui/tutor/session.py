@@ -188,16 +188,25 @@ class Tutor:
         gateway = self.gateway("teacher")
         yield ModelLoading("teacher", model, gateway.host)
         parts: list[str] = []
-        try:
-            async for chunk in gateway.chat(
-                    model, prompt.messages(problem=problem.text), format=STEPS_SCHEMA,
-                    options=self._options("teacher"), keep_alive=self.config.settings.keep_alive):
-                if chunk.text:
-                    parts.append(chunk.text)
-                    yield TeacherDelta(chunk.text, tuple(draft_steps("".join(parts))))
-        except LLMError as exc:
-            yield Failed(str(exc.kind), exc.message, "teacher", "".join(parts))
-            return
+        schema: dict | None = STEPS_SCHEMA
+        while True:
+            try:
+                async for chunk in gateway.chat(
+                        model, prompt.messages(problem=problem.text), format=schema,
+                        options=self._options("teacher"),
+                        keep_alive=self.config.settings.keep_alive):
+                    if chunk.text:
+                        parts.append(chunk.text)
+                        yield TeacherDelta(chunk.text, tuple(draft_steps("".join(parts))))
+                break
+            except LLMError as exc:
+                if schema is not None and exc.status == 400 and not parts:
+                    # An older or other Ollama-compatible server that rejects a JSON Schema
+                    # `format`: ask again in plain text; the fallback parser reads lists.
+                    schema = None
+                    continue
+                yield Failed(str(exc.kind), exc.message, "teacher", "".join(parts))
+                return
         raw = "".join(parts)
         steps = parse_steps(raw)
         if not steps:
