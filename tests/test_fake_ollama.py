@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -540,3 +541,27 @@ async def test_async_context_manager() -> None:
         assert (await client.chat(model=STUDENT, messages=USER)).message.content == "hi"
         await client.close()
     assert not fake.running
+
+
+def test_builtin_problems_match_gsm8k_and_steps_do_not_leak() -> None:
+    from pathlib import Path
+
+    from tot_tui.fake_ollama.demo import BUILTIN_PROBLEMS, DemoBrain
+
+    for problem in BUILTIN_PROBLEMS:
+        in_problem = set(re.findall(r"\d+", problem.question))
+        for step in problem.steps:
+            numbers = set(re.findall(r"\d+", step.replace(",", "")))
+            assert problem.answer not in numbers - in_problem, step
+        assert _final_answer(problem.solution or "") == problem.answer
+    data = Path(__file__).parents[1] / "tot_tui" / "data" / "gsm8k_test.jsonl"
+    if not data.exists():
+        pytest.skip("GSM8K data not bundled")
+    gold = {}
+    for line in data.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        gold[row["question"]] = row["answer"].split("####")[-1].strip().replace(",", "")
+    brain = DemoBrain()
+    for problem in BUILTIN_PROBLEMS[:8]:
+        assert gold.get(problem.question) == problem.answer
+        assert brain.find_problem(problem.question) is problem

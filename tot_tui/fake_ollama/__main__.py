@@ -7,14 +7,18 @@ import signal
 import sys
 import threading
 from datetime import datetime
+from pathlib import Path
 
 from .demo import DEMO_MODELS, DEMO_PULLABLE, Scenario, install_demo
 from .server import FakeOllama
 
 
 def build_parser() -> argparse.ArgumentParser:
+    launcher = Path(sys.argv[0]).name
     parser = argparse.ArgumentParser(
-        prog="python -m tot_tui.fake_ollama",
+        # Reached as `tot-tui fake-server` or `python -m tot_tui.fake_ollama`.
+        prog="tot-tui fake-server" if launcher.startswith("tot-tui") else
+        "python -m tot_tui.fake_ollama",
         description="A fake Ollama server with a scripted demo teacher and student.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

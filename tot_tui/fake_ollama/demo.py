@@ -52,7 +52,7 @@ BUILTIN_PROBLEMS: list[DemoProblem] = [
         "5. She makes $18 every day.\n\nFinal answer: 18",
     ),
     DemoProblem(
-        "A robe takes 2 bolts of blue fiber and half that much white fiber. How many bolts in "
+        "A robe takes 2 bolts of blue fiber and half that much white fiber.  How many bolts in "
         "total does it take?",
         "3",
         [
@@ -148,6 +148,24 @@ BUILTIN_PROBLEMS: list[DemoProblem] = [
         baseline="Charleston: 4 × 20 = 80. Toulouse: 2 × 80 = 160.\n\nFinal answer: 160",
         solution="1. Seattle has 20.\n2. Charleston: 4 × 20 = 80.\n3. Toulouse: 2 × 80 = 160.\n"
         "4. 20 + 80 + 160 = 260.\n5. They have 260 sheep.\n\nFinal answer: 260",
+    ),
+    DemoProblem(
+        "Carla is downloading a 200 GB file. Normally she can download 2 GB/minute, but 40% of "
+        "the way through the download, Windows forces a restart to install updates, which takes "
+        "20 minutes. Then Carla has to restart the download from the beginning. How load does it "
+        "take to download the file?",
+        "160",
+        [
+            "Find 40% of the 200 GB file: the part downloaded before the restart.",
+            "Divide that part by the 2 GB per minute to get the minutes before the restart.",
+            "Divide the full 200 GB by 2 GB per minute to get the minutes for the second try.",
+            "Add those two times and the 20 minutes of updates.",
+            "The final answer is the total time in minutes.",
+        ],
+        baseline="200 GB / 2 GB per minute = 100 minutes.\nPlus the 20 minute restart: "
+        "100 + 20 = 120.\n\nFinal answer: 120",
+        solution="1. 0.4 × 200 = 80 GB.\n2. 80 / 2 = 40 minutes.\n3. 200 / 2 = 100 minutes.\n"
+        "4. 40 + 100 + 20 = 160 minutes.\n5. It takes 160 minutes.\n\nFinal answer: 160",
     ),
     DemoProblem(
         "Tom has 12 marbles. He gives 5 marbles to his sister and then buys 8 more. How many "
