@@ -128,6 +128,11 @@ class Tutor:
                 first_token_timeout=s.first_token_timeout, stall_timeout=s.stall_timeout)
         return self._gateways[host]
 
+    async def warm_up(self) -> None:
+        """Start the answer checker's worker now (it imports sympy), so the first verdict is not
+        slow. Meant to run after the first screen is up."""
+        await asyncio.to_thread(self.checker.start)
+
     async def aclose(self) -> None:
         for gateway in self._gateways.values():
             await gateway.aclose()
