@@ -58,8 +58,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         sections = help_for(self._focused)
         if self._keys:
-            rows = "\n".join(f"| {key} | {desc} |" for key, desc in self._keys)
-            sections.append(f"## Keys here\n| Key | Action |\n| --- | --- |\n{rows}")
+            rows = "\n".join(f"- **{key}** — {desc}" for key, desc in self._keys)
+            sections.append(f"## Keys here\n{rows}")
         sections.append(OVERVIEW)
         with Vertical():
             with VerticalScroll():
@@ -79,7 +79,8 @@ def active_keys(screen: object) -> list[tuple[str, str]]:
     descriptions: dict[str, str] = {}
     for key, active in getattr(screen, "active_bindings", {}).items():
         binding = active.binding
-        if not binding.description:
+        # Keys of our own widgets, screens and app; Textual's editing keys are noise here.
+        if not binding.description or not type(active.node).__module__.startswith("tot_tui"):
             continue
         keys.setdefault(binding.action, []).append(key)
         descriptions.setdefault(binding.action, binding.description)

@@ -1,0 +1,204 @@
+"""The Models screen: teacher and student pickers per host, status, pull with progress."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
+
+from tot_tui.config import normalize_host
+from tot_tui.domain import HostStatus
+from tot_tui.textsafe import safe_text
+from tot_tui.ui.screens.base import TotScreen
+from tot_tui.ui.widgets.connection import ConnectionIndicator
+from tot_tui.ui.widgets.model_picker import ModelPicker, has_model
+
+ROLES = ("teacher", "student")
+
+
+class ModelsScreen(TotScreen):
+    HELP = """\
+## Models screen
+Pick the teacher and the student from each host's models (**Enter** on a row), edit a host URL
+(**Enter** saves it), and pull a missing model: type its name, choose whose host, **Pull**.
+The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the hosts again.
+"""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "refresh", "Refresh", id="models.refresh"),
+        Binding("ctrl+l", "focus_pull", "Pull…", id="models.pull"),
+        Binding("escape", "cancel_pull", "Cancel pull", id="models.cancel_pull"),
+    ]
+
+    PALETTE: ClassVar[list[tuple[str, str, str]]] = [
+        ("Refresh models", "Ask each host for its models again", "refresh"),
+        ("Pull a model", "Download a model onto a host", "focus_pull"),
+        ("Cancel pull", "Stop the download in progress", "cancel_pull"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="models-screen")
+
+    def compose(self) -> ComposeResult:
+        config = self.tutor.config
+        yield Header()
+        yield ConnectionIndicator()
+        with Horizontal(id="pickers"):
+            for role in ROLES:
+                yield ModelPicker(role, config.host(role), config.model(role),  # type: ignore[arg-type]
+                                  id=f"{role}-picker")
+        with Vertical(id="pull-box"):
+            with Horizontal(id="pull-row"):
+                yield Label("Pull a model", id="pull-label")
+                yield Input(placeholder="model name, e.g. llama3.2:3b", id="pull-name",
+                            compact=True)
+                yield Select([("on the teacher's host", "teacher"),
+                              ("on the student's host", "student")], value="student",
+                             allow_blank=False, id="pull-role", compact=True)
+                yield Button("Pull", id="pull", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel-pull", variant="error", compact=True,
+                             disabled=True)
+            with Horizontal(id="pull-progress-row"):
+                yield ProgressBar(id="pull-progress", show_eta=False)
+                yield Static("", id="pull-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#pull-progress", ProgressBar).display = False
+        self.refresh_hosts()
+
+    def on_screen_resume(self) -> None:
+        self.refresh_hosts()
+
+    def picker(self, role: str) -> ModelPicker:
+        return self.query_one(f"#{role}-picker", ModelPicker)
+
+    # -- hosts and models ------------------------------------------------------------------
+
+    @work(exclusive=True, group="models-refresh", exit_on_error=False)
+    async def refresh_hosts(self) -> None:
+        config = self.tutor.config
+        for role in ROLES:
+            self.picker(role).show_checking()
+        await asyncio.to_thread(self.tutor.gateway, "teacher")  # import ollama off the loop
+        by_host: dict[str, HostStatus] = {}
+        missing: list[str] = []
+        for role in ROLES:
+            host = config.host(role)  # type: ignore[arg-type]
+            if host not in by_host:
+                by_host[host] = await self.tutor.host_status(role)  # type: ignore[arg-type]
+            status = by_host[host]
+            picker = self.picker(role)
+            picker.set_model(config.model(role))  # type: ignore[arg-type]
+            picker.show_status(status)
+            if status.ok and not has_model(status.models, picker.model):
+                missing.append(role)
+        pull_name = self.query_one("#pull-name", Input)
+        if missing and not pull_name.value:
+            # Offer the missing model, on the host of the role that needs it.
+            pull_name.value = self.picker(missing[0]).model
+            self.query_one("#pull-role", Select).value = missing[0]
+
+    def action_refresh(self) -> None:
+        self.refresh_hosts()
+        self.tot_app.check_connection(announce=False)
+
+    @on(ModelPicker.ModelChosen)
+    def _model_chosen(self, event: ModelPicker.ModelChosen) -> None:
+        key = f"{event.role}_model"
+        if self.tot_app.save_settings(**{key: event.model}):
+            event.picker.set_model(event.model)
+            self.notify(f"The {event.role} is now {event.model} (saved to "
+                        f"{self.tutor.config.paths.config_file}).", timeout=5)
+            self.tot_app.check_connection(announce=False)
+
+    @on(ModelPicker.HostSubmitted)
+    def _host_submitted(self, event: ModelPicker.HostSubmitted) -> None:
+        value = event.host.strip()
+        try:
+            host = normalize_host(value) if value else None
+        except ValueError as exc:
+            self.notify(f"{value!r} is not a host URL ({exc}). Write it like "
+                        "http://127.0.0.1:11434.", severity="error")
+            return
+        if not self.tot_app.save_settings(**{f"{event.role}_host": host}):
+            return
+        config = self.tutor.config
+        effective = config.host(event.role)  # type: ignore[arg-type]
+        if host and effective != host:
+            self.notify(f"Saved, but {effective} is still used for the {event.role}: an "
+                        f"environment variable (TOT_TUI_{event.role.upper()}_HOST) or a "
+                        "command-line flag overrides the config file.", severity="warning",
+                        timeout=12)
+        else:
+            self.notify(f"The {event.role} now uses {effective}.", timeout=4)
+        self.refresh_hosts()
+        self.tot_app.check_connection(announce=False)
+
+    # -- pull --------------------------------------------------------------------------------
+
+    def action_focus_pull(self) -> None:
+        self.query_one("#pull-name", Input).focus()
+
+    def action_cancel_pull(self) -> None:
+        running = [w for w in self.workers if w.group == "pull" and w.is_running]
+        for worker in running:
+            worker.cancel()
+
+    @on(Button.Pressed, "#pull")
+    @on(Input.Submitted, "#pull-name")
+    def _pull_pressed(self) -> None:
+        name = self.query_one("#pull-name", Input).value.strip()
+        if not name:
+            self.notify("Type the name of the model to pull, e.g. llama3.2:3b.",
+                        severity="warning")
+            self.action_focus_pull()
+            return
+        role = self.query_one("#pull-role", Select).value
+        self.pull(name, role if isinstance(role, str) else "student")
+
+    @on(Button.Pressed, "#cancel-pull")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel_pull()
+
+    def _pulling(self, active: bool) -> None:
+        self.query_one("#pull", Button).disabled = active
+        self.query_one("#cancel-pull", Button).disabled = not active
+
+    @work(exclusive=True, group="pull", exit_on_error=False)
+    async def pull(self, name: str, role: str) -> None:
+        bar = self.query_one("#pull-progress", ProgressBar)
+        status = self.query_one("#pull-status", Static)
+        host = self.tutor.config.host(role)  # type: ignore[arg-type]
+        bar.update(total=None, progress=0)
+        bar.display = True
+        status.update(f"Asking {host} for {safe_text(name, 40)}…")
+        self._pulling(True)
+        try:
+            async for progress in self.tutor.pull(name, role):  # type: ignore[arg-type]
+                if progress.total:
+                    bar.update(total=progress.total, progress=progress.completed or 0)
+                status.update(safe_text(progress.status, 60))
+        except asyncio.CancelledError:
+            status.update(f"Pull of {safe_text(name, 40)} cancelled.")
+            self._pulling(False)
+            raise
+        except BaseException:
+            status.update(f"Pull of {safe_text(name, 40)} failed.")
+            self._pulling(False)
+            raise
+        self._pulling(False)
+        if bar.total is None:
+            bar.update(total=1, progress=1)
+        else:
+            bar.update(progress=bar.total)
+        status.update(f"{safe_text(name, 40)} is ready on {host}.")
+        self.notify(f"Pulled {name} on {host}. Choose it with Enter in the list.",
+                    title="Pull finished", timeout=6)
+        self.refresh_hosts()
+        self.tot_app.check_connection(announce=False)
