@@ -114,3 +114,14 @@ def test_grade_run_streams_and_survives_bad_lines(tmp_path: Path) -> None:
 def test_grade_run_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("/nonexistent/dir/file.jsonl", io.StringIO()) == 2
     assert "cannot open" in capsys.readouterr().err
+
+
+def test_worker_runs_in_a_fresh_directory_that_is_removed() -> None:
+    c = Checker()
+    assert c.start(wait=True)
+    tmp = c._tmpdir
+    assert tmp is not None and Path(tmp).is_dir()
+    assert c.check("1", "1").status == "equivalent"
+    c.close()
+    assert not Path(tmp).exists()
+    assert c.check("1", "1").reason == "worker_crashed"  # closed: answers, never raises

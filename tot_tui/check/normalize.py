@@ -97,6 +97,7 @@ _SCALE_AFTER_NUMERAL = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)(?![A-Za-z])", re.IGNORECASE
 )
 _WORD = re.compile(r"[A-Za-z]+")
+_SIGN_WORD = re.compile(r"(?<![A-Za-z])(?:negative|minus)\s+(?=[\d.])", re.IGNORECASE)
 # "1.5 x 10^3" in plain text: the letter x as a multiplication sign before a power of ten (R12)
 _TIMES_X = re.compile(r"(\d)\s*[xX]\s*10\s*\^")
 _BOLD = re.compile(r"^\*\*|\*\*$|(?<=\s)\*\*|\*\*(?=\s)")
@@ -250,11 +251,11 @@ def _words_value(ws: list[str]) -> int | None:
     return total + current
 
 
-def _strip_trailing_units(s: str, any_word: bool) -> str:
+def _strip_trailing_units(s: str) -> str:
     """R5.2: drop the unit phrase after the last number ("60 km/h", "$12/hour", "864 sq ft").
 
-    With any_word (gold has no free variables) any trailing word that is not a constant, number,
-    scale or percent word counts; otherwise only known unit words.
+    Used only when the gold has no free variables: then any trailing word that is not a
+    constant, number, scale or percent word is a unit; single letters only from a short list.
     """
     while True:
         t = s.rstrip()
@@ -277,11 +278,11 @@ def _strip_trailing_units(s: str, any_word: bool) -> str:
             return s
         spaced = prev in (" ", "/", "")
         if len(word) == 1:
-            ok = word in UNIT_LETTERS and prev in (" ", "/") and (prev == "/" or any_word)
+            ok = word in UNIT_LETTERS and prev in (" ", "/")
         elif lw in UNIT_WORDS:
             ok = True
         else:
-            ok = any_word and spaced and prev != ""
+            ok = spaced and prev != ""
         if not ok or not before.strip():
             return s
         rest = before.rstrip()
@@ -338,6 +339,7 @@ def normalize(s: str, *, strip_units: bool) -> str:
     s = _REAL_WORDS.sub(r"\\mathbb{R}", s)
     s = _SCALE_AFTER_NUMERAL.sub(lambda m: m.group(1) + "e" + str(SCALES[m.group(2).lower()]), s)
     s = _number_words(s)
+    s = _SIGN_WORD.sub("-", s)  # "negative 5", "10 minus 4"
     s = (
         s.replace("<=", "\\le ")
         .replace(">=", "\\ge ")
@@ -350,8 +352,10 @@ def normalize(s: str, *, strip_units: bool) -> str:
     s = _braceless(s, "binom", 2)
     s = _braceless(s, "sqrt", 1)
     s = " ".join(s.split())
-    s = _strip_trailing_units(s, strip_units)
+    if strip_units:  # R5.4: with free variables in the gold only \text{unit} suffixes go
+        s = _strip_trailing_units(s)
     # R4.1: trailing punctuation (after units: "150 km." and "63.00.").
     s = s.rstrip(" .,;:")
-    s = _strip_trailing_units(s, strip_units).rstrip(" .,;:")
+    if strip_units:
+        s = _strip_trailing_units(s).rstrip(" .,;:")
     return s

@@ -14,9 +14,11 @@ import contextlib
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -64,6 +66,7 @@ class Checker:
         self.memory_mb = int(memory_mb)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
+        self._tmpdir: str | None = None
         self._rfd = -1  # responses from the worker
         self._wfd = -1  # requests to the worker
         self._buf = b""
@@ -83,6 +86,7 @@ class Checker:
         env["MPMATH_NOGMPY"] = "1"
         env["SYMPY_GROUND_TYPES"] = "python"
         env.pop("PYTHONSTARTUP", None)
+        self._tmpdir = tempfile.mkdtemp(prefix="tot_tui_check_")
         env.pop(_DEBUG_ENV, None)
         if self._debug:
             env[_DEBUG_ENV] = "1"
@@ -102,6 +106,7 @@ class Checker:
                 stderr=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group, killed as a whole
                 env=env,
+                cwd=self._tmpdir,  # a fresh, empty working directory
                 close_fds=True,
             )
         finally:
@@ -126,6 +131,9 @@ class Checker:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._proc, self._rfd, self._wfd, self._buf, self._ready = None, -1, -1, b"", False
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
 
     def _replace(self) -> None:
         self._kill()
@@ -312,6 +320,19 @@ def _cpu_backstop() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
 
 
+def _no_network() -> None:
+    """Defence in depth: the worker never needs a socket, so it cannot open one."""
+    import socket
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise OSError("network access is disabled in the checker worker")
+
+    for name in ("connect", "connect_ex", "bind", "sendto"):
+        setattr(socket.socket, name, refuse)
+    socket.create_connection = refuse  # type: ignore[assignment]
+    socket.getaddrinfo = refuse  # type: ignore[assignment]
+
+
 _WARMUP = (
     ("\\frac{5}{7}", "0.714286"),
     ("2x^2-8", "2(x-2)(x+2)"),
@@ -336,9 +357,7 @@ def _debug(req: dict[str, Any]) -> CheckResult:
 def main(argv: list[str]) -> int:
     rfd, wfd, memory_mb = int(argv[0]), int(argv[1]), int(argv[2])
     _set_limits(memory_mb)
-    import tempfile
-
-    os.chdir(tempfile.mkdtemp(prefix="tot_tui_check_"))
+    _no_network()
     sys.setrecursionlimit(10_000)
     from .core import check_in_process
 
