@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tot_tui.tutor.session import Tutor
 
 EXIT_OK, EXIT_USAGE, EXIT_SETUP, EXIT_FAILURE = 0, 2, 3, 4
+EXIT_INTERRUPTED = 130  # Ctrl+C, as the rest of the CLI
 DEFAULT_MODES = "baseline,cot,tot"
 DEFAULT_CONCURRENCY = 2
 _SELECTION_FLAGS = {"dataset": "--dataset", "question_field": "--question-field",
@@ -130,7 +131,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         run_id = state.get("run_id")
         hint = f" Resume with: tot-tui eval --resume {run_id}" if run_id else ""
         _err(f"Interrupted; finished attempts are saved.{hint}")
-        return EXIT_FAILURE
+        return EXIT_INTERRUPTED
 
 
 async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any]) -> int:
