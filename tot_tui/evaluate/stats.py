@@ -25,8 +25,10 @@ def wilson(correct: int, total: int, z: float = Z95) -> tuple[float | None, floa
     denom = 1 + z2 / total
     centre = (p + z2 / (2 * total)) / denom
     half = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total)) / denom
-    # Clamp the rounding error at the edges (p = 0 or 1 give exactly 0 or 1 in exact arithmetic).
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At 0 or total the bound is exactly 0 or 1; the float formula leaves a 1e-17 residue.
+    low = 0.0 if correct == 0 else max(0.0, centre - half)
+    high = 1.0 if correct == total else min(1.0, centre + half)
+    return low, high
 
 
 def relative_gain(acc_new: float | None, acc_base: float | None) -> float | None:
