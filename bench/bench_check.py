@@ -1,6 +1,6 @@
 """Benchmark the answer checker on a labelled JSONL file (default: the public set).
 
-    python bench/bench_check.py [FILE] [--no-math-verify]
+    python bench/bench_check.py [FILE] [--no-math-verify] [--hostile]
 
 Prints a Markdown table: accuracy overall and per kind, false "equal" count (a wrong answer
 accepted), and per-pair latency (median, p99, max). Ours is timed round trip through the warm
@@ -27,6 +27,8 @@ from tot_tui.check import Checker  # noqa: E402
 from tot_tui.check.extract import is_prose  # noqa: E402
 
 DEFAULT_FILE = ROOT / "tests" / "data" / "checks" / "answer_equivalence.jsonl"
+HOSTILE_FILE = ROOT / "tests" / "data" / "checks" / "hostile_answers.jsonl"
+MARKER = Path("/tmp/tot_tui_marker_public")
 
 
 def load(path: Path) -> list[dict]:
@@ -135,10 +137,34 @@ def table(results: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def run_hostile() -> str:
+    """POLICY §4 hostile rows through the worker: marker, verdict and wall time per row."""
+    rows = load(HOSTILE_FILE)
+    passed, worst, reasons = 0, 0.0, defaultdict(int)
+    with Checker() as checker:
+        checker.start(wait=True)
+        for r in rows:
+            MARKER.unlink(missing_ok=True)
+            t = time.perf_counter()
+            res = checker.check(r["gold"], r["pred"])
+            dt = time.perf_counter() - t
+            worst = max(worst, dt)
+            bad = MARKER.exists() or dt > checker.deadline + 1.0
+            bad = bad or (r["must_not_be_equivalent"] and res.status == "equivalent")
+            passed += not bad
+            reasons[res.reason] += 1
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()))
+    return (
+        f"Hostile rows: {passed}/{len(rows)} pass; slowest {worst * 1000:.1f} ms "
+        f"(deadline {checker.deadline:.1f} s). Reasons: {summary}."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
     ap.add_argument("--no-math-verify", action="store_true")
+    ap.add_argument("--hostile", action="store_true", help="also run the hostile set (ours)")
     args = ap.parse_args(argv)
     rows = load(Path(args.file))
     results = {"tot-tui checker (worker)": summarise(rows, *run_ours(rows))}
@@ -150,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, s in results.items():
         if s["wrong"]:
             print(f"\n{name} disagrees on: {', '.join(s['wrong'])}")
+    if args.hostile:
+        print("\n" + run_hostile())
     if judge is None and not args.no_math_verify:
         print("\n(math-verify not installed: `pip install -e '.[bench]'`)")
     return 0
