@@ -14,6 +14,7 @@ _MARKERS = ("final answer is", "answer is", "answer:", "####")
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 # The last number-like token: sign, currency, digits with separators, decimals, a/b, %, scale.
 _NUMBER = re.compile(
+    r"-?\\[dt]?frac\s*\{\s*\d+\s*\}\s*\{\s*\d+\s*\}(?:\s?\\?%)?|"
     r"(?<![\w.])-?(?:\\?\$|€|£|¥)?"
     r"(?:(?:\d{1,3}(?:[, \u2009\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?|\.\d+)(?![\w.]\d)"
     r"(?:\s?/\s?\d+)?(?:\s?(?:\\?%|percent|per cent))?(?:\s(?:thousand|million|billion))?"
