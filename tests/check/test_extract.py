@@ -29,6 +29,8 @@ from tot_tui.check import extract_answer
         ("x = 7", "x = 7"),
         ("3, 4", "3, 4"),
         ("She has 2/3 of the pie left.", "2/3"),
+        ("Therefore the ratio is \\frac{7}{9}", "\\frac{7}{9}"),
+        ("In all, 12 500 tickets were sold.", "12 500"),
         ("No numbers at all here.", None),
         ("", None),
     ],

@@ -68,6 +68,10 @@ def lit_of(node: Node) -> Lit | None:
     return None
 
 
+def _signed(lit: Lit, sign: int) -> Lit:
+    return (lit[0] * sign, lit[1], lit[2])
+
+
 def literal_text(node: Node) -> str:
     """A decimal literal as the student wrote it (for display), else ""."""
     if node[0] == "neg":
@@ -182,12 +186,11 @@ class Builder:
             a, b = node[1], node[2]
             sign = 1 if node[0] == "+" else -1
             re_l, im_l = lit_of(a), _imag_lit(b)
-            if re_l is not None and im_l is not None:
-                v = self._snap(re_l) + sign * self._snap(im_l) * sp.I
-            elif _imag_lit(a) is not None and lit_of(b) is not None:
-                im2, re2 = _imag_lit(a), lit_of(b)
-                assert im2 is not None and re2 is not None
-                v = self._snap(im2) * sp.I + sign * self._snap(re2)
+            im2, re2 = _imag_lit(a), lit_of(b)
+            if re_l is not None and im_l is not None:  # a + b i
+                v = self._snap(re_l) + self._snap(_signed(im_l, sign)) * sp.I
+            elif im2 is not None and re2 is not None:  # b i + a
+                v = self._snap(im2) * sp.I + self._snap(_signed(re2, sign))
             else:
                 v = self.expr(node)
         else:
@@ -434,12 +437,12 @@ class Builder:
                 return sp.Intersection(a, b)
             return sp.Complement(a, b)
         if tag == "setb":
-            return self._conditions(node[2], node[3], node[1])
+            return self._conditions(node[2], node[3])
         if tag == "rel":
             return self._inequality(node[1], node[2])
         raise CheckError("parse_error", "not a set")
 
-    def _conditions(self, nodes: list[Node], seps: list[str], var: str | None) -> Any:
+    def _conditions(self, nodes: list[Node], seps: list[str]) -> Any:
         acc = self.rset(nodes[0])
         for sep, n in zip(seps, nodes[1:], strict=True):
             s = self.rset(n)

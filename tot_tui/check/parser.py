@@ -168,7 +168,8 @@ class Parser:
         self.i += width
         node: Node = ("mixed", whole, p, q)
         while self.at("%"):
-            node = ("%", self.advance() and node)
+            self.advance()
+            node = ("%", node)
         return ("neg", node) if neg else node
 
     def parse_unary(self) -> Node:
