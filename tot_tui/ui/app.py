@@ -8,6 +8,7 @@ database and the checker, happen in workers after the first paint.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -70,6 +71,7 @@ class TotApp(App[int]):
         self._check_on_start = check_connection
         self._warm_up = warm_up
         self.statuses: dict[str, HostStatus] = {}
+        self._store_worker: Worker[None] | None = None
         # Connection indicators on every screen subscribe to this.
         self.connection_signal: Signal[dict[str, HostStatus]] = Signal(self, "connection")
         if config.settings.theme in self.available_themes:
@@ -94,13 +96,26 @@ class TotApp(App[int]):
             await self.tutor.aclose()
 
     def warm_up(self) -> None:
-        # Building the database and the checker imports sqlmodel / sympy: do it in a thread
-        # now, so the first save or check does not stall the event loop.
-        async def warm() -> None:
+        # Opening the database imports sqlmodel: do it in a thread now, so no screen stalls the
+        # event loop on its first query. Then start the checker's worker process (sympy loads
+        # there) with a throw-away check, so the first verdict is quick.
+        async def open_store() -> None:
             await asyncio.to_thread(lambda: self.tutor.store)
-            await asyncio.to_thread(lambda: self.tutor.checker)
 
-        self.run_worker(warm(), group="warm-up", exclusive=True, exit_on_error=False)
+        async def warm_checker() -> None:
+            await self.ready()
+            await self.tutor.check_answer("1", "1")
+
+        self._store_worker = self.run_worker(open_store(), group="warm-store",
+                                             exit_on_error=False)
+        self.run_worker(warm_checker(), group="warm-checker", exit_on_error=False)
+
+    async def ready(self) -> None:
+        """Wait until the database is open (screens call this before their first query)."""
+        worker = self._store_worker
+        if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            with contextlib.suppress(Exception):
+                await worker.wait()
 
     # -- connection --------------------------------------------------------------------------
 
@@ -124,15 +139,18 @@ class TotApp(App[int]):
             self._announce(statuses)
 
     def _announce(self, statuses: dict[str, HostStatus]) -> None:
-        shown: set[str] = set()
+        down: dict[str, list[str]] = {}
+        for role, status in statuses.items():
+            if not status.ok:
+                down.setdefault(status.host, []).append(role)
+        for roles in down.values():
+            error = statuses[roles[0]].error
+            self.notify(f"{error}\n\nHistory (F3) still works without a server.",
+                        title=f"No Ollama server for the {' and '.join(roles)}",
+                        severity="error", timeout=15)
         for role, status in statuses.items():
             model = self.config.model(role)  # type: ignore[arg-type]
             if not status.ok:
-                if status.host not in shown:
-                    shown.add(status.host)
-                    self.notify(f"{status.error}\n\nHistory (F3) still works without a server.",
-                                title=f"No Ollama server for the {role}", severity="error",
-                                timeout=15)
                 continue
             names = {m.name for m in status.models}
             if model not in names and f"{model}:latest" not in names:
@@ -140,6 +158,12 @@ class TotApp(App[int]):
                             "the Models screen (F4), or choose another model there.",
                             title=f"{role.capitalize()} model missing", severity="warning",
                             timeout=12)
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        # Messages carry model names, paths and server errors: never read them as markup
+        # (widgets' notify passes markup=True explicitly, so it is ignored here on purpose).
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     # -- failures, in one place --------------------------------------------------------------
 
@@ -167,6 +191,7 @@ class TotApp(App[int]):
                         exit_on_error=False)
 
     async def _open_problem(self, problem_id: int, run: bool) -> None:
+        await self.ready()
         detail = await self.tutor.problem_detail(problem_id)
         if detail is None:
             self.notify(f"Problem #{problem_id} no longer exists.", severity="warning")

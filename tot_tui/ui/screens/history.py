@@ -190,6 +190,7 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
 
     @work(exclusive=True, group="history-list", exit_on_error=False)
     async def load_rows(self, query: str, verdict: Verdict | None, model: str | None) -> None:
+        await self.tot_app.ready()
         rows = await self.tutor.history(query=query, verdict=verdict, model=model, limit=1000)
         self.rows = rows
         self._fill(rows)

@@ -158,6 +158,7 @@ class SolveScreen(TotScreen):
         if current is not None and text.strip() == current.text \
                 and (reference.strip() or None) == current.reference:
             return current
+        await self.tot_app.ready()
         problem = await self.tutor.add_problem(text, reference)
         if current is not None and problem.id != current.id:
             await self._switch_problem(current, problem)

@@ -1,0 +1,59 @@
+"""UI test helpers: the app against the fake Ollama, with the shared warm checker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from tests.conftest import STUDENT, TEACHER
+from tot_tui.config import Config
+from tot_tui.fake_ollama import FakeOllama, Reply
+from tot_tui.tutor.session import Tutor
+from tot_tui.ui.app import TotApp
+
+PROBLEM = ("Tom has 12 marbles. He gives 5 marbles to his sister and then buys 8 more. "
+           "How many marbles does Tom have now?")
+STEPS = ["Start with Tom's 12 marbles.", "Subtract the 5 marbles he gives away.",
+         "Add the 8 marbles he buys."]
+SIZE = (120, 36)
+
+
+def script(fake: FakeOllama, *, steps: list[str] | None = None,
+           answer: str = "12 - 5 = 7. 7 + 8 = 15.\n\nFinal answer: 15",
+           baseline: str = "12 + 5 + 8 = 25\n\nFinal answer: 25", delay: float = 0.0) -> None:
+    """Teacher writes `steps`; the student answers `answer` with steps, `baseline` without."""
+    fake.reply(TEACHER, Reply(text=json.dumps({"steps": steps or STEPS}), chunk_delay=delay))
+    # Newest rule first: the general baseline reply, then the with-steps one on top.
+    fake.reply(STUDENT, Reply(text=baseline, chunk_delay=delay))
+    fake.reply(STUDENT, Reply(text=answer, chunk_delay=delay), when="steps as a plan")
+
+
+def notices(app: TotApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def notice_text(app: TotApp) -> str:
+    return "\n".join(notices(app))
+
+
+@pytest.fixture
+async def make_app(config: Config, checker: object) -> AsyncIterator[Callable[..., TotApp]]:
+    tutors: list[Tutor] = []
+
+    def make(cfg: Config | None = None, **kwargs: object) -> TotApp:
+        tutor = Tutor(cfg or config, checker=checker)  # type: ignore[arg-type]
+        tutors.append(tutor)
+        return TotApp(cfg or config, tutor, **kwargs)  # type: ignore[arg-type]
+
+    yield make
+    for tutor in tutors:
+        await tutor.aclose()
+
+
+async def settle(pilot: object, app: TotApp) -> None:
+    """Wait for every worker of every screen, then for the screen to repaint."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()  # type: ignore[attr-defined]

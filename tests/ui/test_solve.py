@@ -1,0 +1,243 @@
+"""The Solve screen through the fake Ollama: decompose, edit, solve, compare, cancel, hints."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.conftest import STUDENT, TEACHER
+from tests.ui.conftest import PROBLEM, SIZE, STEPS, notice_text, script, settle
+from tot_tui.domain import AttemptStatus, Mode, StepOrigin, Verdict
+from tot_tui.fake_ollama import Reply
+from tot_tui.ui.screens.solve import SolveScreen
+from tot_tui.ui.widgets.steps_panel import StepsPanel
+from tot_tui.ui.widgets.student_stream import StudentStream
+from tot_tui.ui.widgets.verdict import VerdictBanner
+
+
+def type_problem(screen: SolveScreen, text: str = PROBLEM, reference: str = "15") -> None:
+    screen.query_one("#problem").text = text
+    screen.query_one("#reference").value = reference
+
+
+async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "condition not met in time"
+        await pilot.pause(0.02)
+
+
+async def test_decompose_streams_steps_into_the_panel(fake, make_app):
+    script(fake, delay=0.02)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SolveScreen)
+        type_problem(screen)
+        panel = screen.query_one(StepsPanel)
+        drafts: list[tuple[bool, list[str]]] = []
+        show_draft = panel.show_draft
+
+        def spy(draft):
+            drafts.append((panel.has_class("-drafting"), list(draft)))
+            show_draft(draft)
+
+        panel.show_draft = spy
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        # While the teacher wrote, the growing draft was shown read-only.
+        assert len(drafts) > 5 and all(drafting for drafting, _ in drafts)
+        assert len(drafts[0][1]) <= 1 and drafts[-1][1] == STEPS
+        assert not panel.has_class("-drafting")
+        assert panel.steps == STEPS
+        assert panel.step_set is not None and panel.step_set.version == 1
+        assert [row.input.text for row in panel.rows] == STEPS
+        assert "v1 teacher" in str(panel.border_title)
+
+
+async def test_edit_steps_marks_them_and_solve_saves_a_new_version(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        panel = screen.query_one(StepsPanel)
+        panel.rows[1].input.focus()
+        await pilot.press("end", *" then count")
+        assert panel.dirty and panel.rows[1].has_class("-edited")
+        assert "edited" in str(panel.rows[1].query_one(".mark").render())
+        panel.rows[2].input.focus()
+        await pilot.press("ctrl+n", *"Check the answer.")  # a new step below the focused one
+        assert panel.steps[-1] == "Check the answer." and len(panel.steps) == 4
+        await pilot.press("alt+up")  # move the new step above the last teacher step
+        assert panel.steps[2] == "Check the answer."
+        await pilot.press("ctrl+z")
+        assert panel.steps[3] == "Check the answer."
+        await pilot.press("ctrl+y")
+        assert panel.steps[2] == "Check the answer."
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        assert panel.step_set.version == 2 and panel.step_set.origin is StepOrigin.EDITED
+        assert not panel.dirty
+        pane = screen.query_one("#with-steps", StudentStream)
+        assert pane.banner.verdict is Verdict.CORRECT
+        detail = await app.tutor.problem_detail(screen.problem.id)
+        assert [s.version for s in detail.step_sets] == [1, 2]
+        assert detail.step_sets[1].steps[1] == STEPS[1] + " then count"
+        assert detail.attempts[-1].step_set_id == detail.step_sets[1].id
+        # The student was sent exactly the edited steps.
+        sent = [r for r in fake.requests if r.path == "/api/chat"][-1].body
+        assert "3. Check the answer." in sent["messages"][-1]["content"]
+
+
+async def test_save_and_delete_steps_with_keys(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        panel = screen.query_one(StepsPanel)
+        panel.rows[0].input.focus()
+        await pilot.press("alt+d")
+        assert panel.steps == STEPS[1:]
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert panel.step_set.version == 2 and panel.step_set.steps == STEPS[1:]
+        assert "Saved as version 2" in notice_text(app)
+
+
+async def test_solve_streams_reply_and_shows_verdict(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+r")  # no steps yet: decomposes first, then solves
+        await settle(pilot, app)
+        pane = screen.query_one("#with-steps", StudentStream)
+        assert "Final answer: 15" in pane.text
+        banner = pane.banner
+        assert banner.verdict is Verdict.CORRECT
+        shown = str(banner.render())
+        assert "CORRECT" in shown and "answer 15" in shown and "reference 15" in shown
+        assert STUDENT in str(pane.border_subtitle)
+
+
+async def test_incorrect_and_unknown_verdicts(fake, make_app):
+    script(fake, answer="12 - 5 = 7. 7 + 8 = 16.\n\nFinal answer: 16")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        banner = screen.query_one("#with-steps", StudentStream).banner
+        assert banner.verdict is Verdict.INCORRECT and "answer 16" in str(banner.render())
+        type_problem(screen, "What is 2 + 2?", "")
+        fake.reply(TEACHER, Reply(text='{"steps": ["Add 2 and 2."]}'))
+        fake.reply(STUDENT, Reply(text="Final answer: 4"))
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        assert banner.verdict is Verdict.UNKNOWN
+        assert "no reference answer" in str(banner.render())
+
+
+async def test_escape_cancels_and_keeps_the_partial_reply(fake, make_app):
+    long = " ".join(f"word{i}" for i in range(400)) + "\n\nFinal answer: 15"
+    script(fake, answer=long)
+    fake.reply(STUDENT, Reply(text=long, chunk_delay=0.02), when="steps as a plan")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        await pilot.press("ctrl+r")
+        pane = screen.query_one("#with-steps", StudentStream)
+        await wait_until(pilot, lambda: len(pane.text) > 40)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        kept = pane.text
+        assert kept and "Final answer" not in kept
+        assert "Cancelled" in str(pane.banner.render())
+        detail = await app.tutor.problem_detail(screen.problem.id)
+        attempt = detail.attempts[-1]
+        assert attempt.status is AttemptStatus.INTERRUPTED
+        assert attempt.output and kept.startswith(attempt.output[:20])
+
+
+async def test_compare_runs_baseline_and_steps_side_by_side(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        await pilot.press("ctrl+b")
+        await settle(pilot, app)
+        assert screen.has_class("-compare")
+        with_steps = screen.query_one("#with-steps", StudentStream)
+        baseline = screen.query_one("#baseline", StudentStream)
+        assert baseline.display and with_steps.display
+        assert with_steps.banner.verdict is Verdict.CORRECT
+        assert baseline.banner.verdict is Verdict.INCORRECT
+        detail = await app.tutor.problem_detail(screen.problem.id)
+        assert sorted(a.mode for a in detail.attempts) == sorted([Mode.BASELINE, Mode.STEPS])
+
+
+async def test_human_answer_with_hints(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        await pilot.press("ctrl+o")  # hint mode: steps hidden
+        assert screen.has_class("-hints")
+        assert not screen.query_one(StepsPanel).display or \
+            screen.query_one(StepsPanel).region.height == 0
+        hints = screen.query_one("#hints")
+        assert hints.revealed == 0
+        await pilot.press("ctrl+f")
+        await pilot.press("ctrl+f")
+        assert hints.revealed == 2
+        shown = [str(h.render()) for h in hints.query(".hint")]
+        assert shown == [f"Hint 1. {STEPS[0]}", f"Hint 2. {STEPS[1]}"]
+        answer = screen.query_one("#human-answer")
+        answer.focus()
+        await pilot.press(*"14", "enter")
+        await settle(pilot, app)
+        banner = screen.query_one("#human-verdict", VerdictBanner)
+        assert banner.verdict is Verdict.INCORRECT
+        answer.value = "15"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert banner.verdict is Verdict.CORRECT
+        detail = await app.tutor.problem_detail(screen.problem.id)
+        assert [(h.answer, h.hints_shown) for h in detail.human_answers] == [("14", 2), ("15", 2)]
+
+
+async def test_regenerate_and_undo_brings_edits_back(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        panel = screen.query_one(StepsPanel)
+        panel.rows[0].input.focus()
+        await pilot.press("end", *"!")
+        fake.reply(TEACHER, Reply(text='{"steps": ["A new first step.", "A second."]}'))
+        await pilot.click("#regenerate")
+        await settle(pilot, app)
+        assert panel.steps == ["A new first step.", "A second."]
+        assert panel.step_set.version == 2
+        await pilot.press("ctrl+z")
+        assert panel.steps[0] == STEPS[0] + "!"
