@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from .worker import Checker
@@ -32,18 +33,28 @@ def _grade_line(checker: Checker, lineno: int, line: str) -> dict[str, Any]:
     return out
 
 
-def run(path: str = "-", out: TextIO = sys.stdout) -> int:
-    """Grade a JSONL file ("-" = stdin). Returns 0 when processed, 2 when it cannot be opened."""
-    if path in ("-", ""):
-        src: TextIO = sys.stdin
-        close = False
+def _stdin_lines() -> Iterator[str]:
+    # Bytes, decoded per line: one undecodable line must not end the run.
+    for raw in sys.stdin.buffer:
+        yield raw.decode("utf-8", errors="surrogateescape")
+
+
+def run(path: str | None = "-", out: TextIO | None = None) -> int:
+    """Grade a JSONL file ("-" or None = stdin). Writes one JSON line per input line to `out`
+    (default: the current sys.stdout), flushing each. Returns 0 when the file was processed,
+    2 when it cannot be opened."""
+    out = out if out is not None else sys.stdout
+    src: Iterable[str]
+    handle: TextIO | None = None
+    if path in ("-", "", None):
+        src = _stdin_lines()
     else:
         try:
-            src = open(path, encoding="utf-8", errors="surrogateescape")
+            handle = open(str(path), encoding="utf-8", errors="surrogateescape")
         except OSError as e:
             print(f"tot-tui grade: cannot open {path}: {e.strerror or e}", file=sys.stderr)
             return 2
-        close = True
+        src = handle
     try:
         with Checker() as checker:
             for lineno, line in enumerate(src, start=1):
@@ -54,6 +65,6 @@ def run(path: str = "-", out: TextIO = sys.stdout) -> int:
                 out.write(json.dumps(rec, ensure_ascii=True) + "\n")
                 out.flush()
     finally:
-        if close:
-            src.close()
+        if handle is not None:
+            handle.close()
     return 0

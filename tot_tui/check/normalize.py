@@ -91,7 +91,7 @@ _CURRENCY = re.compile(r"\\\$|\$|€|£|¥|(?<![A-Za-z])USD(?![A-Za-z])")
 _UNICODE_MATH = {
     "π": r"\pi ", "√": r"\sqrt", "×": r"\times ", "÷": r"\div ", "≤": r"\le ", "≥": r"\ge ",
     "≠": r"\ne ", "∞": r"\infty ", "∪": r"\cup ", "∩": r"\cap ", "∅": r"\emptyset ",
-    "∈": r"\in ", "±": r"\pm ", "·": r"\cdot ", "⋅": r"\cdot ", "∓": r"\mp ",
+    "∈": r"\in ", "±": r"\pm ", "·": r"\cdot ", "⋅": r"\cdot ", "∓": r"\mp ", "≈": "=",
 }  # fmt: skip
 _SCALE_AFTER_NUMERAL = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)(?![A-Za-z])", re.IGNORECASE
@@ -334,6 +334,7 @@ def normalize(s: str, *, strip_units: bool) -> str:
     s = _CURRENCY.sub("", s)
     s = s.replace("\\(", " ").replace("\\)", " ").replace("\\[", " ").replace("\\]", " ")
     s = re.sub(r"\\(?:ldots|dots|cdots)(?![A-Za-z])", "", s)
+    s = re.sub(r"\\(?:approx|simeq|doteq)(?![A-Za-z])", "=", s)  # `x \approx 0.714286`
     s = s.replace("\\%", "%")
     s = _PERCENT_WORD.sub("%", s)
     s = _REAL_WORDS.sub(r"\\mathbb{R}", s)
@@ -351,7 +352,7 @@ def normalize(s: str, *, strip_units: bool) -> str:
     s = _braceless(s, "frac", 2)
     s = _braceless(s, "binom", 2)
     s = _braceless(s, "sqrt", 1)
-    s = " ".join(s.split())
+    s = " ".join(s.split()).lstrip("=: ")
     if strip_units:  # R5.4: with free variables in the gold only \text{unit} suffixes go
         s = _strip_trailing_units(s)
     # R4.1: trailing punctuation (after units: "150 km." and "63.00.").
