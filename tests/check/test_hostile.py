@@ -63,3 +63,38 @@ def test_hostile_reason(row_id: str, reason: str, checker: Checker) -> None:
     row = next(r for r in ROWS if r["id"] == row_id)
     res = checker.check(row["gold"], row["pred"])
     assert (res.status, res.reason) == ("unparseable", reason)
+
+
+# Our own hostile answers (not in the public file), same contract.
+EXTRA = [
+    ("1", "\\binom{10^{6}}{5}", "too_big"),
+    ("1", "x^{10^{6}}", "too_big"),
+    ("1", "2^{-10^{5}}", "too_big"),
+    ("1", "1e1001", "too_big"),
+    ("1", "0.\\overline{" + "3" * 300 + "}", "too_big"),
+    ("1", "\\Gamma(1000.5)", "too_big"),
+    ("1", "e^{e^{e^{e^{10}}}}", "too_big"),
+    ("1", "\\sqrt{" * 40 + "2" + "}" * 40, "too_deep"),
+    ("1", "x" + "^x" * 300, "too_deep"),
+    ("1", "\\boxed{" * 7000, "too_long"),
+    ("1", "$" * 49_000, "too_long"),
+    ("1", "\\input{/etc/passwd}", None),
+    ("1", "\\def\\x{1}\\x", None),
+    ("0", "__import__('os').system('touch /tmp/tot_tui_marker_public') or 1", None),
+    ("12", "\u216b", None),  # ROMAN NUMERAL TWELVE: NFKC gives "XII", never 12
+    ("15", "1\u066b5", None),  # ARABIC DECIMAL SEPARATOR
+    ("12", "1\u00002", "control_char"),
+    ("12", "\u202e21", "bad_unicode"),
+]
+
+
+@pytest.mark.parametrize(("gold", "pred", "reason"), EXTRA)
+def test_extra_hostile(gold: str, pred: str, reason: str | None, checker: Checker) -> None:
+    MARKER.unlink(missing_ok=True)
+    start = time.monotonic()
+    res = checker.check(gold, pred)
+    assert time.monotonic() - start <= checker.deadline + 1.0
+    assert not MARKER.exists()
+    assert res.status != "equivalent", res
+    if reason is not None:
+        assert res.reason == reason, res

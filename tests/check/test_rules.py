@@ -219,6 +219,11 @@ def test_limit_reasons(gold: str, pred: str, reason: str) -> None:
 
 def test_limits_at_the_boundary() -> None:
     assert check_in_process("1", "(" * 30 + "1" + ")" * 30).status == "equivalent"
+    root = "\\sqrt{" * 30 + "1" + "}" * 30
+    assert check_in_process("1", root).status == "equivalent"
+    assert check_in_process("1", "\\sqrt{" + root + "}").reason == "too_deep"
+    frac = "\\frac{1}{" * 30 + "1" + "}" * 30
+    assert check_in_process("1", frac).status == "equivalent"
     assert check_in_process("1" * 200, "1" * 200).status == "equivalent"
     hundred = [str(i) for i in range(100)]
     gold = "\\{" + ", ".join(hundred) + "\\}"

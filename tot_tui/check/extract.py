@@ -24,16 +24,20 @@ _MATH_WORDS = NOT_UNITS | UNIT_WORDS | {"sqrt", "frac", "infty"}
 
 
 def strip_think(text: str) -> str:
-    """Drop `<think>...</think>` blocks (and anything before a dangling `</think>`)."""
+    """Drop `<think>...</think>` blocks (and anything before a dangling `</think>`). One pass."""
+    pieces: list[str] = []
+    pos = 0
     while True:
-        i = text.find("<think>")
+        i = text.find("<think>", pos)
         if i < 0:
+            pieces.append(text[pos:])
             break
+        pieces.append(text[pos:i])
         j = text.find("</think>", i)
         if j < 0:
-            text = text[:i]
-            break
-        text = text[:i] + text[j + len("</think>") :]
+            break  # an unclosed block runs to the end
+        pos = j + len("</think>")
+    text = "".join(pieces)
     j = text.rfind("</think>")
     if j >= 0:
         text = text[j + len("</think>") :]
@@ -46,25 +50,20 @@ def is_prose(text: str) -> bool:
 
 
 def last_boxed(text: str) -> str | None:
-    """Content of the last `\\boxed{...}` / `\\fbox{...}`, matching braces by counting."""
-    best = -1
-    for tag in ("\\boxed", "\\fbox"):
-        best = max(best, text.rfind(tag))
-    while best >= 0:
-        k = best + (len("\\boxed") if text.startswith("\\boxed", best) else len("\\fbox"))
-        while k < len(text) and text[k] == " ":
-            k += 1
-        if k < len(text) and text[k] == "{":
-            end = match_brace(text, k)
-            if end > 0:
-                return text[k + 1 : end]
-        elif k < len(text):  # "\boxed 5"
-            m = re.match(r"[^\s$]+", text[k:])
-            if m:
-                return m.group()
-        prev = max(text.rfind("\\boxed", 0, best), text.rfind("\\fbox", 0, best))
-        best = prev
-    return None
+    """Content of the last `\\boxed{...}` / `\\fbox{...}`, matching braces by counting.
+
+    Only the last one is tried (an unbalanced last box means no box): one linear scan."""
+    best = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+    if best < 0:
+        return None
+    k = best + (len("\\boxed") if text.startswith("\\boxed", best) else len("\\fbox"))
+    while k < len(text) and text[k] == " ":
+        k += 1
+    if k < len(text) and text[k] == "{":
+        end = match_brace(text, k)
+        return text[k + 1 : end] if end > 0 else None
+    m = re.match(r"[^\s$]+", text[k : k + 200])  # "\boxed 5"
+    return m.group() if m else None
 
 
 def _math_spans(text: str) -> list[tuple[int, str]]:

@@ -206,12 +206,12 @@ class Parser:
         return a
 
     def parse_arg(self) -> Node:
+        """The `{...}` argument of \\frac, \\sqrt, \\binom: its braces are part of the command,
+        so they do not add a nesting level of their own."""
         if self.at("{"):
             self.advance()
-            self.enter()
             inner = self.parse_expr()
             self.expect("}")
-            self.leave()
             return inner
         return self.parse_primary()
 
