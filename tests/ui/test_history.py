@@ -1,0 +1,175 @@
+"""The History screen: list, search, filters, open, re-run, delete, export."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import STUDENT, TEACHER
+from tests.ui.conftest import PROBLEM, SIZE, STEPS, notice_text, script, settle
+from tot_tui.domain import Mode, Verdict
+from tot_tui.ui.screens.confirm import ConfirmScreen
+from tot_tui.ui.screens.export import ExportScreen
+from tot_tui.ui.screens.history import HistoryScreen, detail_markdown, step_changes
+from tot_tui.ui.screens.solve import SolveScreen
+from tot_tui.ui.widgets.student_stream import StudentStream
+
+OTHER = "A baker makes 4 trays of cookies with 9 cookies on each tray. How many cookies?"
+
+
+async def seed(tutor) -> tuple[int, int]:
+    """Two problems: one solved correctly with edited steps, one failed baseline."""
+    first = await tutor.add_problem(PROBLEM, "15")
+    events = [e async for e in tutor.decompose(first)]
+    teacher = events[-1].step_set
+    edited = await tutor.save_steps(first, [STEPS[0], "Take away the 5 marbles.", STEPS[2],
+                                            "Say how many."], parent_id=teacher.id)
+    [e async for e in tutor.solve(first, step_set=edited)]
+    second = await tutor.add_problem(OTHER, "36")
+    [e async for e in tutor.solve(second, mode=Mode.BASELINE)]
+    return first.id, second.id
+
+
+async def open_history(pilot, app) -> HistoryScreen:
+    await pilot.press("f3")
+    await settle(pilot, app)
+    screen = app.screen
+    assert isinstance(screen, HistoryScreen)
+    return screen
+
+
+async def test_list_search_filter_and_detail(fake, make_app):
+    script(fake)
+    app = make_app()
+    first, second = await seed(app.tutor)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        table = screen.query_one("#problems")
+        assert [r.id for r in screen.rows] == [second, first]
+        row = [str(c) for c in table.get_row(str(first))]
+        assert row[1] == str(first) and row[3].startswith("Tom has 12")
+        assert TEACHER in row[4] and STUDENT in row[4] and "1/1" in row[5]
+        # Full-text search.
+        screen.query_one("#search").value = "cookies"
+        await pilot.pause(0.4)
+        await settle(pilot, app)
+        assert [r.id for r in screen.rows] == [second]
+        screen.query_one("#search").value = ""
+        await pilot.pause(0.4)
+        await settle(pilot, app)
+        # Filter by verdict, then by model.
+        screen.query_one("#verdict").value = "correct"
+        await settle(pilot, app)
+        assert [r.id for r in screen.rows] == [first]
+        screen.query_one("#verdict").clear()
+        screen.query_one("#model").value = TEACHER
+        await settle(pilot, app)
+        assert [r.id for r in screen.rows] == [first]
+        # The highlighted problem's detail: every version, what changed, every attempt.
+        await settle(pilot, app)
+        assert screen.detail is not None and screen.detail.problem.id == first
+        text = detail_markdown(screen.detail)
+        assert "v1 · teacher" in text and "v2 · edited" in text and "from v1" in text
+        assert "changed" in text and "added" in text
+        assert "correct" in text and STUDENT in text
+
+
+def test_step_changes_marks_edits_against_the_original():
+    lines = step_changes(["a", "b", "c"], ["a", "B", "c", "d"])
+    assert lines[0] == "1. a"
+    assert any("2. B" in line and "changed" in line for line in lines)
+    assert any("b" in line and "removed" in line for line in lines)
+    assert any("4. d" in line and "added" in line for line in lines)
+
+
+async def test_open_and_rerun_with_current_models(fake, make_app):
+    script(fake)
+    app = make_app()
+    first, _ = await seed(app.tutor)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        table = screen.query_one("#problems")
+        table.move_cursor(row=1)
+        await settle(pilot, app)
+        table.focus()
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        solve = app.screen
+        assert isinstance(solve, SolveScreen)
+        assert solve.query_one("#problem").text == PROBLEM
+        assert solve.query_one("#reference").value == "15"
+        assert solve.steps_panel.step_set.version == 2
+        pane = solve.query_one("#with-steps", StudentStream)
+        assert pane.banner.verdict is Verdict.CORRECT
+        detail = await app.tutor.problem_detail(first)
+        assert len(detail.attempts) == 2
+        # Open only (Enter) shows the problem without running it.
+        await pilot.press("f3")
+        await settle(pilot, app)
+        app.screen.query_one("#problems").focus()
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert isinstance(app.screen, SolveScreen)
+        assert len((await app.tutor.problem_detail(first)).attempts) == 2
+
+
+async def test_delete_asks_first(fake, make_app):
+    script(fake)
+    app = make_app()
+    first, second = await seed(app.tutor)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        screen.query_one("#problems").focus()
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # no
+        await settle(pilot, app)
+        assert len(screen.rows) == 2
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        await pilot.click("#yes")
+        await settle(pilot, app)
+        assert [r.id for r in screen.rows] == [first]
+        assert await app.tutor.problem_detail(second) is None
+        assert "Deleted 1 problem" in notice_text(app)
+
+
+async def test_export_selection_and_everything(fake, make_app, config):
+    script(fake)
+    app = make_app()
+    first, second = await seed(app.tutor)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        screen.query_one("#problems").focus()
+        await pilot.press("space")  # select the first row (the newest problem)
+        assert screen.marked == {second}
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportScreen)
+        app.screen.query_one("#format").query("RadioButton")[1].value = True  # JSON
+        await pilot.click("#export")
+        await settle(pilot, app)
+        files = sorted(config.paths.exports_dir.glob("*.json"))
+        assert len(files) == 1
+        data = json.loads(files[0].read_text("utf-8"))
+        assert [d["problem"]["id"] for d in data] == [second]
+        assert str(files[0]) in notice_text(app)
+        # Everything, as CSV.
+        screen.marked.clear()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#format").query("RadioButton")[2].value = True
+        await pilot.click("#export")
+        await settle(pilot, app)
+        csv_files = list(config.paths.exports_dir.glob("*.csv"))
+        assert len(csv_files) == 1
+        body = csv_files[0].read_text("utf-8")
+        assert "Tom has 12" in body and "cookies" in body
+
+
+async def test_empty_history_says_how_to_start(fake, make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        assert screen.rows == []
+        assert "No problems yet" in screen.query_one("#detail-md").source
