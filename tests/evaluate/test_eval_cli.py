@@ -262,3 +262,43 @@ def test_custom_fields_and_missing_field(fake, config, tmp_path, capsys):
                               "--answer-field", "gold", "--modes", "baseline", "--json")
     assert code == 0, err
     assert json.loads(out)["results"][0]["correct"] == 3
+
+
+def test_paper_setting_gsm8k_first_200(fake, config, capsys):
+    """The acceptance command: `--dataset gsm8k --limit 200 --modes baseline,tot` reports the
+    exact truth scripted into the server, in JSON and in Markdown."""
+    from tot_tui.evaluate import datasets
+    from tot_tui.fake_ollama.reply import last_user_text
+
+    items = datasets.load("gsm8k").items[:200]
+    by_text = {item.question: item for item in items}
+
+    def right(index: int, mode: str) -> bool:  # steps fix index % 4 == 1, break index % 4 == 2
+        return index % 4 in ((0, 2) if mode == "baseline" else (0, 1))
+
+    def student(body: dict) -> Reply:
+        text = last_user_text(body)
+        item = next(i for q, i in by_text.items() if q in text)
+        mode = "tot" if "use these steps as a plan" in text.lower() else "baseline"
+        value = int(item.answer) + (0 if right(item.index, mode) else 1)
+        return Reply(text=f"Let me see.\nFinal answer: {value:,}")
+
+    fake.reply(TEACHER, Reply(text=json.dumps({"steps": ["Read the problem.", "Compute it."]})))
+    fake.reply(STUDENT, student)
+    code, out, err = run_eval(capsys, "--dataset", "gsm8k", "--limit", "200",
+                              "--modes", "baseline,tot", "--json", "-j", "6")
+    assert code == 0, err
+    report = json.loads(out)
+    assert (report["dataset"], report["items"]) == ("gsm8k", 200)
+    assert report["selection"]["indices"] == list(range(200))
+    base, tot = report["results"]
+    assert (base["mode"], base["correct"], base["total"]) == ("baseline", 100, 200)
+    assert (tot["mode"], tot["correct"], tot["total"]) == ("tot", 100, 200)
+    assert (base["ci_low"], base["ci_high"]) == wilson(100, 200)
+    (gain,) = report["gains"]
+    assert gain["relative_gain"] == 0.0
+    assert gain["fixed"] == list(range(1, 200, 4)) and gain["broken"] == list(range(2, 200, 4))
+    assert len(chats(fake, TEACHER)) == 200 and len(chats(fake, STUDENT)) == 400
+    md = Path(report["files"]["markdown"]).read_text()
+    assert "| `llama3.2:1b` | baseline | 100 | 200 | 50.0% | 43.1–56.9% | 0 | 0 |" in md
+    assert "tot-tui eval --dataset gsm8k --limit 200 --modes baseline,tot" in md

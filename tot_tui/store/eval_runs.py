@@ -131,3 +131,8 @@ def list_runs(store: HistoryStore, limit: int = 100) -> list[EvalRunSummary]:
         out.append(EvalRunSummary(r[0], r[1], r[2], _dt(r[3]), _dt(r[4]), config,
                                   len(config.get("indices", [])), r[6], r[7]))
     return out
+
+
+def run_problem_ids(store: HistoryStore, run_id: int) -> list[int]:
+    """The problems of a run in dataset order (to open its items in the history)."""
+    return [row.problem_id for row in run_items(store, run_id).values()]
