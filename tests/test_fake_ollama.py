@@ -565,3 +565,17 @@ def test_builtin_problems_match_gsm8k_and_steps_do_not_leak() -> None:
     for problem in BUILTIN_PROBLEMS[:8]:
         assert gold.get(problem.question) == problem.answer
         assert brain.find_problem(problem.question) is problem
+
+
+async def test_failure_before_first_chunk_is_an_http_error(
+    fake: FakeOllama, aclient: ollama.AsyncClient
+) -> None:
+    # Ollama sends its status line with the first chunk: an error before it is a real 500.
+    fake.reply(STUDENT, Reply(text="never", error_after=0, error_message="llama runner died"))
+    with pytest.raises(ollama.ResponseError) as err:
+        async for _ in await aclient.chat(model=STUDENT, messages=USER, stream=True):
+            pass
+    assert err.value.status_code == 500 and err.value.error == "llama runner died"
+    fake.reply(STUDENT, Reply(text="never", disconnect_after=0))
+    with pytest.raises(httpx.RemoteProtocolError):
+        await aclient.chat(model=STUDENT, messages=USER)

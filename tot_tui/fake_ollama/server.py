@@ -410,6 +410,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "fake-ollama"
     sys_version = ""
     _responded = False  # whether a status line went out for the current request
+    _streaming = False  # whether the NDJSON response head went out
 
     # ---- plumbing --------------------------------------------------------------------------
 
@@ -467,7 +468,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         path = self.path.split("?", 1)[0]
-        self._responded = False
+        self._responded = self._streaming = False
         try:
             raw = self._read_body()  # always drain it, or keep-alive requests get out of step
         except ValueError:
@@ -533,6 +534,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_bytes(status, "text/plain; charset=utf-8", text.encode())
 
     def _begin_stream(self) -> None:
+        self._streaming = True
         try:
             self.send_response(200)
             self.send_header("Content-Type", "application/x-ndjson")
@@ -543,6 +545,10 @@ class _Handler(BaseHTTPRequestHandler):
             raise _ClientGone from exc
 
     def _stream_line(self, payload: Any) -> None:
+        # Like Go's http.ResponseWriter the status line goes out with the first write, so an
+        # error before any output is a plain HTTP error and a cold load delays the headers.
+        if not self._streaming:
+            self._begin_stream()
         data = json.dumps(payload, ensure_ascii=False, separators=_COMPACT).encode() + b"\n"
         try:
             self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
@@ -651,8 +657,6 @@ class _Handler(BaseHTTPRequestHandler):
             existing = fake._models.get(key)
         stream = body.get("stream", True) is not False
         with fake._active("pull"):
-            if stream:
-                self._begin_stream()
             emit = self._stream_line if stream else (lambda _payload: None)
             emit({"status": "pulling manifest"})
             if pullable is None and existing is None:
@@ -806,12 +810,10 @@ class _Handler(BaseHTTPRequestHandler):
             out["done"] = False
             return out
 
-        if stream:
-            self._begin_stream()
         sent: list[tuple[str, str]] = []
         for index in range(len(pieces) + 1):
             if reply.error_after is not None and index == reply.error_after:
-                if stream:
+                if self._streaming:
                     self._stream_line({"error": reply.error_message})
                     self._end_stream()
                 else:
