@@ -1,0 +1,154 @@
+"""Everywhere: settings saved to the config file, keymap, F1 help, command palette, theme."""
+
+from __future__ import annotations
+
+import tomllib
+
+from tests.ui.conftest import SIZE, notice_text, settle
+from tot_tui.ui.screens.help import HelpScreen
+from tot_tui.ui.screens.settings import SettingsScreen, known_binding_ids
+from tot_tui.ui.screens.solve import SolveScreen
+from tot_tui.ui.widgets.steps_panel import StepsPanel
+
+
+def saved(config) -> dict:
+    return tomllib.loads(config.paths.config_file.read_text("utf-8"))
+
+
+async def test_settings_are_saved_to_the_config_file(fake, make_app, config):
+    config.paths.config_dir.mkdir(parents=True, exist_ok=True)
+    config.paths.config_file.write_text("# my notes\nkeep_alive = \"5m\"\n", "utf-8")
+    config.settings.keep_alive = "5m"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        screen.query_one("#teacher_temperature").value = "0.7"
+        screen.query_one("#keep_alive").value = "30m"
+        screen.query_one("#theme").value = "nord"
+        screen.query_one("#keymap").text = "solve.solve = f8\n"
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, SettingsScreen)
+        data = saved(config)
+        assert data["teacher_temperature"] == 0.7 and data["keep_alive"] == "30m"
+        assert data["theme"] == "nord" and data["keymap"] == {"solve.solve": "f8"}
+        assert "# my notes" in config.paths.config_file.read_text("utf-8")
+        assert app.theme == "nord"
+        # The new key works; the old one no longer solves.
+        assert "f8" in app.screen.active_bindings
+        assert app.screen.active_bindings["f8"].binding.action == "solve"
+
+
+async def test_invalid_settings_keep_the_form_and_say_why(fake, make_app, config):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#student_temperature").value = "7"
+        screen.query_one("#keep_alive").value = "1h"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        assert "Student temperature" in notice_text(app)
+        assert screen.query_one("#keep_alive").value == "1h"  # what was typed stays
+        screen.query_one("#student_temperature").value = "0.1"
+        screen.query_one("#keymap").text = "no.such.binding = f9"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "unknown binding id no.such.binding" in notice_text(app)
+        assert not config.paths.config_file.exists()
+
+
+async def test_user_keymap_from_the_config_applies_at_start(fake, make_app, config):
+    config.settings.keymap = {"solve.decompose": "f9", "steps.insert": "ctrl+j"}
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        bindings = app.screen.active_bindings
+        assert bindings["f9"].binding.action == "decompose"
+        assert "ctrl+t" not in bindings
+        app.screen.query_one(StepsPanel).query_one("#add-step").focus()
+        await pilot.press("ctrl+j")
+        assert len(app.screen.query_one(StepsPanel).steps) == 1
+
+
+def test_every_binding_has_an_id_and_send_keys_have_fallbacks():
+    ids = known_binding_ids()
+    assert len(ids) >= 25
+    # Terminals disagree about Ctrl+Enter / Shift+Enter: each send key has a Ctrl+letter too.
+    for name in ("solve.decompose", "solve.solve"):
+        keys = ids[name].split(",")
+        assert any("enter" in k for k in keys) and any(
+            k.startswith("ctrl+") and "enter" not in k for k in keys)
+
+
+async def test_f1_shows_help_for_the_focused_widget(fake, make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#add-step").focus()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.query_one("Markdown").source
+        assert text.index("## Steps") < text.index("## Solve")  # nearest first
+        assert "Keys here" in text and "Decompose" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, SolveScreen)
+
+
+async def test_command_palette_lists_every_action(fake, make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Solve screen", "History screen", "Models screen", "Settings", "Help",
+                "Decompose", "Solve", "Compare with baseline", "Hint mode",
+                "New problem", "Check connection"} <= titles
+
+
+async def test_command_palette_runs_a_command(fake, make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"History screen")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert app.current_mode == "history"
+
+
+async def test_theme_is_remembered(fake, make_app, config):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = "gruvbox"
+        await pilot.pause()
+        await pilot.pause()
+    assert saved(config)["theme"] == "gruvbox"
+    config.settings.theme = "gruvbox"
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        assert app.theme == "gruvbox"
+
+
+async def test_new_problem_clears_and_saves_pending_edits(fake, make_app):
+    from tests.ui.conftest import PROBLEM, script
+
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        screen.query_one("#problem").text = PROBLEM
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        problem = screen.problem
+        panel = screen.query_one(StepsPanel)
+        panel.rows[0].input.focus()
+        await pilot.press("end", *" now")
+        await pilot.press("ctrl+g")
+        await settle(pilot, app)
+        assert screen.query_one("#problem").text == "" and panel.steps == []
+        detail = await app.tutor.problem_detail(problem.id)
+        assert detail.step_sets[-1].steps[0].endswith(" now")
