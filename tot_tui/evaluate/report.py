@@ -291,8 +291,10 @@ def svg_chart(report: dict[str, Any]) -> str:
                f'y2="{top + plot_h}" stroke="#333"/>')
     out.append(f'<text transform="translate(16 {top + plot_h / 2}) rotate(-90)" '
                f'text-anchor="middle">accuracy (whiskers: 95% Wilson interval)</text>')
+    # Centre the groups in the plot (one student would otherwise hug the axis).
+    first = left + (plot_w - (len(students) * group_w + (len(students) - 1) * gap)) / 2
     for g, student in enumerate(students):
-        x0 = left + gap + g * (group_w + gap)
+        x0 = first + g * (group_w + gap)
         for m, mode in enumerate(modes):
             r = by_key.get((student, mode))
             x = x0 + m * bar
