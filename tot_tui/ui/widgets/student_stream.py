@@ -37,7 +37,10 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
     }
     StudentStream:focus-within { border: round $primary; }
     StudentStream > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; }
-    StudentStream Markdown { margin: 0 1; padding: 0; background: transparent; }
+    /* At least as tall as the view: an anchored view then starts short replies at the top
+       instead of pinning them to the bottom. */
+    StudentStream Markdown { margin: 0 1; padding: 0; background: transparent;
+                             min-height: 100%; }
     StudentStream .placeholder { color: $text-muted; }
     """
 
@@ -49,7 +52,6 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self._stream: MarkdownStream | None = None
         self.text = ""  # everything that arrived, as sent (before escaping)
         self.running = False
-        self._follow = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(can_focus=True):
@@ -78,9 +80,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         markdown = self.markdown
         markdown.remove_class("placeholder")
         await markdown.update("")
-        self.scroller.scroll_home(animate=False, immediate=True)
-        self.scroller.release_anchor()
-        self._follow = False
+        self.scroller.anchor()
         self._stream = Markdown.get_stream(markdown)
 
     def loading(self, model: str, host: str) -> None:
@@ -93,13 +93,6 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
             self.banner.show_note("Writing…")
         self.text += text
         await self._stream.write(safe_text(text))
-        # Anchor once the reply overflows (anchoring earlier pins short replies to the
-        # bottom); from then on Textual follows the bottom only while the reader is there.
-        scroller = self.scroller
-        if not self._follow and scroller.max_scroll_y > 0:
-            self._follow = True
-            if scroller.scroll_y >= scroller.max_scroll_y - 1 or scroller.scroll_y == 0:
-                scroller.anchor()
 
     async def finish(self, attempt: AttemptView, reference: str | None) -> None:
         await self._stop_stream()

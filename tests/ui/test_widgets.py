@@ -1,0 +1,237 @@
+"""Each widget mounted alone in a tiny host app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import App, ComposeResult
+
+from tot_tui.domain import (
+    AttemptStatus,
+    AttemptView,
+    CheckResult,
+    CheckStatus,
+    HostStatus,
+    Mode,
+    ModelInfo,
+    StepOrigin,
+    StepSetView,
+    Usage,
+    Verdict,
+)
+from tot_tui.ui.keymap import key_display, parse_keymap
+from tot_tui.ui.notices import describe_error
+from tot_tui.ui.widgets.connection import ConnectionIndicator
+from tot_tui.ui.widgets.hints import HintView
+from tot_tui.ui.widgets.steps_panel import StepsPanel
+from tot_tui.ui.widgets.student_stream import StudentStream
+from tot_tui.ui.widgets.verdict import VerdictBanner
+
+NOW = datetime(2026, 1, 5, 9, 30)
+
+
+def step_set(steps: list[str], version: int = 1, leaks: list[int] | None = None,
+             origin: StepOrigin = StepOrigin.TEACHER) -> StepSetView:
+    return StepSetView(id=version, problem_id=1, version=version, steps=steps, origin=origin,
+                       parent_id=None, model="teacher-model", prompt_name="teacher",
+                       created=NOW, leaks=leaks or [])
+
+
+class Host(App):
+    def __init__(self, widget) -> None:
+        super().__init__()
+        self.widget = widget
+        self.messages: list[object] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+    def on_steps_panel_changed(self, message) -> None:
+        self.messages.append(message)
+
+    def on_steps_panel_save_requested(self, message) -> None:
+        self.messages.append(message)
+
+    def on_steps_panel_regenerate_requested(self, message) -> None:
+        self.messages.append(message)
+
+
+async def test_steps_panel_editing_and_undo():
+    panel = StepsPanel()
+    app = Host(panel)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await panel.load(step_set(["a", "b", "c"]), focus=True)
+        assert panel.steps == ["a", "b", "c"] and not panel.dirty
+        await pilot.press("end", "x")
+        assert panel.steps[0] == "ax" and panel.dirty
+        assert panel.rows[0].has_class("-edited")
+        await pilot.press("y")  # typing in one row is one undo step
+        await pilot.press("alt+down")
+        assert panel.steps == ["b", "axy", "c"]
+        assert "moved" in str(panel.rows[0].query_one(".mark").render())  # "b" changed place
+        await pilot.press("ctrl+delete")
+        assert panel.steps == ["b", "c"]
+        await pilot.press("ctrl+z", "ctrl+z")
+        assert panel.steps == ["axy", "b", "c"]
+        await pilot.press("ctrl+z")
+        assert panel.steps == ["a", "b", "c"] and not panel.dirty
+        await pilot.press("ctrl+y")
+        assert panel.steps == ["axy", "b", "c"]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        saves = [m for m in app.messages if isinstance(m, StepsPanel.SaveRequested)]
+        assert saves and saves[-1].steps == ["axy", "b", "c"]
+        panel.mark_saved(step_set(["axy", "b", "c"], version=2, origin=StepOrigin.EDITED))
+        assert not panel.dirty and "v2 edited" in str(panel.border_title)
+        await pilot.pause()
+        changes = [m for m in app.messages if isinstance(m, StepsPanel.Changed)]
+        assert changes and changes[-1].dirty is False
+
+
+async def test_steps_panel_enter_adds_a_step_and_blank_steps_are_not_saved():
+    panel = StepsPanel()
+    app = Host(panel)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await panel.load(step_set(["one"]), focus=True)
+        await pilot.press("end", "enter", *"two")
+        assert panel.steps == ["one", "two"]
+        await pilot.press("enter")
+        assert panel.steps == ["one", "two", ""]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        saves = [m for m in app.messages if isinstance(m, StepsPanel.SaveRequested)]
+        assert saves[-1].steps == ["one", "two"]
+
+
+async def test_steps_panel_draft_failure_keeps_partial_steps_and_marks_leaks():
+    panel = StepsPanel()
+    app = Host(panel)
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel.begin_draft("waiting…")
+        panel.show_draft(("first", "seco"))
+        assert panel.has_class("-drafting")
+        await panel.end_draft(["first", "seco"])
+        assert not panel.has_class("-drafting") and panel.steps == ["first", "seco"]
+        assert panel.dirty and panel.step_set is None
+        await panel.load(step_set(["x", "the answer is 18"], leaks=[1]))
+        assert "answer" in str(panel.rows[1].query_one(".mark").render())
+        assert "states the answer" in str(panel.border_subtitle)
+        await pilot.click("#regenerate")
+        assert any(isinstance(m, StepsPanel.RegenerateRequested) for m in app.messages)
+
+
+async def test_steps_panel_shows_control_characters_safely():
+    panel = StepsPanel()
+    async with Host(panel).run_test(size=(80, 24)):
+        await panel.load(step_set(["\x1b[31mred[/] [bold]x"]))
+        shown = panel.rows[0].input.text
+        assert "\x1b" not in shown and "\\x1b" in shown and "[bold]" in shown
+        assert not panel.dirty
+
+
+def attempt(verdict: Verdict, answer: str = "15") -> AttemptView:
+    return AttemptView(id=1, problem_id=1, step_set_id=1, student_model="student-model",
+                       mode=Mode.STEPS, status=AttemptStatus.FINISHED, output="",
+                       answer=answer, verdict=verdict, verdict_reason="equal",
+                       reference_norm="15", answer_norm=answer,
+                       usage=Usage(output_tokens=12, total_ns=1_500_000_000), error=None,
+                       prompt_name="student_steps", prompt_hash="abc", created=NOW)
+
+
+async def test_student_stream_appends_and_shows_the_verdict():
+    pane = StudentStream("Student")
+    async with Host(pane).run_test(size=(80, 24)) as pilot:
+        await pane.start("model · steps")
+        for token in ["1. 12 - 5", " = 7\n", "\x1b[2J", "\n\nFinal [bold]answer[/]: 15"]:
+            await pane.append(token)
+        await pane.finish(attempt(Verdict.CORRECT), "15")
+        await pilot.pause()
+        assert "\x1b" not in pane.markdown.source and "\\x1b" in pane.markdown.source
+        assert "[bold]answer[/]" in pane.markdown.source  # literal, not markup
+        assert pane.banner.verdict is Verdict.CORRECT
+        assert "12 tokens" in str(pane.border_subtitle) and "1.5 s" in str(pane.border_subtitle)
+
+
+async def test_student_stream_follows_the_bottom_only_while_there():
+    pane = StudentStream("Student")
+    async with Host(pane).run_test(size=(60, 12)) as pilot:
+        await pane.start("s")
+        for i in range(30):
+            await pane.append(f"line {i}\n\n")
+        await pilot.pause(0.2)
+        scroller = pane.scroller
+        assert scroller.max_scroll_y > 0 and scroller.scroll_y == scroller.max_scroll_y
+        scroller.scroll_to(y=0, animate=False)  # the reader scrolls up
+        await pilot.pause()
+        for i in range(30, 40):
+            await pane.append(f"line {i}\n\n")
+        await pilot.pause(0.2)
+        assert scroller.scroll_y == 0
+        pane.cancelled()
+        await pilot.pause()
+        assert "Cancelled" in str(pane.banner.render()) and "line 39" in pane.text
+
+
+async def test_verdict_banner_states():
+    banner = VerdictBanner()
+    async with Host(banner).run_test(size=(100, 5)):
+        assert not banner.display or not banner.has_class("-shown")
+        banner.show_result(CheckResult(CheckStatus.NOT_EQUIVALENT, "different", "3/4", "0.7"),
+                           "0.7", "3/4")
+        text = str(banner.render())
+        assert "INCORRECT" in text and "answer 0.7" in text and "reference 3/4" in text
+        assert banner.has_class("-incorrect")
+        banner.show_result(CheckResult(CheckStatus.UNPARSEABLE, "no_answer", "3", ""), "", "3")
+        assert "UNKNOWN" in str(banner.render()) and "no final answer" in str(banner.render())
+        banner.clear()
+        assert not banner.has_class("-shown")
+
+
+async def test_connection_indicator():
+    indicator = ConnectionIndicator()
+    async with Host(indicator).run_test(size=(120, 3)):
+        assert "checking" in str(indicator.render())
+        ok = HostStatus("http://h:1", True, "0.12", (ModelInfo("t:7b"), ModelInfo("s:1b")))
+        indicator.show({"teacher": ok, "student": ok}, {"teacher": "t:7b", "student": "s:1b"})
+        assert indicator.has_class("-ok") and "t:7b" in str(indicator.render())
+        indicator.show({"teacher": ok, "student": ok}, {"teacher": "t:7b", "student": "x"})
+        assert indicator.has_class("-bad") and "model missing" in str(indicator.render())
+        down = HostStatus("http://h:2", False, error="Cannot reach")
+        indicator.show({"teacher": down}, {"teacher": "t:7b"})
+        assert "no server at http://h:2" in str(indicator.render())
+
+
+async def test_hint_view_reveals_one_at_a_time():
+    hints = HintView()
+    async with Host(hints).run_test(size=(80, 20)) as pilot:
+        hints.set_steps(["a", "b"])
+        await pilot.pause()
+        assert hints.revealed == 0 and "2 more hints hidden" in str(
+            hints.query_one(".hidden-note").render())
+        assert hints.reveal_next() and hints.reveal_next() and not hints.reveal_next()
+        await pilot.pause()
+        assert [str(h.render()) for h in hints.query(".hint")] == ["Hint 1. a", "Hint 2. b"]
+
+
+def test_keymap_parsing_and_display():
+    assert parse_keymap('# mine\nsolve.solve = "ctrl+r,f8"\n\n') == {"solve.solve": "ctrl+r,f8"}
+    try:
+        parse_keymap("solve.solve ctrl+r")
+    except ValueError as exc:
+        assert "line 1" in str(exc)
+    else:
+        raise AssertionError("a bad line must be refused")
+    assert key_display("ctrl+t,ctrl+enter") == "Ctrl+T / Ctrl+Enter"
+
+
+def test_describe_error():
+    from tot_tui.tutor.session import InputError
+
+    assert describe_error(InputError("Type it.")) == ("Type it.", "warning")
+
+    class Fake(Exception):
+        message = "Start the server."
+
+    assert describe_error(Fake()) == ("Start the server.", "error")
+    text, severity = describe_error(RuntimeError("boom"))
+    assert "RuntimeError: boom" in text and "kept" in text and severity == "error"
