@@ -137,7 +137,7 @@ async def test_delete_asks_first(fake, make_app):
 async def test_export_selection_and_everything(fake, make_app, config):
     script(fake)
     app = make_app()
-    first, second = await seed(app.tutor)
+    _first, second = await seed(app.tutor)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot, app)
         screen.query_one("#problems").focus()

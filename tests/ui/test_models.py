@@ -7,7 +7,6 @@ import tomllib
 from tests.conftest import STUDENT, TEACHER, closed_port
 from tests.ui.conftest import SIZE, notice_text, settle
 from tot_tui.ui.screens.models import ModelsScreen
-from tot_tui.ui.widgets.model_picker import ModelPicker
 
 
 async def open_models(pilot, app) -> ModelsScreen:
