@@ -579,3 +579,13 @@ async def test_failure_before_first_chunk_is_an_http_error(
     fake.reply(STUDENT, Reply(text="never", disconnect_after=0))
     with pytest.raises(httpx.RemoteProtocolError):
         await aclient.chat(model=STUDENT, messages=USER)
+
+
+def test_server_wide_load_delay_and_warm_up(fake: FakeOllama, client: ollama.Client) -> None:
+    fake.load_delay = 0.2  # used by replies without their own load_delay and by "load" requests
+    cold = client.chat(model=STUDENT, messages=USER)
+    assert cold.load_duration and cold.load_duration >= 200_000_000
+    fake.unload()
+    assert client.generate(model=STUDENT).done_reason == "load"  # the warm-up pays the load
+    warm = client.chat(model=STUDENT, messages=USER)
+    assert warm.load_duration and warm.load_duration < 200_000_000

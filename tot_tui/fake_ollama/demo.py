@@ -435,6 +435,7 @@ def install_demo(
         name, family=family, parameter_size=params, quantization=quant, size=size,
         context_length=ctx, steps=8, step_delay=0.25 if chunk_delay else 0.0,
     )
-    brain = DemoBrain(scenario, chunk_delay=chunk_delay, load_delay=load_delay)
+    brain = DemoBrain(scenario, chunk_delay=chunk_delay)
+    fake.load_delay = load_delay  # also makes "load" (warm-up) requests take that long
     fake.reply(None, brain)
     return brain

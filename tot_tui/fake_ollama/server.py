@@ -125,6 +125,8 @@ class FakeOllama:
         self.host = host
         self._port = port
         self.version = version
+        # Cold-load time for replies without their own load_delay and for "load" requests.
+        self.load_delay = 0.0
         self._log = log
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
@@ -739,6 +741,8 @@ class _Handler(BaseHTTPRequestHandler):
             if unload:
                 fake.unload(key)
             else:
+                if not fake.is_loaded(key) and fake.load_delay > 0:
+                    self._pause(fake.load_delay)
                 fake._mark_loaded(key, keep, num_ctx)
             final = {"model": name, "created_at": go_time(now_utc())}
             final |= {"message": {"role": "assistant", "content": ""}} if chat else {"response": ""}
@@ -788,8 +792,9 @@ class _Handler(BaseHTTPRequestHandler):
 
         with fake._lock:
             timeline.cold = not fake._is_loaded(key)
-        if timeline.cold and reply.load_delay > 0:
-            self._pause(reply.load_delay)
+        load_delay = reply.load_delay or fake.load_delay
+        if timeline.cold and load_delay > 0:
+            self._pause(load_delay)
         timeline.load_ns = int((time.perf_counter() - timeline.start) * 1e9)
         # While a request runs the model stays loaded even with keep_alive 0.
         busy_keep = FOREVER if keep is None else max(keep, timedelta(seconds=1))
