@@ -14,11 +14,10 @@ from .server import FakeOllama
 
 
 def build_parser() -> argparse.ArgumentParser:
-    launcher = Path(sys.argv[0]).name
+    # Reached as `python -m tot_tui.fake_ollama` or through the CLI as `tot-tui fake-server`.
+    as_module = Path(sys.argv[0]).parent.name == "fake_ollama"
     parser = argparse.ArgumentParser(
-        # Reached as `tot-tui fake-server` or `python -m tot_tui.fake_ollama`.
-        prog="tot-tui fake-server" if launcher.startswith("tot-tui") else
-        "python -m tot_tui.fake_ollama",
+        prog="python -m tot_tui.fake_ollama" if as_module else "tot-tui fake-server",
         description="A fake Ollama server with a scripted demo teacher and student.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
@@ -56,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         fake.start()
     except OSError as exc:
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        print(f"error: cannot listen on {args.host}:{args.port}: {exc}. Is Ollama (or another "
+              "fake) already running there? Pick another port with --port.", file=sys.stderr)
         return 1
 
     models = ", ".join(m[0] for m in DEMO_MODELS)
