@@ -589,3 +589,31 @@ def test_server_wide_load_delay_and_warm_up(fake: FakeOllama, client: ollama.Cli
     assert client.generate(model=STUDENT).done_reason == "load"  # the warm-up pays the load
     warm = client.chat(model=STUDENT, messages=USER)
     assert warm.load_duration and warm.load_duration < 200_000_000
+
+
+def test_standalone_server_serves_and_stops_on_sigterm() -> None:
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tot_tui.fake_ollama", "--port", "0", "--quiet", "--delay", "0",
+         "--cold-load", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=Path(__file__).parents[1],
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        url = first.rsplit(" ", 1)[-1].strip()
+        assert url.startswith("http://127.0.0.1:")
+        with ollama.Client(host=url) as client:
+            assert "qwen2.5:7b" in {m.model for m in client.list().models}
+            answer = client.chat(model="llama3.2:1b", messages=[{"role": "user", "content": JANET}])
+            assert _final_answer(answer.message.content or "")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        proc.kill()
+        proc.communicate()  # reaps the process and closes its pipes

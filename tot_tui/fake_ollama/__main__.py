@@ -62,16 +62,22 @@ def main(argv: list[str] | None = None) -> int:
     models = ", ".join(m[0] for m in DEMO_MODELS)
     print(f"Fake Ollama (demo brain) listening on {fake.url}", flush=True)
     print(f"  models: {models}; pullable: {DEMO_PULLABLE[0]}")
-    print(f"  try:    export OLLAMA_HOST={fake.url}")
+    hint = fake.url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+    print(f"  try:    export OLLAMA_HOST={hint}")
+    print("          tot-tui")
     print("  Ctrl+C stops the server.", flush=True)
-    # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl+C.
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM (e.g. from a process manager) stops as cleanly as Ctrl+C. Signal handlers can
+    # only be set from the main thread.
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main else None
     try:
         threading.Event().wait()  # the server runs in its own thread
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
     finally:
         fake.stop()
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 
