@@ -10,8 +10,10 @@
 Scripting: `fake.reply(model, Reply | str | callable(body) -> Reply | str, when=substring |
 predicate, times=N)`; newest rule first, first match wins; `model=None` scripts every model.
 Faults: Reply(http_error=..., error_after=..., disconnect_after=..., stall_after=...,
-load_delay=..., first_token_delay=..., chunk_delay=...). Observation: `fake.requests`,
+load_delay=..., first_token_delay=..., chunk_delay=...); `fake.load_delay` is a server-wide
+cold-load time, `fake.unload(model)` makes a model cold again. Observation: `fake.requests`,
 `fake.active_streams`, `fake.max_concurrent`, `fake.wait_idle()`, `fake.is_loaded()`.
+Unknown models answer 404 `model_not_found(name)`, Ollama 0.12's wording.
 
 Endpoints: / (GET, HEAD), /api/version, /api/tags, /api/show, /api/ps, /api/chat,
 /api/generate, /api/pull, /api/delete. `python -m tot_tui.fake_ollama` serves the demo brain
