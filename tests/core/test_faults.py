@@ -192,3 +192,13 @@ async def test_server_without_version_endpoint_still_reports_models(fake, tutor,
         await other.aclose()
         server.shutdown()
     assert status.ok and [m.name for m in status.models] == ["m:1b"] and status.version == ""
+
+
+async def test_closing_the_stream_before_any_token_settles_the_attempt(fake, tutor, config):
+    fake.reply(STUDENT, Reply(text=ANSWER_TEXT))
+    problem = await tutor.add_problem(PROBLEM, "21")
+    agen = tutor.solve(problem, mode=Mode.BASELINE)
+    first = await agen.__anext__()
+    assert isinstance(first, ModelLoading)
+    await agen.aclose()  # the consumer walks away at the first event
+    assert attempt_rows(config) == [("interrupted", "", "Cancelled.")]

@@ -250,16 +250,19 @@ class Tutor:
         steps_text = format_steps(step_set.steps) if step_set and mode is Mode.STEPS else ""
         messages = prompt.messages(problem=problem.text, steps=steps_text)
         gateway = self.gateway("student")
-        attempt_id = await self._db(
-            self.store.start_attempt, problem_id=problem.id,
+        # A direct (quick) insert: one run in a thread could finish after a cancel, leaving a
+        # row whose id we never learn.
+        attempt_id = self.store.start_attempt(
+            problem_id=problem.id,
             step_set_id=step_set.id if step_set and mode is Mode.STEPS else None,
             student_model=model, host=gateway.host, mode=mode, prompt_name=prompt.name,
             prompt_hash=prompt.hash, eval_run_id=eval_run_id)
-        yield ModelLoading("student", model, gateway.host)
         parts: list[str] = []
         usage: Usage | None = None
-        last_checkpoint = time.monotonic()
+        settled = False  # the row has its final status
         try:
+            yield ModelLoading("student", model, gateway.host)
+            last_checkpoint = time.monotonic()
             async for chunk in gateway.chat(model, messages, options=self._options("student"),
                                             keep_alive=self.config.settings.keep_alive):
                 if chunk.text:
@@ -270,20 +273,21 @@ class Tutor:
                 elif time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
                     last_checkpoint = time.monotonic()
                     await self._db(self.store.checkpoint_attempt, attempt_id, "".join(parts))
+            attempt = await self._grade_and_finish(attempt_id, problem, "".join(parts), usage)
+            settled = True
         except LLMError as exc:
             await self._db(self.store.finish_attempt, attempt_id,
                            status=AttemptStatus.INTERRUPTED, output="".join(parts),
                            error=exc.message)
+            settled = True
             yield Failed(str(exc.kind), exc.message, "student", "".join(parts))
             return
-        except BaseException:
-            # Cancelled (Esc, Ctrl+C) or closed by the consumer: keep what arrived. This write
-            # is synchronous on purpose: a cancelled task cannot await anything reliably.
-            self.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED,
-                                      output="".join(parts), error="Cancelled.")
-            raise
-        output = "".join(parts)
-        attempt = await self._grade_and_finish(attempt_id, problem, output, usage)
+        finally:
+            if not settled:
+                # Cancelled (Esc, Ctrl+C) or closed by the consumer: keep what arrived. This
+                # write is synchronous on purpose: a cancelled task cannot await reliably.
+                self.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED,
+                                          output="".join(parts), error="Cancelled.")
         yield AttemptDone(attempt)
 
     async def _grade_and_finish(self, attempt_id: int, problem: ProblemView, output: str,
