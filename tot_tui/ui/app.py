@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
@@ -45,7 +46,7 @@ def _models_screen() -> Screen:
 class TotApp(App[int]):
     """The app. Pass a prebuilt `tutor` in tests (it is then closed by whoever made it)."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "tot-tui"
     ENABLE_COMMAND_PALETTE = True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from tot_tui.tutor.session import InputError
@@ -21,3 +22,10 @@ def describe_error(exc: BaseException) -> tuple[str, Severity]:
                 "Check the path and its permissions, then try again."), "error"
     return (f"Something went wrong ({type(exc).__name__}: {exc}). Your text is kept; try "
             "again, and report it if it happens again."), "error"
+
+
+def show_path(path: Path | str) -> str:
+    """A path for people: under the home directory it starts with ~."""
+    text = str(path)
+    home = str(Path.home())
+    return "~" + text[len(home):] if home != "/" and text.startswith(home + "/") else text

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Markdown, Select
 from tot_tui.domain import ProblemDetail, ProblemSummary, StepSetView, Verdict
 from tot_tui.textsafe import safe_text
 from tot_tui.tutor.export import EXTENSIONS
+from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.verdict import describe_reason
@@ -369,5 +370,6 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
 
         await asyncio.to_thread(write)
         count = "everything" if ids is None else f"{len(ids)} problem{'s' * (len(ids) != 1)}"
-        self.notify(f"Exported {count} to {path}", title="Export written", timeout=10)
+        self.notify(f"Exported {count} to {show_path(path)}", title="Export written",
+                    timeout=10)
         return path

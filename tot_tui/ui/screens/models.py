@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, S
 from tot_tui.config import normalize_host
 from tot_tui.domain import HostStatus
 from tot_tui.textsafe import safe_text
+from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.model_picker import ModelPicker, has_model
@@ -114,7 +115,7 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
         if self.tot_app.save_settings(**{key: event.model}):
             event.picker.set_model(event.model)
             self.notify(f"The {event.role} is now {event.model} (saved to "
-                        f"{self.tutor.config.paths.config_file}).", timeout=5)
+                        f"{show_path(self.tutor.config.paths.config_file)}).", timeout=5)
             self.tot_app.check_connection(announce=False)
 
     @on(ModelPicker.HostSubmitted)

@@ -17,6 +17,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tot_tui.config import Settings, normalize_host
 from tot_tui.ui.keymap import binding_ids, format_keymap, parse_keymap
+from tot_tui.ui.notices import show_path
 
 if TYPE_CHECKING:
     from tot_tui.ui.app import TotApp
@@ -103,7 +104,7 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
     def on_mount(self) -> None:
         box = self.query_one(Vertical)
         box.border_title = "Settings"
-        box.border_subtitle = str(self.tot_app.config.paths.config_file)
+        box.border_subtitle = show_path(self.tot_app.config.paths.config_file)
         self.query_one("#teacher_model", Input).focus()
 
     def action_close(self) -> None:
@@ -164,6 +165,6 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
             app.apply_keymap(changes["keymap"])
         if any(k.endswith(("_model", "_host")) for k in changes):
             app.check_connection()
-        self.notify(f"Settings saved to {app.config.paths.config_file}." if changes
+        self.notify(f"Settings saved to {show_path(app.config.paths.config_file)}." if changes
                     else "Nothing changed.", timeout=4)
         self.dismiss(bool(changes))
