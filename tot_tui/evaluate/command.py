@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,11 +77,11 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> argparse.Arg
     p = subparsers.add_parser(
         "eval", parents=[_parent_without_student(common)],
         help="measure how much the teacher's steps raise students' accuracy on a dataset",
-        description="Run a dataset through students without steps (baseline), with 'think step "
-                    "by step' (cot) and with the teacher's steps (tot), check every answer, and "
-                    "report accuracy with 95% Wilson intervals and the relative gain of the "
-                    "steps. Every attempt is stored in the history under an eval run, which "
-                    "can be resumed.",
+        description=textwrap.fill(
+            "Run a dataset through students without steps (baseline), with 'think step by "
+            "step' (cot) and with the teacher's steps (tot), check every answer, and report "
+            "accuracy with 95% Wilson intervals and the relative gain of the steps. Every "
+            "attempt is stored in the history under an eval run, which can be resumed.", 80),
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     g = p.add_argument_group("items")
     g.add_argument("--dataset", metavar="gsm8k|math500|PATH",
@@ -144,7 +146,8 @@ class _WarmingChecker:
         self._warm = asyncio.ensure_future(asyncio.to_thread(checker.start, True))
 
     async def acheck(self, gold: str, pred: str) -> Any:
-        await asyncio.shield(self._warm)
+        with contextlib.suppress(Exception):  # a failed start is retried by the check itself
+            await asyncio.shield(self._warm)
         return await self._checker.acheck(gold, pred)
 
     def check(self, gold: str, pred: str) -> Any:
@@ -169,6 +172,12 @@ async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any])
     except SetupError as exc:
         _err(str(exc))
         return EXIT_SETUP
+    except Exception as exc:  # the last line of defence: one sentence, not a traceback
+        run_id = state.get("run_id")
+        hint = f" Finished attempts are saved; resume with: tot-tui eval --resume {run_id}" \
+            if run_id else ""
+        _err(f"Unexpected error: {type(exc).__name__}: {exc}.{hint}")
+        return EXIT_FAILURE
     finally:
         await tutor.aclose()
         await checker.aclose()
