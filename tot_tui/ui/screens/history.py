@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Markdown, Select
 
 from tot_tui.domain import ProblemDetail, ProblemSummary, StepSetView, Verdict
@@ -49,13 +49,13 @@ def step_changes(original: list[str], steps: list[str]) -> list[str]:
             mark = "✎ *changed*" if op == "replace" else "＋ *added*"
             lines += [f"{j + 1}. {md(steps[j])} — {mark}" for j in range(b0, b1)]
         if op in ("replace", "delete"):
-            lines += [f"- ~~{md(original[i])}~~ — *removed*" for i in range(a0, a1)]
+            lines += [f"- ~~{md(original[i])}~~ — ✗ *removed*" for i in range(a0, a1)]
     return lines
 
 
 def detail_markdown(detail: ProblemDetail) -> str:
     p = detail.problem
-    out = [f"## Problem #{p.id} · {when(p.created)}", "", md(p.text), "",
+    out = [f"**Problem #{p.id}** · {when(p.created)}", "", md(p.text), "",
            f"**Reference answer:** {md(p.reference) if p.reference else '*none*'}", ""]
     teacher = [s for s in detail.step_sets if s.origin.value == "teacher"]
     original = teacher[0].steps if teacher else []
@@ -157,7 +157,7 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
             yield Select([(v.value, v.value) for v in Verdict], prompt="Any verdict",
                          id="verdict", compact=True)
             yield Select([], prompt="Any model", id="model", compact=True)
-        with Horizontal(id="history-body"):
+        with Vertical(id="history-body"):
             yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="detail"):
                 yield Markdown("", id="detail-md")
@@ -168,8 +168,8 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         table.add_column(" ", key="mark", width=1)
         table.add_column("#", key="id", width=4)
         table.add_column("Date", key="date", width=16)
-        table.add_column("Problem", key="problem", width=26)
-        table.add_column("Models", key="models", width=14)
+        table.add_column("Problem", key="problem", width=52)
+        table.add_column("Teacher → student", key="models", width=26)
         table.add_column("Result", key="result", width=7)
         table.focus()
         self.reload()

@@ -331,8 +331,9 @@ class SolveScreen(TotScreen):
         self.hint_mode = not self.hint_mode
         self.set_class(self.hint_mode, "-hints")
         self.query_one("#next-hint", Button).disabled = not self.hint_mode
-        self.query_one("#hint-mode", Button).label = (
-            "Show steps" if self.hint_mode else "Hint mode")
+        button = self.query_one("#hint-mode", Button)
+        button.label = "Show steps" if self.hint_mode else "Hint mode"
+        button.refresh(layout=True)  # the width follows the new label
         if self.hint_mode:
             self.hints.set_steps(_clean(self.steps_panel.steps))
             self.query_one("#human-answer", Input).focus()

@@ -79,11 +79,11 @@ save it. Choose a model with **Enter** on its row; the current one is marked ●
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column(" ", key="current", width=1)
-        table.add_column("Model", key="name", width=18)
+        table.add_column("Model", key="name", width=16)
         table.add_column("Size", key="size", width=7)
-        table.add_column("Family", key="family", width=7)
+        table.add_column("Family", key="family", width=6)
         table.add_column("Params", key="params", width=6)
-        table.add_column("Quant", key="quant", width=7)
+        table.add_column("Quant", key="quant", width=6)
 
     def show_checking(self) -> None:
         self.query_one(".status", Static).update("checking…")

@@ -64,7 +64,7 @@ class StepRow(Horizontal):
     DEFAULT_CSS = """
     StepRow { height: auto; min-height: 1; margin-bottom: 0; }
     StepRow > .num { width: 4; text-align: right; padding-right: 1; color: $text-muted; }
-    StepRow > .mark { width: 9; padding-left: 1; color: $warning; }
+    StepRow > .mark { width: auto; max-width: 10; padding-left: 1; color: $warning; }
     StepRow.-edited > .num { color: $warning; text-style: bold; }
     StepRow.-leak > .mark { color: $error; text-style: bold; }
     """
