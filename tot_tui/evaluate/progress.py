@@ -46,6 +46,7 @@ class Progress:
         self._last_draw = 0.0
         self._next_plain = 0
         self._plain_at = -1  # `done` when the last plain line was written
+        self._drawn_at = -1  # `done` when the bar was last drawn
         self._drawn = False
 
     def start(self, total: int, data: RunData, spec: RunSpec) -> None:
@@ -83,7 +84,8 @@ class Progress:
         if not self.enabled:
             return
         if self.tty:
-            self._draw(force=True)
+            if self._drawn_at != self.done:  # the last update was throttled: show the final count
+                self._draw(force=True)
             if self._drawn:
                 self.stream.write("\n")
                 self.stream.flush()
@@ -119,6 +121,7 @@ class Progress:
             if not force and now - self._last_draw < REDRAW_SECONDS and self.done < self.total:
                 return
             self._last_draw = now
+            self._drawn_at = self.done
             self.stream.write("\r\x1b[K" + self.line())
             self.stream.flush()
             self._drawn = True
