@@ -359,7 +359,8 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
     except BaseException:
         # Ctrl+C (cancelled) or a bug: the run stays resumable. Synchronous on purpose.
         store.set_eval_run_status(run_id, "interrupted")
-        _write_report(store, run_id, spec, "interrupted", outcome.errors, args, tutor)
+        with contextlib.suppress(Exception):  # a partial report must not hide why we stopped
+            _write_report(store, run_id, spec, "interrupted", outcome.errors, args, tutor)
         raise
     await asyncio.to_thread(store.set_eval_run_status, run_id, outcome.status)
     paths, report = await asyncio.to_thread(_write_report, store, run_id, spec, outcome.status,
