@@ -135,8 +135,11 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
 
 
 # UPGRADES[i] takes a database from version i to version i + 1.
-UPGRADES: list[Callable[[sqlite3.Connection], None]] = [_script(V1), _script(V2)]
-UPGRADES.append(_script(EVAL_ITEM))  # eval_item (batch evaluator)
+UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
+    _script(V1),  # problems, step sets, attempts, human answers, eval runs
+    _script(V2),  # full-text search over problems
+    _script(EVAL_ITEM),  # batch evaluation items
+]
 LATEST = len(UPGRADES)
 
 
