@@ -222,6 +222,7 @@ class TeacherDelta:
 class StepsReady:
     step_set: StepSetView
     problem: ProblemView
+    usage: Usage | None = None  # the teacher's figures; None when the steps were reused or given
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ async def test_correct_student_end_to_end(fake, tutor, config):
     ready = next(e for e in events if isinstance(e, StepsReady))
     assert ready.step_set.steps == STEPS
     assert ready.step_set.origin is StepOrigin.TEACHER and ready.step_set.model == TEACHER
+    assert ready.usage is not None and ready.usage.output_tokens and ready.usage.total_ns
     # The streamed draft converges on the final steps.
     last_draft = [e for e in events if isinstance(e, TeacherDelta)][-1].draft
     assert list(last_draft) == STEPS

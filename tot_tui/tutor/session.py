@@ -193,6 +193,7 @@ class Tutor:
         gateway = self.gateway("teacher")
         yield ModelLoading("teacher", model, gateway.host)
         parts: list[str] = []
+        usage: Usage | None = None
         schema: dict | None = STEPS_SCHEMA
         while True:
             try:
@@ -203,6 +204,8 @@ class Tutor:
                     if chunk.text:
                         parts.append(chunk.text)
                         yield TeacherDelta(chunk.text, tuple(draft_steps("".join(parts))))
+                    if chunk.done:
+                        usage = chunk.usage
                 break
             except LLMError as exc:
                 if schema is not None and exc.status == 400 and not parts:
@@ -221,7 +224,7 @@ class Tutor:
         step_set = await self._db(self.store.add_step_set, problem.id, steps, StepOrigin.TEACHER,
                                   model=model, prompt_name=prompt.name, prompt_hash=prompt.hash,
                                   raw_output=raw)
-        yield StepsReady(self._with_leaks(step_set, problem), problem)
+        yield StepsReady(self._with_leaks(step_set, problem), problem, usage)
 
     async def save_steps(self, problem: ProblemView, steps: Sequence[str], *,
                          parent_id: int | None = None,
