@@ -7,7 +7,7 @@ screen only turns events into widget updates.
 from __future__ import annotations
 
 import asyncio
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -35,8 +35,8 @@ from tot_tui.ui.widgets.student_stream import StudentStream
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
 STUDENT_PLACEHOLDER = ("The student's reply appears here.\n\n"
-                       "**Ctrl+R** solves with the steps · **Ctrl+B** compares with the "
-                       "baseline (no steps) · **Esc** cancels.")
+                       "Ctrl+R solves with the steps · Ctrl+B compares with the baseline "
+                       "(no steps) · Esc cancels.")
 BASELINE_PLACEHOLDER = "The baseline student (the bare problem, no steps) appears here."
 
 
@@ -110,12 +110,11 @@ class SolveScreen(TotScreen):
                                  tooltip="Start a new problem (Ctrl+G)")
         with Horizontal(id="work"):
             yield StepsPanel(id="steps")
-            yield HintView(id="hints")
+            # The hints view and the baseline pane are mounted on first use (a lighter
+            # first screen).
             with Horizontal(id="students"):
                 yield StudentStream("Student · with steps", id="with-steps",
                                     placeholder=STUDENT_PLACEHOLDER)
-                yield StudentStream("Student · baseline (no steps)", id="baseline",
-                                    placeholder=BASELINE_PLACEHOLDER)
         with Horizontal(id="answer-row"):
             yield Label("Your answer", id="answer-label")
             yield Input(placeholder="answer it yourself; Enter checks it", id="human-answer",
@@ -139,11 +138,33 @@ class SolveScreen(TotScreen):
 
     @property
     def hints(self) -> HintView:
-        return self.query_one(HintView)
+        """The hints view (mounted by `ensure_hints`); a detached one before that."""
+        found = self.query(HintView)
+        return found.first() if found else HintView()
+
+    async def ensure_hints(self) -> HintView:
+        found = self.query(HintView)
+        if found:
+            return found.first()
+        hints = HintView(id="hints")
+        await self.query_one("#work").mount(hints, before="#students")
+        return hints
 
     def pane(self, mode: Mode) -> StudentStream:
         return self.query_one("#baseline" if mode is Mode.BASELINE else "#with-steps",
                               StudentStream)
+
+    def panes(self) -> list[StudentStream]:
+        return list(self.query(StudentStream))
+
+    async def ensure_baseline(self) -> StudentStream:
+        found = self.query("#baseline")
+        if found:
+            return cast(StudentStream, found.first())
+        pane = StudentStream("Student · baseline (no steps)", id="baseline",
+                             placeholder=BASELINE_PLACEHOLDER)
+        await self.query_one("#students").mount(pane)
+        return pane
 
     def _problem_input(self) -> tuple[str, str]:
         return (self.query_one("#problem", TextArea).text,
@@ -177,8 +198,8 @@ class SolveScreen(TotScreen):
                         f"(#{old.id}).", timeout=5)
         await panel.reset()
         self.hints.set_steps([])
-        for mode in (Mode.STEPS, Mode.BASELINE):
-            await self.pane(mode).reset()
+        for pane in self.panes():
+            await pane.reset()
         self.query_one("#human-verdict", VerdictBanner).clear()
         self.sub_title = f"problem #{new.id}"
 
@@ -279,6 +300,7 @@ class SolveScreen(TotScreen):
             await self._decompose(problem)  # no steps yet: ask the teacher first
         step_set = await self._saved_steps(problem)
         if compare:
+            await self.ensure_baseline()
             self.add_class("-compare")
             async with asyncio.TaskGroup() as group:
                 if step_set is not None:
@@ -327,7 +349,8 @@ class SolveScreen(TotScreen):
             worker.cancel()
         self.notify("Cancelled. What arrived so far is kept.", timeout=3)
 
-    def action_toggle_hints(self) -> None:
+    async def action_toggle_hints(self) -> None:
+        await self.ensure_hints()
         self.hint_mode = not self.hint_mode
         self.set_class(self.hint_mode, "-hints")
         self.query_one("#next-hint", Button).disabled = not self.hint_mode
@@ -338,9 +361,9 @@ class SolveScreen(TotScreen):
             self.hints.set_steps(_clean(self.steps_panel.steps))
             self.query_one("#human-answer", Input).focus()
 
-    def action_next_hint(self) -> None:
+    async def action_next_hint(self) -> None:
         if not self.hint_mode:
-            self.action_toggle_hints()
+            await self.action_toggle_hints()
             return
         if not self.hints.steps:
             self.notify("No steps yet: decompose the problem first (Ctrl+T).",
@@ -364,8 +387,8 @@ class SolveScreen(TotScreen):
                 parent = panel.step_set.id if panel.step_set else None
                 await self.tutor.save_steps(old, _clean(panel.steps), parent_id=parent)
             await panel.reset()
-        for mode in (Mode.STEPS, Mode.BASELINE):
-            await self.pane(mode).reset()
+        for pane in self.panes():
+            await pane.reset()
         self.remove_class("-compare")
         self.hints.set_steps([])
         self.query_one("#human-verdict", VerdictBanner).clear()

@@ -62,7 +62,12 @@ Try the problem yourself. Each hint reveals the next step of the plan (**Ctrl+F*
         self.post_message(self.Revealed(self.revealed, len(self.steps)))
         return True
 
+    def on_mount(self) -> None:
+        self._render_hints()
+
     def _render_hints(self) -> None:
+        if not self.is_mounted:
+            return  # drawn on mount
         for hint in self.query(".hint"):
             hint.remove()
         note = self.query_one(".hidden-note", Static)

@@ -7,14 +7,19 @@ view is anchored, so it follows the bottom only while the reader is at the botto
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Markdown
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from tot_tui.domain import AttemptView
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.widgets.verdict import VerdictBanner
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
 
 class StudentStream(Vertical):
@@ -41,7 +46,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
        instead of pinning them to the bottom. */
     StudentStream Markdown { margin: 0 1; padding: 0; background: transparent;
                              min-height: 100%; }
-    StudentStream .placeholder { color: $text-muted; }
+    StudentStream .placeholder { color: $text-muted; margin: 0 1; }
     """
 
     def __init__(self, title: str, *, placeholder: str = "", id: str | None = None,
@@ -54,13 +59,30 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.running = False
 
     def compose(self) -> ComposeResult:
+        # The Markdown widget (and markdown-it) is created on first use: the first screen
+        # paints sooner without it.
         with VerticalScroll(can_focus=True):
-            yield Markdown(self._placeholder, classes="placeholder")
+            yield Static(self._placeholder, classes="placeholder", markup=False)
         yield VerdictBanner()
 
     @property
     def markdown(self) -> Markdown:
+        from textual.widgets import Markdown
+
         return self.query_one(Markdown)
+
+    async def _markdown(self) -> Markdown:
+        """The Markdown view, mounted on first use; hides the placeholder."""
+        from textual.widgets import Markdown
+
+        self.query_one(".placeholder").display = False
+        found = self.query(Markdown)
+        if found:
+            found.first().display = True
+            return found.first()
+        markdown = Markdown()
+        await self.scroller.mount(markdown)
+        return markdown
 
     @property
     def scroller(self) -> VerticalScroll:
@@ -77,11 +99,10 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.running = True
         self.border_subtitle = subtitle
         self.banner.show_note("Waiting for the student model (the first request may load it)…")
-        markdown = self.markdown
-        markdown.remove_class("placeholder")
+        markdown = await self._markdown()
         await markdown.update("")
         self.scroller.anchor()
-        self._stream = Markdown.get_stream(markdown)
+        self._stream = type(markdown).get_stream(markdown)
 
     def loading(self, model: str, host: str) -> None:
         self.border_subtitle = f"{model} @ {host} · loading…"
@@ -123,17 +144,22 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.text = ""
         self.border_subtitle = ""
         self.banner.clear()
-        markdown = self.markdown
-        markdown.add_class("placeholder")
-        await markdown.update(placeholder if placeholder is not None else self._placeholder)
+        from textual.widgets import Markdown
+
+        for markdown in self.query(Markdown):
+            await markdown.update("")
+            markdown.display = False
+        note = self.query_one(".placeholder", Static)
+        note.update(placeholder if placeholder is not None else self._placeholder)
+        note.display = True
 
     async def show_text(self, text: str, subtitle: str = "") -> None:
         """Show a stored reply at once (no streaming)."""
         await self._stop_stream()
         self.text = text
         self.border_subtitle = subtitle
-        self.markdown.remove_class("placeholder")
-        await self.markdown.update(safe_text(text))
+        markdown = await self._markdown()
+        await markdown.update(safe_text(text))
 
     async def _stop_stream(self) -> None:
         stream, self._stream = self._stream, None

@@ -1,0 +1,89 @@
+"""Start-up: time from process start to the first paint, tot-tui versus a Textual hello world.
+
+Each app runs in a real pseudo-terminal (120x36); the clock stops when the first screen's text
+reaches the terminal ("Decompose" for tot-tui, "Hello" for the hello world). Runs alternate so
+both see the same machine state. Target: tot-tui's median at most 1.3x the hello world's.
+
+    python bench/bench_startup.py [--runs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+
+HELLO = """
+from textual.app import App
+from textual.widgets import Static
+
+class Hello(App):
+    def compose(self):
+        yield Static("Hello, world")
+
+Hello().run()
+"""
+TOT = "from tot_tui.cli import main; raise SystemExit(main([]))"
+
+
+def time_to_paint(code: str, marker: bytes, env: dict[str, str], timeout: float = 30) -> float:
+    start = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a 120x36 terminal, then the app
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+        os.execve(sys.executable, [sys.executable, "-c", code], env)
+    seen = b""
+    try:
+        while marker not in seen:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                raise TimeoutError(f"no {marker!r} on screen within {timeout} s")
+            try:
+                seen = seen[-4096:] + os.read(fd, 65536)
+            except OSError:  # the child exited
+                raise RuntimeError(seen.decode(errors="replace")[-2000:]) from None
+        return time.perf_counter() - start
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix="tot-tui-bench-")
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="36",
+               TOT_TUI_CONFIG_DIR=f"{home}/config", TOT_TUI_DATA_DIR=f"{home}/data",
+               OLLAMA_HOST="http://127.0.0.1:9")  # no server: start-up must not wait for one
+    env.pop("TEXTUAL", None)
+    # Warm the OS file cache for both before timing.
+    time_to_paint(HELLO, b"Hello", env)
+    time_to_paint(TOT, b"Decompose", env)
+    hello: list[float] = []
+    tot: list[float] = []
+    for _ in range(args.runs):
+        hello.append(time_to_paint(HELLO, b"Hello", env))
+        tot.append(time_to_paint(TOT, b"Decompose", env))
+    h, t = statistics.median(hello), statistics.median(tot)
+    print(f"hello world  median {h * 1000:6.0f} ms  (min {min(hello) * 1000:.0f}, "
+          f"max {max(hello) * 1000:.0f})")
+    print(f"tot-tui      median {t * 1000:6.0f} ms  (min {min(tot) * 1000:.0f}, "
+          f"max {max(tot) * 1000:.0f})")
+    ratio = t / h
+    print(f"ratio {ratio:.2f}x (target <= 1.3x): {'OK' if ratio <= 1.3 else 'TOO SLOW'}")
+    return 0 if ratio <= 1.3 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
