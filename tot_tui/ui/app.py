@@ -99,13 +99,13 @@ class TotApp(App[int]):
     def warm_up(self) -> None:
         # Opening the database imports sqlmodel: do it in a thread now, so no screen stalls the
         # event loop on its first query. Then start the checker's worker process (sympy loads
-        # there) with a throw-away check, so the first verdict is quick.
+        # there), so the first verdict is quick.
         async def open_store() -> None:
             await asyncio.to_thread(lambda: self.tutor.store)
 
         async def warm_checker() -> None:
             await self.ready()
-            await self.tutor.check_answer("1", "1")
+            await self.tutor.warm_up()
 
         self._store_worker = self.run_worker(open_store(), group="warm-store",
                                              exit_on_error=False)

@@ -1,7 +1,8 @@
 """The student's reply, streamed by appending Markdown, with its verdict underneath.
 
-Deltas go through `Markdown.get_stream()`, which batches appends when tokens come faster than
-the widget can render: the document is never re-rendered from scratch per token. The scroll
+Deltas are collected and handed to `Markdown.get_stream()` at most every FLUSH_SECONDS (the
+stream batches further when rendering lags): the document is appended to, never re-rendered
+from scratch, and a fast model costs a few layouts a second instead of one per token. The scroll
 view is anchored, so it follows the bottom only while the reader is at the bottom.
 """
 
@@ -17,7 +18,10 @@ from tot_tui.domain import AttemptView
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
+FLUSH_SECONDS = 0.1  # fast enough to read as live, slow enough to keep layouts rare
+
 if TYPE_CHECKING:
+    from textual.timer import Timer
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownStream
 
@@ -55,7 +59,9 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.border_title = title
         self._placeholder = placeholder
         self._stream: MarkdownStream | None = None
-        self.text = ""  # everything that arrived, as sent (before escaping)
+        self._parts: list[str] = []  # everything that arrived, as sent (before escaping)
+        self._pending: list[str] = []  # arrived but not yet handed to the Markdown stream
+        self._flush_timer: Timer | None = None
         self.running = False
 
     def compose(self) -> ComposeResult:
@@ -64,6 +70,11 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         with VerticalScroll(can_focus=True):
             yield Static(self._placeholder, classes="placeholder", markup=False)
         yield VerdictBanner()
+
+    @property
+    def text(self) -> str:
+        """The reply as it arrived so far."""
+        return "".join(self._parts)
 
     @property
     def markdown(self) -> Markdown:
@@ -95,7 +106,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
     async def start(self, subtitle: str) -> None:
         """Clear the pane and open a new stream."""
         await self._stop_stream()
-        self.text = ""
+        self._parts = []
         self.running = True
         self.border_subtitle = subtitle
         self.banner.show_note("Waiting for the student model (the first request may load it)…")
@@ -110,10 +121,19 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
     async def append(self, text: str) -> None:
         if self._stream is None:
             return
-        if not self.text:
+        if not self._parts:
             self.banner.show_note("Writing…")
-        self.text += text
-        await self._stream.write(safe_text(text))
+        self._parts.append(text)
+        self._pending.append(text)
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(FLUSH_SECONDS, self._flush)
+
+    async def _flush(self) -> None:
+        self._flush_timer = None
+        if self._pending and self._stream is not None:
+            chunk = safe_text("".join(self._pending))
+            self._pending.clear()
+            await self._stream.write(chunk)
 
     async def finish(self, attempt: AttemptView, reference: str | None) -> None:
         await self._stop_stream()
@@ -131,17 +151,15 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.banner.show_note(note)
 
     def cancelled(self) -> None:
-        """Called from a cancelled worker: stop the stream without awaiting."""
+        """Called from a cancelled worker: stop the stream (soon) without awaiting."""
         self.running = False
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            self.call_later(stream.stop)
+        self.call_later(self._stop_stream)
         self.banner.show_note("Cancelled — the partial reply is kept here and in the history.")
 
     async def reset(self, placeholder: str | None = None) -> None:
         await self._stop_stream()
         self.running = False
-        self.text = ""
+        self._parts = []
         self.border_subtitle = ""
         self.banner.clear()
         from textual.widgets import Markdown
@@ -156,12 +174,17 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
     async def show_text(self, text: str, subtitle: str = "") -> None:
         """Show a stored reply at once (no streaming)."""
         await self._stop_stream()
-        self.text = text
+        self._parts = [text]
         self.border_subtitle = subtitle
         markdown = await self._markdown()
         await markdown.update(safe_text(text))
 
     async def _stop_stream(self) -> None:
+        """Hand over what is pending, then close the stream (it renders what it holds)."""
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+        await self._flush()
+        self._pending.clear()
         stream, self._stream = self._stream, None
         if stream is not None:
             await stream.stop()
