@@ -154,18 +154,27 @@ async def test_student_stream_appends_and_shows_the_verdict():
 
 async def test_student_stream_follows_the_bottom_only_while_there():
     pane = StudentStream("Student")
+
+    async def until(pilot, condition) -> None:
+        for _ in range(200):
+            if condition():
+                return
+            await pilot.pause(0.02)
+        raise AssertionError("condition not met in time")
+
     async with Host(pane).run_test(size=(60, 12)) as pilot:
         await pane.start("s")
         for i in range(30):
             await pane.append(f"line {i}\n\n")
-        await pilot.pause(0.2)
         scroller = pane.scroller
-        assert scroller.max_scroll_y > 0 and scroller.scroll_y == scroller.max_scroll_y
+        await until(pilot, lambda: "line 29" in pane.markdown.source
+                    and 0 < scroller.max_scroll_y == scroller.scroll_y)
         scroller.scroll_to(y=0, animate=False)  # the reader scrolls up
         await pilot.pause()
         for i in range(30, 40):
             await pane.append(f"line {i}\n\n")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: "line 39" in pane.markdown.source)
+        await pilot.pause(0.1)
         assert scroller.scroll_y == 0
         pane.cancelled()
         await pilot.pause()
