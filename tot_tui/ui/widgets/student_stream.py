@@ -62,6 +62,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self._parts: list[str] = []  # everything that arrived, as sent (before escaping)
         self._pending: list[str] = []  # arrived but not yet handed to the Markdown stream
         self._flush_timer: Timer | None = None
+        self._who = ""
         self.running = False
 
     def compose(self) -> ComposeResult:
@@ -116,13 +117,16 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self._stream = type(markdown).get_stream(markdown)
 
     def loading(self, model: str, host: str) -> None:
-        self.border_subtitle = f"{model} @ {host} · loading…"
+        self._who = f"{safe_text(model, 40)} @ {host.removeprefix('http://')}"
+        self.border_subtitle = f"{self._who} · waiting (a cold model loads first)…"
 
     async def append(self, text: str) -> None:
         if self._stream is None:
             return
         if not self._parts:
-            self.banner.show_note("Writing…")
+            self.banner.show_note("Writing…  (Esc cancels and keeps what arrived)")
+            if self._who:
+                self.border_subtitle = f"{self._who} · writing…"
         self._parts.append(text)
         self._pending.append(text)
         if self._flush_timer is None:
