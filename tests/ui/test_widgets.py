@@ -68,7 +68,9 @@ async def test_steps_panel_editing_and_undo():
         await pilot.press("y")  # typing in one row is one undo step
         await pilot.press("alt+down")
         assert panel.steps == ["b", "axy", "c"]
-        assert "moved" in str(panel.rows[0].query_one(".mark").render())  # "b" changed place
+        # Marks are aligned like a diff: "b" still follows the original order, "axy" is new.
+        assert str(panel.rows[0].query_one(".mark").render()) == ""
+        assert "new" in str(panel.rows[1].query_one(".mark").render())
         await pilot.press("ctrl+delete")
         assert panel.steps == ["b", "c"]
         await pilot.press("ctrl+z", "ctrl+z")

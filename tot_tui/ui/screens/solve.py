@@ -7,6 +7,7 @@ screen only turns events into widget updates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import ClassVar, cast
 
 from textual import on, work
@@ -50,7 +51,8 @@ class SolveScreen(TotScreen):
     HELP = """\
 ## Solve
 1. Type or paste a problem, and optionally its reference answer.
-2. **Decompose** (Ctrl+T, or Ctrl+Enter) asks the teacher for steps; edit them in place.
+2. **Decompose** (Ctrl+T, or Ctrl+Enter) asks the teacher for steps; edit them in place
+   (**F6** moves the cursor into the steps, **F7** back to the problem).
 3. **Solve** (Ctrl+R, or Ctrl+Shift+Enter) sends the steps to the student and checks its answer.
 4. **Compare** (Ctrl+B) runs the student with and without the steps side by side.
 5. **Your answer**: answer yourself; **Hint mode** (Ctrl+O) hides the steps, **Ctrl+F** reveals
@@ -67,6 +69,10 @@ class SolveScreen(TotScreen):
         Binding("ctrl+o", "toggle_hints", "Hint mode", id="solve.hints"),
         Binding("ctrl+f", "next_hint", "Next hint", show=False, id="solve.next_hint"),
         Binding("ctrl+l", "focus_answer", "Your answer", show=False, id="solve.answer"),
+        # Priority: TextArea binds F6/F7 to selections, and these must work from the problem.
+        Binding("f6", "focus_steps", "Edit steps", show=False, priority=True, id="solve.steps"),
+        Binding("f7", "focus_problem", "Edit problem", show=False, priority=True,
+                id="solve.problem"),
         Binding("ctrl+g", "new_problem", "New problem", show=False, id="solve.new"),
     ]
 
@@ -79,6 +85,8 @@ class SolveScreen(TotScreen):
         ("Hint mode", "Hide the steps and reveal them one at a time", "toggle_hints"),
         ("Next hint", "Reveal the next step in hint mode", "next_hint"),
         ("Your answer", "Answer the problem yourself", "focus_answer"),
+        ("Edit steps", "Move the cursor into the steps (F6)", "focus_steps"),
+        ("Edit problem", "Move the cursor into the problem (F7)", "focus_problem"),
         ("New problem", "Clear the problem, steps and replies", "new_problem"),
     ]
 
@@ -295,6 +303,10 @@ class SolveScreen(TotScreen):
 
     @work(exclusive=True, group="solve", exit_on_error=False)
     async def run_solve(self, compare: bool = False) -> None:
+        # Solve pressed while the teacher is still writing: wait for its steps.
+        for worker in [w for w in self.workers if w.group == "teacher" and w.is_running]:
+            with contextlib.suppress(Exception):
+                await worker.wait()
         problem = await self._ensure_problem()
         if not _clean(self.steps_panel.steps):
             await self._decompose(problem)  # no steps yet: ask the teacher first
@@ -373,6 +385,15 @@ class SolveScreen(TotScreen):
 
     def action_focus_answer(self) -> None:
         self.query_one("#human-answer", Input).focus()
+
+    def action_focus_steps(self) -> None:
+        if self.steps_panel.rows:
+            self.steps_panel.focus_step(0)
+        else:
+            self.steps_panel.query_one("#add-step").focus()
+
+    def action_focus_problem(self) -> None:
+        self.query_one("#problem", TextArea).focus()
 
     async def action_new_problem(self) -> None:
         for group in ("teacher", "solve", "human"):

@@ -6,6 +6,7 @@ saves anything itself (the screen asks the tutor to store a new version on `Save
 
 from __future__ import annotations
 
+import difflib
 from typing import ClassVar
 
 from rich.text import Text
@@ -212,16 +213,32 @@ records exactly the steps the student saw.
             self._pos += 1
         self._coalesce = coalesce
 
-    def _mark(self, index: int, text: str) -> str:
-        clean = " ".join(text.split())
-        if self.step_set and index < len(self.saved) and self.saved[index] == clean \
-                and index in self.step_set.leaks:
-            return "⚠ answer"
-        if not self.original:
-            return ""
-        if index < len(self.original) and self.original[index] == clean:
-            return ""
-        return "↕ moved" if clean in self.original else "✎ edited"
+    def _marks(self, steps: list[str]) -> list[str]:
+        """One mark per step against the teacher's original: edited, new, moved, or the
+        answer leaked (for steps still as saved). Aligned like a diff, so inserting a step
+        does not mark every step after it."""
+        clean = [" ".join(s.split()) for s in steps]
+        marks = [""] * len(clean)
+        if self.original:
+            matcher = difflib.SequenceMatcher(a=self.original, b=clean, autojunk=False)
+            for op, _a0, _a1, b0, b1 in matcher.get_opcodes():
+                for j in range(b0, b1):
+                    if op == "equal":
+                        continue
+                    if clean[j] in self.original:
+                        marks[j] = "↕ moved"
+                    else:
+                        marks[j] = "✎ edited" if op == "replace" else "＋ new"
+        if self.step_set is not None:
+            for i in self.step_set.leaks:
+                if i < len(clean) and i < len(self.saved) and clean[i] == self.saved[i]:
+                    marks[i] = "⚠ answer"
+        return marks
+
+    def _refresh_marks(self) -> None:
+        rows = self.rows
+        for row, mark in zip(rows, self._marks([r.input.text for r in rows]), strict=False):
+            row.set_mark(mark)
 
     def _update_title(self) -> None:
         parts = ["Steps"]
@@ -248,17 +265,33 @@ records exactly the steps the student saw.
         return list(self.query_one("#rows").query_children(StepRow))
 
     async def _rebuild(self, focus: int | None = None) -> None:
+        """Make the rows show `steps`: existing editors are reused (so keys typed meanwhile
+        still land in the focused one); rows are only added or removed at the end."""
         container = self.query_one("#rows", VerticalScroll)
-        await container.remove_children()
         steps = self.steps
-        rows = [StepRow(i, safe_text(s), "") for i, s in enumerate(steps)]
-        if rows:
-            await container.mount_all(rows)
+        rows = self.rows
+        for row in rows[len(steps):]:
+            await row.remove()
+        rows = rows[: len(steps)]
         for i, row in enumerate(rows):
-            row.set_mark(self._mark(i, steps[i]))
-        if focus is not None and rows:
-            focus = max(0, min(focus, len(rows) - 1))
+            shown = safe_text(steps[i])
+            if row.input.text != shown:
+                with row.input.prevent(TextArea.Changed):
+                    row.input.load_text(shown)
+                row.input.move_cursor(row.input.document.end)
+        if focus is not None and steps:
+            focus = max(0, min(focus, len(steps) - 1))
             self._focus_index = focus
+            self._coalesce = None
+            if focus < len(rows):  # focus an existing editor before awaiting anything
+                rows[focus].input.focus()
+        extra = [StepRow(i, safe_text(steps[i]), "") for i in range(len(rows), len(steps))]
+        if extra:
+            await container.mount_all(extra)
+            rows += extra
+        for row, mark in zip(rows, self._marks(steps), strict=False):
+            row.set_mark(mark)
+        if focus is not None and rows:
             rows[focus].input.focus()
             rows[focus].scroll_visible()
         self._changed()
@@ -311,8 +344,7 @@ records exactly the steps the student saw.
     def mark_saved(self, step_set: StepSetView) -> None:
         self.step_set = step_set
         self.saved = list(step_set.steps)
-        for i, row in enumerate(self.rows):
-            row.set_mark(self._mark(i, row.input.text))
+        self._refresh_marks()
         self._changed()
 
     # -- editing -----------------------------------------------------------------------------
@@ -336,7 +368,7 @@ records exactly the steps the student saw.
             return
         steps[row.index] = value
         self._commit(steps, ("edit", row.index))
-        row.set_mark(self._mark(row.index, value))
+        self._refresh_marks()
         self._changed()
 
     @on(StepEditor.Submitted)
@@ -416,8 +448,17 @@ records exactly the steps the student saw.
         if not rows:
             return
         to = max(0, min(self._current() + delta, len(rows) - 1))
-        rows[to].input.focus()
-        rows[to].scroll_visible()
+        self.focus_step(to)
+
+    def focus_step(self, index: int) -> None:
+        """Put the cursor at the end of step `index`."""
+        rows = self.rows
+        if not rows:
+            return
+        row = rows[max(0, min(index, len(rows) - 1))]
+        row.input.focus()
+        row.input.move_cursor(row.input.document.end)
+        row.scroll_visible()
 
     @on(Button.Pressed, "#add-step")
     async def _add_pressed(self, event: Button.Pressed) -> None:
