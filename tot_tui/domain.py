@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class CheckStatus(StrEnum):
@@ -160,6 +161,21 @@ class ProblemDetail:
     step_sets: list[StepSetView]
     attempts: list[AttemptView]
     human_answers: list[HumanAnswerView]
+
+
+@dataclass(slots=True)
+class EvalRunSummary:
+    """One row of a list of eval runs (for the history screen and `--resume` hints)."""
+
+    id: int
+    dataset: str
+    status: str
+    created: datetime | None
+    finished: datetime | None
+    config: dict[str, Any]
+    items: int  # items of the run (from its stored item list)
+    attempts: int  # finished attempts
+    correct: int
 
 
 @dataclass(frozen=True, slots=True)

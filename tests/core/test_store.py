@@ -60,3 +60,21 @@ def test_search_tolerates_fts_syntax(tmp_path):
     assert len(store.list_problems(query="NOT AND")) == 1
     assert store.list_problems(query="zebra") == []
     store.close()
+
+
+def test_history_filters_by_eval_run(tmp_path):
+    from tot_tui.domain import Mode
+    from tot_tui.store.eval_runs import list_runs
+
+    store = HistoryStore(tmp_path / "h.db")
+    inside = store.add_problem("Problem in the run", "1")
+    store.add_problem("Problem outside", "2")
+    run_id = store.create_eval_run("gsm8k", {"indices": [0]})
+    store.start_attempt(problem_id=inside.id, step_set_id=None, student_model="s", host="h",
+                        mode=Mode.BASELINE, prompt_name="baseline", prompt_hash="x",
+                        eval_run_id=run_id)
+    assert [p.text for p in store.list_problems(eval_run_id=run_id)] == ["Problem in the run"]
+    assert len(store.list_problems()) == 2
+    runs = list_runs(store)
+    assert [(r.id, r.dataset, r.items) for r in runs] == [(run_id, "gsm8k", 1)]
+    store.close()

@@ -11,12 +11,12 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import text
 
-if TYPE_CHECKING:
-    from tot_tui.store.history import HistoryStore
+from tot_tui.domain import EvalRunSummary
+from tot_tui.store.history import HistoryStore, pid_alive
 
 
 @dataclass(slots=True)
@@ -29,21 +29,6 @@ class EvalItemRow:
     teacher_ms: int | None = None
     teacher_chunks: int | None = None
     teacher_error: str | None = None
-
-
-@dataclass(slots=True)
-class EvalRunSummary:
-    """One row of a list of eval runs (for the history screen and `--resume` hints)."""
-
-    id: int
-    dataset: str
-    status: str
-    created: datetime | None
-    finished: datetime | None
-    config: dict[str, Any]
-    items: int  # items of the run (from its stored item list)
-    attempts: int  # finished attempts
-    correct: int
 
 
 def _dt(value: Any) -> datetime | None:
@@ -98,18 +83,7 @@ def live_writers(store: HistoryStore, run_id: int) -> list[int]:
         pids = conn.execute(text(
             "SELECT DISTINCT pid FROM attempt WHERE eval_run_id = :r AND status = 'running' "
             "AND pid IS NOT NULL"), {"r": run_id}).scalars().all()
-    alive = []
-    for pid in pids:
-        if pid == os.getpid():
-            continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            continue
-        except PermissionError:
-            pass
-        alive.append(pid)
-    return alive
+    return [pid for pid in pids if pid != os.getpid() and pid_alive(pid)]
 
 
 def list_runs(store: HistoryStore, limit: int = 100) -> list[EvalRunSummary]:

@@ -34,7 +34,8 @@ from tot_tui.store import migrations
 from tot_tui.store.tables import Attempt, EvalRun, HumanAnswer, Problem, StepSet, utcnow
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (it may belong to another user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -194,7 +195,7 @@ class HistoryStore:
             running = Attempt.status == AttemptStatus.RUNNING.value
             rows = s.exec(select(Attempt).where(running)).all()
             for row in rows:
-                if row.pid is None or (row.pid != os.getpid() and not _pid_alive(row.pid)):
+                if row.pid is None or (row.pid != os.getpid() and not pid_alive(row.pid)):
                     row.status = AttemptStatus.INTERRUPTED.value
                     row.error = row.error or "The process streaming this attempt stopped."
                     s.add(row)
@@ -239,8 +240,8 @@ class HistoryStore:
     # -- browsing ----------------------------------------------------------------------------
 
     def list_problems(self, *, query: str = "", verdict: Verdict | None = None,
-                      model: str | None = None, limit: int = 200,
-                      offset: int = 0) -> list[ProblemSummary]:
+                      model: str | None = None, eval_run_id: int | None = None,
+                      limit: int = 200, offset: int = 0) -> list[ProblemSummary]:
         """Newest first. `query` is full-text (every word must match, prefixes allowed)."""
         with Session(self.engine) as s:
             stmt = select(Problem)
@@ -251,6 +252,9 @@ class HistoryStore:
                     col(Problem.id).in_(select(Attempt.problem_id)
                                         .where(Attempt.student_model == model)),
                     col(Problem.id).in_(select(StepSet.problem_id).where(StepSet.model == model))))
+            if eval_run_id is not None:
+                stmt = stmt.where(col(Problem.id).in_(
+                    select(Attempt.problem_id).where(Attempt.eval_run_id == eval_run_id)))
             if verdict:
                 stmt = stmt.where(col(Problem.id).in_(
                     select(Attempt.problem_id).where(Attempt.verdict == str(verdict))))

@@ -20,6 +20,7 @@ from tot_tui.domain import (
     AttemptView,
     CheckResult,
     CheckStatus,
+    EvalRunSummary,
     Failed,
     HostStatus,
     HumanAnswerView,
@@ -349,9 +350,16 @@ class Tutor:
     # -- history -----------------------------------------------------------------------------
 
     async def history(self, *, query: str = "", verdict: Verdict | None = None,
-                      model: str | None = None, limit: int = 200) -> list[ProblemSummary]:
+                      model: str | None = None, eval_run_id: int | None = None,
+                      limit: int = 200) -> list[ProblemSummary]:
         return await self._db(self.store.list_problems, query=query, verdict=verdict,
-                              model=model, limit=limit)
+                              model=model, eval_run_id=eval_run_id, limit=limit)
+
+    async def eval_runs(self, limit: int = 100) -> list[EvalRunSummary]:
+        """Batch evaluation runs, newest first; open one with `history(eval_run_id=...)`."""
+        from tot_tui.store.eval_runs import list_runs
+
+        return await self._db(list_runs, self.store, limit)
 
     async def problem_detail(self, problem_id: int) -> ProblemDetail | None:
         detail = await self._db(self.store.problem_detail, problem_id)
