@@ -105,7 +105,16 @@ async def test_command_palette_lists_every_action(fake, make_app):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Solve screen", "History screen", "Models screen", "Settings", "Help",
                 "Decompose", "Solve", "Compare with baseline", "Hint mode",
-                "New problem", "Check connection"} <= titles
+                "New problem", "Check connection", "New step", "Delete step", "Move step up",
+                "Undo step edit", "Save steps"} <= titles
+
+
+async def test_palette_step_commands_reach_the_panel(fake, make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.screen.run_action("step('insert_step')")
+        await pilot.pause()
+        assert app.screen.query_one(StepsPanel).steps == [""]
 
 
 async def test_command_palette_runs_a_command(fake, make_app):

@@ -220,7 +220,6 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
                           Text(str(r.id)), Text(when(r.created)),
                           Text(safe_text(" ".join(r.text.split()), 60)),
                           Text(safe_text(models, 40)), result, key=str(r.id))
-        self.marked &= {r.id for r in rows} | self.marked
         ids = [r.id for r in rows]
         if current in ids:
             table.move_cursor(row=ids.index(current))

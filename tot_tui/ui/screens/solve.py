@@ -86,6 +86,13 @@ class SolveScreen(TotScreen):
         ("Next hint", "Reveal the next step in hint mode", "next_hint"),
         ("Your answer", "Answer the problem yourself", "focus_answer"),
         ("Edit steps", "Move the cursor into the steps (F6)", "focus_steps"),
+        ("New step", "Add a step below the current one (Ctrl+N)", "step('insert_step')"),
+        ("Delete step", "Delete the current step (Ctrl+Delete)", "step('delete_step')"),
+        ("Move step up", "Alt+Up", "step('move_step(-1)')"),
+        ("Move step down", "Alt+Down", "step('move_step(1)')"),
+        ("Undo step edit", "Ctrl+Z in the steps", "step('undo')"),
+        ("Redo step edit", "Ctrl+Y in the steps", "step('redo')"),
+        ("Save steps", "Save the steps as a new version (Ctrl+S)", "step('save')"),
         ("Edit problem", "Move the cursor into the problem (F7)", "focus_problem"),
         ("New problem", "Clear the problem, steps and replies", "new_problem"),
     ]
@@ -385,6 +392,10 @@ class SolveScreen(TotScreen):
 
     def action_focus_answer(self) -> None:
         self.query_one("#human-answer", Input).focus()
+
+    async def action_step(self, action: str) -> None:
+        """Run a steps-panel action (from the command palette)."""
+        await self.steps_panel.run_action(action)
 
     def action_focus_steps(self) -> None:
         if self.steps_panel.rows:
