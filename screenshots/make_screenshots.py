@@ -96,9 +96,9 @@ async def solve_steps_edited(pilot) -> None:
     await pilot.press("ctrl+t")
     await settle(pilot)
     panel = pilot.app.screen.query_one("#steps")
-    panel.rows[3].input.focus()
-    await pilot.press("end", *" Write the answer in dollars.")
-    panel.rows[4].input.focus()
+    panel.focus_step(3)  # the cursor at the end of step 4
+    await pilot.press(*" Write the answer in dollars.")
+    panel.focus_step(4)
     await pilot.press("alt+d")
     await pilot.pause()
 

@@ -87,7 +87,9 @@ class StepRow(Horizontal):
         return self.query_one(StepEditor)
 
     def set_mark(self, mark: str) -> None:
-        self.query_one(".mark", Label).update(mark)
+        label = self.query_one(".mark", Label)
+        label.update(mark)
+        label.display = bool(mark)  # an unmarked step gets the whole width
         self.set_class(bool(mark) and "answer" not in mark, "-edited")
         self.set_class("answer" in mark, "-leak")
 
