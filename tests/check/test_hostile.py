@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -36,11 +35,10 @@ def test_hostile_row(row: dict, checker: Checker) -> None:
     elapsed = time.monotonic() - start
     assert not MARKER.exists(), "model text was executed"
     assert elapsed <= checker.deadline + 1.0
-    assert os.getpid() > 0  # we are still here
     if row["must_not_be_equivalent"]:
         assert res.status != "equivalent", res
-    else:
-        assert res.status in ("equivalent", "not_equivalent", "unparseable")
+    # The machinery survived: the next ordinary check is answered normally.
+    assert checker.check("2", "2").status == "equivalent"
 
 
 @pytest.mark.parametrize(

@@ -125,3 +125,23 @@ def test_worker_runs_in_a_fresh_directory_that_is_removed() -> None:
     c.close()
     assert not Path(tmp).exists()
     assert c.check("1", "1").reason == "worker_crashed"  # closed: answers, never raises
+
+
+def test_checks_queued_behind_a_slow_one_keep_their_own_deadline(debug_checker: Checker) -> None:
+    import threading
+
+    assert debug_checker.start(wait=True)
+    results: list[str] = []
+    slow = threading.Thread(target=debug_checker._debug_request, args=("sleep", 30))
+    slow.start()
+    time.sleep(0.2)  # let the slow request take the worker first
+
+    def good() -> None:
+        results.append(debug_checker.check("18", "Final answer: 18").status)
+
+    waiting = [threading.Thread(target=good) for _ in range(3)]
+    for t in waiting:
+        t.start()
+    for t in [slow, *waiting]:
+        t.join(timeout=60)
+    assert results == ["equivalent"] * 3

@@ -209,24 +209,20 @@ class Checker:
             early = _precheck(gold, pred)
             if early is not None:
                 return early
-            end = time.monotonic() + self.deadline
-            if not self._lock.acquire(timeout=self.deadline):
-                return _unparseable("timeout")
-            try:
-                return self._request({"gold": gold, "pred": pred}, end)
-            finally:
-                self._lock.release()
+            # Neither waiting for another caller's check nor for the worker to start counts
+            # against this check's deadline: only the check itself does.
+            with self._lock:
+                return self._request({"gold": gold, "pred": pred})
         except Exception:  # the caller must go on whatever happens here
             return _unparseable("worker_crashed")
 
     def _debug_request(self, command: str, arg: float = 0.0) -> CheckResult:
         """Tests only (needs `_debug` set before the worker starts): make the worker sleep,
         allocate `arg` MiB or abort, through the same machinery as a real check."""
-        end = time.monotonic() + self.deadline
         with self._lock:
-            return self._request({"debug": command, "arg": arg}, end)
+            return self._request({"debug": command, "arg": arg})
 
-    def _request(self, payload: dict[str, Any], end: float) -> CheckResult:
+    def _request(self, payload: dict[str, Any]) -> CheckResult:
         if self._closed:
             return _unparseable("worker_crashed")
         if self._proc is None or self._proc.poll() is not None:
@@ -236,7 +232,7 @@ class Checker:
                 self._spawn()
         if not self._ready:
             try:
-                msg = self._read_msg(min(end, time.monotonic() + _READY_TIMEOUT))
+                msg = self._read_msg(time.monotonic() + _READY_TIMEOUT)
             except _Timeout:
                 return _unparseable("timeout")  # still starting: keep it, it will be ready later
             except (_Dead, ValueError):
@@ -246,6 +242,7 @@ class Checker:
                 self._replace()
                 return _unparseable("worker_crashed")
             self._ready = True
+        end = time.monotonic() + self.deadline
         self._seq += 1
         seq = self._seq
         req = json.dumps({"id": seq, **payload}, ensure_ascii=True) + "\n"
