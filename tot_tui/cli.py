@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -16,7 +17,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
 
-EXIT_OK, EXIT_USAGE, EXIT_SETUP, EXIT_FAILURE = 0, 2, 3, 4
+from tot_tui.exit_codes import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SETUP,
+    EXIT_USAGE,
+    exit_status,
+    print_error,
+)
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -137,8 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return asyncio.run(_with_tutor(config, handlers[command], args))
         except KeyboardInterrupt:  # the core already saved what had arrived
-            _err("Interrupted; what arrived so far was saved in the history.")
-            return 130
+            print_error("Interrupted; what arrived so far was saved in the history.")
+            return EXIT_INTERRUPTED
     from tot_tui.evaluate import command as eval_command
 
     return eval_command.run(args, config)
@@ -152,20 +161,16 @@ async def _with_tutor(config: Any, handler: Any, args: argparse.Namespace) -> in
     try:
         return await handler(tutor, args)
     except InputError as exc:
-        _err(str(exc))
+        print_error(str(exc))
         return EXIT_USAGE
     except LLMError as exc:
-        _err(exc.message)
+        print_error(exc.message)
         return EXIT_SETUP if exc.is_setup_problem else EXIT_FAILURE
     except Exception as exc:  # the last line of defence: one sentence, not a traceback
-        _err(f"Unexpected error: {type(exc).__name__}: {exc}")
+        print_error(f"Unexpected error: {type(exc).__name__}: {exc}")
         return EXIT_FAILURE
     finally:
         await tutor.aclose()
-
-
-def _err(message: str) -> None:
-    print(f"tot-tui: {message}", file=sys.stderr)
 
 
 def _read_steps_file(path: Path) -> list[str]:
@@ -195,87 +200,112 @@ class _Style:
 _VERDICT_COLOUR = {"correct": "1;32", "incorrect": "1;31", "unknown": "1;33"}
 
 
-async def _solve(tutor: Any, args: argparse.Namespace) -> int:
-    from tot_tui.domain import (
-        AttemptDone,
-        Failed,
-        Mode,
-        ModelLoading,
-        StepsReady,
-        StudentDelta,
-        TeacherDelta,
-    )
-    from tot_tui.textsafe import safe_text
+class _SolvePrinter:
+    """Prints `solve`'s events as they come; collects the fields of the --json object."""
 
-    problem = sys.stdin.read() if args.problem == "-" else args.problem
-    steps = _read_steps_file(args.steps_file) if args.steps_file else None
-    mode = Mode.BASELINE if args.no_steps else Mode.COT if args.cot else Mode.STEPS
-    out: TextIO = sys.stdout
-    style = _Style(out)
-    live = not args.json
-    shown_steps = 0
-    result: dict[str, Any] = {"problem": None, "reference": args.answer, "steps": [],
-                              "teacher_model": None, "student_model": tutor.config.model("student")}
-    failure = None
-    student_started = False
-    async for event in tutor.run(problem, args.answer, steps=steps, mode=mode):
-        if isinstance(event, ModelLoading) and live and style.on:
-            sys.stderr.write(style(f"Asking the {event.role} ({event.model} at {event.host}); "
-                                   "the first request may wait for the model to load…\n", "2"))
-        elif isinstance(event, TeacherDelta) and live:
-            if shown_steps == 0 and len(event.draft) > 1:
-                out.write(style("Steps:", "1") + "\n")
-            # Print each step once it is complete (the next one has started).
-            complete = list(event.draft[:-1])
-            for i in range(shown_steps, len(complete)):
-                out.write(f"{i + 1}. {safe_text(complete[i])}\n")
-            shown_steps = max(shown_steps, len(complete))
-            out.flush()
+    def __init__(self, tutor: Any, args: argparse.Namespace, out: TextIO) -> None:
+        self.out, self.args, self.live = out, args, not args.json
+        self.style = _Style(out)
+        self.printed: list[str] = []  # steps already on screen
+        self.student_started = False
+        self.failure: Any = None
+        self.result: dict[str, Any] = {
+            "problem": None, "reference": args.answer, "steps": [], "teacher_model": None,
+            "student_model": tutor.config.model("student")}
+
+    def _print_steps(self, steps: Sequence[str]) -> None:
+        from tot_tui.textsafe import safe_text
+
+        if not self.printed:
+            self.out.write(self.style("Steps:", "1") + "\n")
+        for i in range(len(self.printed), len(steps)):
+            self.out.write(f"{i + 1}. {safe_text(steps[i])}\n")
+        self.printed = list(steps)
+        self.out.flush()
+
+    def handle(self, event: Any) -> None:
+        from tot_tui.domain import (
+            AttemptDone,
+            Failed,
+            ModelLoading,
+            StepsReady,
+            StudentDelta,
+            TeacherDelta,
+        )
+        from tot_tui.textsafe import safe_text
+
+        out, style = self.out, self.style
+        if isinstance(event, Failed):
+            self.failure = event
         elif isinstance(event, StepsReady):
-            result["problem"] = event.problem.text
-            result["steps"] = event.step_set.steps
-            result["step_set_id"] = event.step_set.id
-            result["teacher_model"] = event.step_set.model
-            if live:
-                if shown_steps == 0:
-                    out.write(style("Steps:", "1") + "\n")
-                for i in range(shown_steps, len(event.step_set.steps)):
-                    out.write(f"{i + 1}. {safe_text(event.step_set.steps[i])}\n")
+            steps = event.step_set.steps
+            self.result.update(problem=event.problem.text, steps=steps,
+                               step_set_id=event.step_set.id, teacher_model=event.step_set.model)
+            if self.live:
+                if steps[: len(self.printed)] != self.printed:  # the draft was misread
+                    out.write(style("Steps, as sent to the student:", "1") + "\n")
+                    self.printed = []
+                self._print_steps(steps)
                 for i in event.step_set.leaks:
                     out.write(style(f"warning: step {i + 1} states the reference answer.",
                                     "33") + "\n")
                 out.write("\n")
-        elif isinstance(event, StudentDelta) and live:
-            if not student_started:
-                out.write(style(f"Student ({tutor.config.model('student')}):", "1") + "\n")
-                student_started = True
-            out.write(safe_text(event.text))
-            out.flush()
         elif isinstance(event, AttemptDone):
             a = event.attempt
-            result.update(student_output=a.output, student_answer=a.answer, verdict=str(a.verdict),
-                          verdict_reason=a.verdict_reason, attempt_id=a.id, mode=str(a.mode),
-                          reference_norm=a.reference_norm, answer_norm=a.answer_norm,
-                          student_model=a.student_model, problem_id=a.problem_id,
-                          output_tokens=a.usage.output_tokens)
-            if live:
-                shown = f"{a.answer_norm or a.answer or '(none)'}"
-                ref = f" vs reference {a.reference_norm or args.answer}" if args.answer else ""
+            self.result.update(
+                student_output=a.output, student_answer=a.answer, verdict=str(a.verdict),
+                verdict_reason=a.verdict_reason, attempt_id=a.id, mode=str(a.mode),
+                reference_norm=a.reference_norm, answer_norm=a.answer_norm,
+                student_model=a.student_model, problem_id=a.problem_id,
+                output_tokens=a.usage.output_tokens)
+            if self.live:
+                shown = safe_text(a.answer_norm or a.answer or "(none)", 200)
+                ref = (f" vs reference {safe_text(a.reference_norm or self.args.answer, 200)}"
+                       if self.args.answer else "")
                 verdict = style(f"Verdict: {a.verdict}", _VERDICT_COLOUR[str(a.verdict)])
-                out.write(f"\n\n{verdict} (answer {safe_text(shown, 200)}{ref}; "
-                          f"{a.verdict_reason})\n")
-        elif isinstance(event, Failed):
-            failure = event
-    if failure is not None:
-        _err(failure.message)
-        return EXIT_SETUP if failure.kind in ("unreachable", "model_missing") else (
-            EXIT_USAGE if failure.kind == "input" else EXIT_FAILURE)
+                out.write(f"\n\n{verdict} (answer {shown}{ref}; {a.verdict_reason})\n")
+        elif not self.live:
+            return
+        elif isinstance(event, ModelLoading) and style.on:
+            sys.stderr.write(style(f"Asking the {event.role} ({event.model} at {event.host}); "
+                                   "the first request may wait for the model to load…\n", "2"))
+        elif isinstance(event, TeacherDelta):
+            complete = list(event.draft[:-1])  # a step is printed once the next one starts
+            if len(complete) > len(self.printed) and complete[: len(self.printed)] == \
+                    self.printed:
+                self._print_steps(complete)
+        elif isinstance(event, StudentDelta):
+            if not self.student_started:
+                out.write(style(f"Student ({self.result['student_model']}):", "1") + "\n")
+                self.student_started = True
+            out.write(safe_text(event.text))
+            out.flush()
+
+
+async def _solve(tutor: Any, args: argparse.Namespace) -> int:
+    from tot_tui.domain import Mode
+
+    problem = sys.stdin.read() if args.problem == "-" else args.problem
+    steps = _read_steps_file(args.steps_file) if args.steps_file else None
+    mode = Mode.BASELINE if args.no_steps else Mode.COT if args.cot else Mode.STEPS
+    printer = _SolvePrinter(tutor, args, sys.stdout)
+    # aclosing: an early exit (Ctrl+C) settles the attempt in this task, not at shutdown.
+    async with contextlib.aclosing(tutor.run(problem, args.answer, steps=steps,
+                                             mode=mode)) as events:
+        async for event in events:
+            printer.handle(event)
+    if printer.failure is not None:
+        print_error(printer.failure.message)
+        return exit_status(printer.failure.kind)
     if args.json:
+        result = printer.result
         if result.get("problem") is None:
             detail = await tutor.problem_detail(result["problem_id"])
             result["problem"] = detail.problem.text if detail else problem
-        json.dump(result, out, ensure_ascii=False)
-        out.write("\n")
+        # ensure_ascii: model text may carry terminal controls (C1, bidi) that must not reach a
+        # terminal raw; JSON readers decode the escapes.
+        json.dump(result, sys.stdout, ensure_ascii=True)
+        sys.stdout.write("\n")
     return EXIT_OK
 
 

@@ -15,13 +15,20 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tot_tui.exit_codes import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SETUP,
+    EXIT_USAGE,
+    print_error,
+)
+
 if TYPE_CHECKING:
     from tot_tui.config import Config
     from tot_tui.evaluate.spec import RunSpec
     from tot_tui.tutor.session import Tutor
 
-EXIT_OK, EXIT_USAGE, EXIT_SETUP, EXIT_FAILURE = 0, 2, 3, 4
-EXIT_INTERRUPTED = 130  # Ctrl+C, as the rest of the CLI
 DEFAULT_MODES = "baseline,cot,tot"
 DEFAULT_CONCURRENCY = 2
 _SELECTION_FLAGS = {"dataset": "--dataset", "question_field": "--question-field",
@@ -120,10 +127,6 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> argparse.Arg
     return p
 
 
-def _err(message: str) -> None:
-    print(f"tot-tui: {message}", file=sys.stderr)
-
-
 def run(args: argparse.Namespace, config: Config) -> int:
     """Run (or resume) an evaluation; returns the exit status."""
     state: dict[str, Any] = {}
@@ -132,7 +135,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     except KeyboardInterrupt:
         run_id = state.get("run_id")
         hint = f" Resume with: tot-tui eval --resume {run_id}" if run_id else ""
-        _err(f"Interrupted; finished attempts are saved.{hint}")
+        print_error(f"Interrupted; finished attempts are saved.{hint}")
         return EXIT_INTERRUPTED
 
 
@@ -167,16 +170,16 @@ async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any])
     try:
         return await _evaluate(tutor, args, state)
     except UsageError as exc:
-        _err(str(exc))
+        print_error(str(exc))
         return EXIT_USAGE
     except SetupError as exc:
-        _err(str(exc))
+        print_error(str(exc))
         return EXIT_SETUP
     except Exception as exc:  # the last line of defence: one sentence, not a traceback
         run_id = state.get("run_id")
         hint = f" Finished attempts are saved; resume with: tot-tui eval --resume {run_id}" \
             if run_id else ""
-        _err(f"Unexpected error: {type(exc).__name__}: {exc}.{hint}")
+        print_error(f"Unexpected error: {type(exc).__name__}: {exc}.{hint}")
         return EXIT_FAILURE
     finally:
         await tutor.aclose()
@@ -281,39 +284,17 @@ def _resumed_spec(tutor: Tutor, args: argparse.Namespace,
     changed = [name for name, digest in _prompt_hashes(tutor).items()
                if spec.prompts.get(name) not in (None, digest)]
     if changed:
-        _err(f"warning: the prompt{'s' if len(changed) > 1 else ''} {', '.join(changed)} "
+        print_error(f"warning: the prompt{'s' if len(changed) > 1 else ''} {', '.join(changed)} "
              f"changed since run {run_id} started; the remaining items use the new text.")
     return spec, {i: ds.items[i] for i in spec.indices}, status
 
 
-def _same_model(listed: set[str], model: str) -> bool:
-    def norm(name: str) -> str:
-        name = name.strip().lower()
-        return name if ":" in name.rsplit("/", 1)[-1] else name + ":latest"
-
-    return norm(model) in {norm(n) for n in listed}
-
-
 async def _preflight(tutor: Tutor, needs: list[tuple[str, str]]) -> None:
-    """Fail fast (exit 3) when a host is down or a model is not on it.
-
-    A host that answers but cannot list its models is not blocked: the first request will say.
-    """
-    from tot_tui.llm.errors import LLMError, model_missing
-
-    listed: dict[str, set[str] | None] = {}
-    for role, model in needs:
-        gateway = tutor.gateway(role)  # type: ignore[arg-type]
-        if gateway.host not in listed:
-            try:
-                listed[gateway.host] = {m.name for m in await gateway.list_models()}
-            except LLMError as exc:
-                if exc.is_setup_problem:
-                    raise SetupError(exc.message) from exc
-                listed[gateway.host] = None
-        names = listed[gateway.host]
-        if names and not _same_model(names, model):
-            raise SetupError(model_missing(gateway.host, model).message)
+    """Fail fast (exit 3) when a host is down or a model is not on it."""
+    for role, model in dict.fromkeys(needs):
+        problem = await tutor.setup_problem(role, model)  # type: ignore[arg-type]
+        if problem:
+            raise SetupError(problem)
 
 
 async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any]) -> int:
@@ -374,11 +355,11 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
         for name, path in paths.items():
             print(f"{name + ':':10} {path}")
     if outcome.fatal is not None:
-        _err(outcome.fatal.message)
-        _err(f"Eval run {run_id} stopped. Resume it with: tot-tui eval --resume {run_id}")
+        print_error(outcome.fatal.message)
+        print_error(f"Eval run {run_id} stopped. Resume it with: tot-tui eval --resume {run_id}")
         return EXIT_SETUP
     if outcome.errors:
-        _err(f"{len(outcome.errors)} attempt{'s' if len(outcome.errors) > 1 else ''} failed "
+        print_error(f"{len(outcome.errors)} attempt{'s' if len(outcome.errors) > 1 else ''} failed "
              f"after {args.retries} retr{'ies' if args.retries != 1 else 'y'}; retry them with: "
              f"tot-tui eval --resume {run_id}")
         return EXIT_FAILURE

@@ -10,6 +10,7 @@ model while another idles only makes them wait (and can trip the first-token tim
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import time
 from collections import defaultdict
@@ -21,6 +22,7 @@ from tot_tui.domain import AttemptDone, Failed, ModelLoading, StepSetView, Steps
 from tot_tui.evaluate.datasets import Item
 from tot_tui.evaluate.results import RunData, Triple, is_correct
 from tot_tui.evaluate.spec import MODES, RunSpec
+from tot_tui.exit_codes import SETUP_KINDS
 from tot_tui.store import eval_runs
 
 if TYPE_CHECKING:
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     from tot_tui.tutor.session import Tutor
 
 # Failures that no retry can fix and that would fail every other request too: stop the run.
-FATAL_KINDS = frozenset({"unreachable", "model_missing"})
 NO_RETRY_KINDS = frozenset({"input"})
 
 
@@ -178,7 +179,7 @@ class EvalRunner:
             except FatalError:
                 raise
             except JobFailed as exc:
-                if exc.kind in FATAL_KINDS:
+                if exc.kind in SETUP_KINDS:
                     raise FatalError(exc.kind, exc.message) from exc
                 if exc.kind in NO_RETRY_KINDS or attempt_no == self.retries:
                     raise
@@ -234,18 +235,21 @@ class EvalRunner:
             started = time.monotonic()
             asked, chunks = False, 0
             step_set: StepSetView | None = None
-            async for event in self.tutor.decompose(problem, model=self.spec.teacher, reuse=True):
-                if isinstance(event, ModelLoading):
-                    asked = True
-                elif isinstance(event, TeacherDelta):
-                    chunks += 1
-                elif isinstance(event, StepsReady):
-                    step_set = event.step_set
-                elif isinstance(event, Failed):
-                    await self._db(eval_runs.set_item_teacher, self.store, self.run_id, index,
-                                   step_set_id=None, reused=None, ms=None, chunks=chunks,
-                                   error=event.message)
-                    raise JobFailed(event.kind, event.message)
+            # aclosing: the stream is cleaned up in this task, even when we leave it early.
+            async with contextlib.aclosing(self.tutor.decompose(
+                    problem, model=self.spec.teacher, reuse=True)) as events:
+                async for event in events:
+                    if isinstance(event, ModelLoading):
+                        asked = True
+                    elif isinstance(event, TeacherDelta):
+                        chunks += 1
+                    elif isinstance(event, StepsReady):
+                        step_set = event.step_set
+                    elif isinstance(event, Failed):
+                        await self._db(eval_runs.set_item_teacher, self.store, self.run_id,
+                                       index, step_set_id=None, reused=None, ms=None,
+                                       chunks=chunks, error=event.message)
+                        raise JobFailed(event.kind, event.message)
             assert step_set is not None
             ms = int((time.monotonic() - started) * 1000)
             await self._db(eval_runs.set_item_teacher, self.store, self.run_id, index,
@@ -277,12 +281,14 @@ class EvalRunner:
         assert job.student is not None and job.mode is not None
         problem = await self._problem(job.index)
         step_set = self._steps.get(job.index) if job.mode == "tot" else None
-        async for event in self.tutor.solve(problem, mode=MODES[job.mode], step_set=step_set,
-                                            model=job.student, eval_run_id=self.run_id):
-            if isinstance(event, AttemptDone):
-                return event.attempt
-            if isinstance(event, Failed):
-                raise JobFailed(event.kind, event.message)
+        async with contextlib.aclosing(self.tutor.solve(
+                problem, mode=MODES[job.mode], step_set=step_set, model=job.student,
+                eval_run_id=self.run_id)) as events:
+            async for event in events:
+                if isinstance(event, AttemptDone):
+                    return event.attempt
+                if isinstance(event, Failed):
+                    raise JobFailed(event.kind, event.message)
         raise JobFailed("internal", "the student's stream ended without a result")
 
     def _fail(self, job: _Job, message: str) -> None:

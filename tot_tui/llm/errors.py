@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tot_tui.exit_codes import SETUP_KINDS
+
 
 class ErrorKind(StrEnum):
     UNREACHABLE = "unreachable"
@@ -32,7 +34,7 @@ class LLMError(Exception):
     @property
     def is_setup_problem(self) -> bool:
         """Unreachable server or missing model: the CLI's exit status 3."""
-        return self.kind in (ErrorKind.UNREACHABLE, ErrorKind.MODEL_MISSING)
+        return self.kind in SETUP_KINDS
 
 
 def unreachable(host: str) -> LLMError:

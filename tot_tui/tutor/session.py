@@ -40,7 +40,7 @@ from tot_tui.domain import (
     Usage,
     Verdict,
 )
-from tot_tui.llm.errors import LLMError
+from tot_tui.llm.errors import LLMError, model_missing
 from tot_tui.tutor.prompts import Prompt, load_prompt
 from tot_tui.tutor.steps import (
     STEPS_SCHEMA,
@@ -386,9 +386,28 @@ class Tutor:
     async def host_status(self, role: Role) -> HostStatus:
         return await self.gateway(role).status()
 
+    async def setup_problem(self, role: Role, model: str) -> str | None:
+        """What stops `model` from running on the role's host (server down, model missing), or
+        None. A host that answers but cannot list its models is not blocked: the first request
+        will say."""
+        gateway = self.gateway(role)
+        try:
+            names = {info.name for info in await gateway.list_models()}
+        except LLMError as exc:
+            return exc.message if exc.is_setup_problem else None
+        if names and _model_key(model) not in {_model_key(n) for n in names}:
+            return model_missing(gateway.host, model).message
+        return None
+
     async def list_models(self, role: Role) -> list[ModelInfo]:
         return await self.gateway(role).list_models()
 
     async def pull(self, model: str, role: Role = "student") -> AsyncIterator[PullProgress]:
         async for progress in self.gateway(role).pull(model):
             yield progress
+
+
+def _model_key(name: str) -> str:
+    """Ollama's name resolution: case-insensitive, and a name without a tag means `:latest`."""
+    name = name.strip().lower()
+    return name if ":" in name.rsplit("/", 1)[-1] else name + ":latest"

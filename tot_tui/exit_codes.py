@@ -1,0 +1,24 @@
+"""Exit statuses of every command, and the error kinds that mean "fix your setup"."""
+
+from __future__ import annotations
+
+EXIT_OK = 0  # the command ran (whatever the verdicts)
+EXIT_USAGE = 2  # bad arguments or input
+EXIT_SETUP = 3  # Ollama unreachable or a model missing
+EXIT_FAILURE = 4  # anything else
+EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report SIGINT
+
+SETUP_KINDS = frozenset({"unreachable", "model_missing"})
+
+
+def exit_status(kind: str) -> int:
+    """The exit status for a failure of this kind (an ErrorKind value, "input", ...)."""
+    if kind in SETUP_KINDS:
+        return EXIT_SETUP
+    return EXIT_USAGE if kind == "input" else EXIT_FAILURE
+
+
+def print_error(message: str) -> None:
+    import sys
+
+    print(f"tot-tui: {message}", file=sys.stderr)
