@@ -319,7 +319,7 @@ async def _history(tutor: Any, args: argparse.Namespace) -> int:
                     "student_models": r.student_models, "attempts": r.attempts,
                     "correct": r.correct,
                     "last_verdict": str(r.last_verdict) if r.last_verdict else None}
-                   for r in rows], sys.stdout, ensure_ascii=False)
+                   for r in rows], sys.stdout, ensure_ascii=True)
         print()
         return EXIT_OK
     if not rows:
@@ -338,6 +338,10 @@ async def _export(tutor: Any, args: argparse.Namespace) -> int:
         args.output.write_text(text, "utf-8")
         print(f"Wrote {args.output}", file=sys.stderr)
     else:
+        if sys.stdout.isatty():  # model text must not drive the terminal
+            from tot_tui.textsafe import safe_text
+
+            text = safe_text(text)
         sys.stdout.write(text)
     return EXIT_OK
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except \t and \n, DEL, C1 controls, and the Unicode bidi/format overrides.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls except \t and \n, DEL, C1 controls, the Unicode bidi overrides, and lone
+# surrogates (which no terminal encoding can write).
+_UNSAFE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:

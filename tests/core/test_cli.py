@@ -162,3 +162,22 @@ def test_kill_9_mid_stream_keeps_committed_rows(fake, monkeypatch, tmp_path: Pat
     assert rows[0]["attempts"] == 1
     status, output_after = db.execute("SELECT status, output FROM attempt").fetchone()
     assert status == "interrupted" and output_after == output
+
+
+def test_csv_export_defuses_formulas(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    fake.reply(STUDENT, Reply(text="=HYPERLINK(\"http://x\")\nFinal answer: -12"))
+    run_cli("solve", PROBLEM, "--answer", "12", "--no-steps")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(run_cli("export", "-f", "csv").stdout)))
+    assert rows[0]["answer"] == "'-12" and rows[0]["verdict"] == "incorrect"
+
+
+def test_json_output_escapes_terminal_controls(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    fake.reply(STUDENT, Reply(text="\x1b[2J\u009b31m wiped\nFinal answer: 12"))
+    proc = run_cli("solve", PROBLEM, "--answer", "12", "--no-steps", "--json")
+    assert "\x1b" not in proc.stdout and "\u009b" not in proc.stdout
+    assert json.loads(proc.stdout)["student_output"].startswith("\x1b[2J\u009b31m")

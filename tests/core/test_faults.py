@@ -202,3 +202,13 @@ async def test_closing_the_stream_before_any_token_settles_the_attempt(fake, tut
     assert isinstance(first, ModelLoading)
     await agen.aclose()  # the consumer walks away at the first event
     assert attempt_rows(config) == [("interrupted", "", "Cancelled.")]
+
+
+async def test_lone_surrogates_from_the_model_are_stored_and_printable(fake, tutor, config):
+    fake.reply(STUDENT, Reply(text="Bad \ud800 text.\nFinal answer: 21"))
+    events = await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE))
+    attempt = events[-1].attempt
+    assert attempt.status is AttemptStatus.FINISHED and attempt.verdict is Verdict.CORRECT
+    assert "\ufffd" in attempt.output
+    attempt.output.encode("utf-8")  # printable and storable
+    assert attempt_rows(config)[0][0] == "finished"

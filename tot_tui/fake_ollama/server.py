@@ -529,7 +529,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _ClientGone from exc
 
     def _send_json(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload, ensure_ascii=False, separators=_COMPACT).encode()
+        data = _json_bytes(payload)
         self._send_bytes(status, "application/json; charset=utf-8", data)
 
     def _send_text(self, status: int, text: str) -> None:
@@ -551,7 +551,7 @@ class _Handler(BaseHTTPRequestHandler):
         # error before any output is a plain HTTP error and a cold load delays the headers.
         if not self._streaming:
             self._begin_stream()
-        data = json.dumps(payload, ensure_ascii=False, separators=_COMPACT).encode() + b"\n"
+        data = _json_bytes(payload) + b"\n"
         try:
             self.wfile.write(b"%X\r\n%s\r\n" % (len(data), data))
             self.wfile.flush()
@@ -963,3 +963,13 @@ def _metrics(timeline: _Timeline, prompt_tokens: int, eval_tokens: int) -> dict[
         "eval_count": eval_tokens,
         "eval_duration": eval_ns,
     }
+
+
+def _json_bytes(payload: Any) -> bytes:
+    """UTF-8 JSON; text UTF-8 cannot carry (a lone surrogate a script put in a reply, to test
+    hostile output) goes out as a `\\uXXXX` escape, as a JSON encoder may legally send it."""
+    text = json.dumps(payload, ensure_ascii=False, separators=_COMPACT)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(payload, ensure_ascii=True, separators=_COMPACT).encode()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,17 @@ def _usage(part: Any) -> Usage:
                  total_ns=part.total_duration, load_ns=part.load_duration,
                  prompt_eval_ns=part.prompt_eval_duration, eval_ns=part.eval_duration,
                  done_reason=part.done_reason)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _valid(text: str | None) -> str:
+    """Text that can be stored and printed: JSON may carry lone surrogates (`"\\ud800"`), which
+    no UTF-8 encoder accepts; they become U+FFFD."""
+    if not text:
+        return ""
+    return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
 
 
 class OllamaGateway:
@@ -83,8 +95,8 @@ class OllamaGateway:
             raise self._map(exc, model) from exc
         async for part in self._watch(stream, model):
             message = part.message
-            chunk = ChatChunk(message.content or "", message.thinking or "", bool(part.done),
-                              _usage(part) if part.done else None)
+            chunk = ChatChunk(_valid(message.content), _valid(message.thinking),
+                              bool(part.done), _usage(part) if part.done else None)
             yield chunk
             if part.done:
                 return

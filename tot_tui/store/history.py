@@ -152,7 +152,8 @@ class HistoryStore:
 
     def checkpoint_attempt(self, attempt_id: int, output: str) -> None:
         with Session(self.engine) as s:
-            s.exec(text("UPDATE attempt SET output = :o WHERE id = :i"),  # type: ignore[call-overload]
+            # Only while running: a late checkpoint must not shorten a settled attempt's text.
+            s.exec(text("UPDATE attempt SET output = :o WHERE id = :i AND status = 'running'"),  # type: ignore[call-overload]
                    params={"o": output, "i": attempt_id})
             s.commit()
 

@@ -61,6 +61,14 @@ CSV_COLUMNS = ["problem_id", "problem", "reference", "attempt_id", "student_mode
                "output_tokens", "total_seconds", "created"]
 
 
+def _cell(value: object) -> object:
+    """A spreadsheet reads a cell starting with = + - @ as a formula; model text must not
+    become one, so such text gets a leading apostrophe (numbers stay numbers)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _csv(details: list[ProblemDetail]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -69,9 +77,9 @@ def _csv(details: list[ProblemDetail]) -> str:
         versions = {s.id: s.version for s in d.step_sets}
         for a in d.attempts:
             seconds = a.usage.total_ns / 1e9 if a.usage.total_ns else ""
-            writer.writerow([d.problem.id, d.problem.text, d.problem.reference or "", a.id,
-                             a.student_model, a.mode, a.status,
-                             versions.get(a.step_set_id or -1, ""), a.answer or "", a.verdict,
-                             a.verdict_reason, a.usage.output_tokens or "", seconds,
-                             a.created.isoformat()])
+            writer.writerow([_cell(v) for v in (
+                d.problem.id, d.problem.text, d.problem.reference or "", a.id, a.student_model,
+                a.mode, a.status, versions.get(a.step_set_id or -1, ""), a.answer or "",
+                a.verdict, a.verdict_reason, a.usage.output_tokens or "", seconds,
+                a.created.isoformat())])
     return buf.getvalue()

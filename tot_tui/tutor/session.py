@@ -8,6 +8,7 @@ worker thread. The ollama client, sympy and sqlmodel are imported on first use, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
@@ -289,9 +290,11 @@ class Tutor:
         finally:
             if not settled:
                 # Cancelled (Esc, Ctrl+C) or closed by the consumer: keep what arrived. This
-                # write is synchronous on purpose: a cancelled task cannot await reliably.
-                self.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED,
-                                          output="".join(parts), error="Cancelled.")
+                # write is synchronous on purpose: a cancelled task cannot await reliably; and
+                # it must not replace the cancel with an error of its own.
+                with contextlib.suppress(Exception):
+                    self.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED,
+                                              output="".join(parts), error="Cancelled.")
         yield AttemptDone(attempt)
 
     async def _grade_and_finish(self, attempt_id: int, problem: ProblemView, output: str,

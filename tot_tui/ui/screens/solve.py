@@ -209,8 +209,8 @@ class SolveScreen(TotScreen):
             # Edits belong to the old problem: keep them as a version there, not lost.
             parent = panel.step_set.id if panel.step_set else None
             await self.tutor.save_steps(old, _clean(panel.steps), parent_id=parent)
-            self.notify(f"Your unsaved step edits were saved with the previous problem "
-                        f"(#{old.id}).", timeout=5)
+            self.notify(f"Your unsaved step edits were saved as a version of problem "
+                        f"#{old.id}.", timeout=5)
         await panel.reset()
         self.hints.set_steps([])
         for pane in self.panes():
@@ -225,8 +225,7 @@ class SolveScreen(TotScreen):
         self.query_one("#problem", TextArea).text = detail.problem.text
         self.query_one("#reference", Input).value = detail.problem.reference or ""
         old, self.problem = self.problem, detail.problem
-        await self._switch_problem(old if old and old.id != detail.problem.id else None,
-                                   detail.problem)
+        await self._switch_problem(old, detail.problem)  # keeps unsaved edits as a version
         if detail.step_sets:
             teacher = [s for s in detail.step_sets if s.origin.value == "teacher"]
             await self.steps_panel.load(detail.step_sets[-1],
