@@ -78,3 +78,30 @@ def test_history_filters_by_eval_run(tmp_path):
     runs = list_runs(store)
     assert [(r.id, r.dataset, r.items) for r in runs] == [(run_id, "gsm8k", 1)]
     store.close()
+
+
+def test_concurrent_writers_get_distinct_step_versions(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = HistoryStore(tmp_path / "h.db")
+    problem = store.add_problem("Shared problem", "1")
+    with ThreadPoolExecutor(8) as pool:
+        views = list(pool.map(lambda i: store.add_step_set(problem.id, [f"step {i}"],
+                                                           StepOrigin.EDITED), range(40)))
+    assert sorted(v.version for v in views) == list(range(1, 41))
+    store.close()
+
+
+def test_two_processes_upgrading_at_once_both_succeed(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "race.db"
+    code = ("import sys; from pathlib import Path; from tot_tui.store.history import "
+            "HistoryStore; HistoryStore(Path(sys.argv[1])).close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)],
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST

@@ -109,6 +109,9 @@ class HistoryStore:
                      prompt_name: str | None = None, prompt_hash: str | None = None,
                      raw_output: str | None = None) -> StepSetView:
         with Session(self.engine) as s:
+            # Take the write lock before reading the latest version (a no-op write does), so
+            # two writers (the app and an eval run) cannot both claim the same number.
+            s.exec(text("UPDATE step_set SET version = version WHERE 0"))  # type: ignore[call-overload]
             latest = s.exec(select(func.max(StepSet.version))
                             .where(StepSet.problem_id == problem_id)).one()
             row = StepSet(problem_id=problem_id, version=(latest or 0) + 1,

@@ -150,16 +150,22 @@ class SchemaTooNew(Exception):
 def upgrade(conn: sqlite3.Connection, target: int = LATEST) -> int:
     """Bring the database to `target`; returns the version it was at before."""
     before = conn.execute("PRAGMA user_version").fetchone()[0]
-    if before > LATEST:
-        raise SchemaTooNew(f"The history database is from a newer tot-tui (schema {before}, "
-                           f"this version knows {LATEST}). Upgrade tot-tui.")
-    for version in range(before, target):
+    while True:
+        # The version is read inside the write lock: two processes opening an old database at
+        # once must not both run the same step.
         conn.execute("BEGIN IMMEDIATE")
         try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > LATEST:
+                raise SchemaTooNew(
+                    f"The history database is from a newer tot-tui (schema {version}, this "
+                    f"version knows {LATEST}). Upgrade tot-tui, or use another --data-dir.")
+            if version >= target:
+                conn.execute("COMMIT")
+                return before
             UPGRADES[version](conn)
             conn.execute(f"PRAGMA user_version = {version + 1}")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-    return before
