@@ -112,7 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "grade":
         from tot_tui.check.grade import run as grade_run
 
-        return grade_run(args.file)
+        try:
+            return grade_run(args.file)
+        except KeyboardInterrupt:  # the lines written so far are complete
+            return EXIT_INTERRUPTED
 
     from tot_tui.config import ConfigError, load_config
 
@@ -155,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _with_tutor(config: Any, handler: Any, args: argparse.Namespace) -> int:
     from tot_tui.llm.errors import LLMError
+    from tot_tui.store.migrations import StoreError
     from tot_tui.tutor.session import InputError, Tutor
 
     tutor = Tutor(config)
@@ -166,6 +170,9 @@ async def _with_tutor(config: Any, handler: Any, args: argparse.Namespace) -> in
     except LLMError as exc:
         print_error(exc.message)
         return EXIT_SETUP if exc.is_setup_problem else EXIT_FAILURE
+    except StoreError as exc:
+        print_error(str(exc))
+        return EXIT_FAILURE
     except Exception as exc:  # the last line of defence: one sentence, not a traceback
         print_error(f"Unexpected error: {type(exc).__name__}: {exc}")
         return EXIT_FAILURE

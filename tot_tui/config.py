@@ -154,7 +154,15 @@ def load_config(*, config_dir: str | None = None, data_dir: str | None = None,
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'file'}: {err['msg']}"
                              for err in exc.errors())
         raise ConfigError(f"Invalid settings in {paths.config_file}: {problems}") from exc
-    return Config(settings, paths, overrides, env)
+    config = Config(settings, paths, overrides, env)
+    for role in ("teacher", "student"):
+        try:
+            config.host(role)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise ConfigError(f"Invalid Ollama host for the {role} ({exc}): check OLLAMA_HOST, "
+                              f"TOT_TUI_{role.upper()}_HOST, --host and {paths.config_file}.") \
+                from exc
+    return config
 
 
 def describe_locations(paths: Paths) -> dict[str, Path]:

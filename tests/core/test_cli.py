@@ -181,3 +181,13 @@ def test_json_output_escapes_terminal_controls(fake, monkeypatch):
     proc = run_cli("solve", PROBLEM, "--answer", "12", "--no-steps", "--json")
     assert "\x1b" not in proc.stdout and "\u009b" not in proc.stdout
     assert json.loads(proc.stdout)["student_output"].startswith("\x1b[2J\u009b31m")
+
+
+def test_a_damaged_history_file_is_a_clear_error(tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "history.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    proc = run_cli("history")
+    assert proc.returncode == 4
+    assert "history.sqlite3" in proc.stderr and "--data-dir" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -69,3 +69,9 @@ def test_prompts_ship_and_can_be_overridden(isolated):
     assert custom.hash != teacher.hash and custom.source.parent == cfg.paths.prompts_dir
     messages = custom.messages(problem="2+2 {steps}")
     assert messages == [{"role": "user", "content": "Steps for: 2+2 {steps} {not_a_name}"}]
+
+
+def test_a_malformed_host_is_a_config_error(monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", "localhost:abc")
+    with pytest.raises(ConfigError, match="OLLAMA_HOST"):
+        load_config()

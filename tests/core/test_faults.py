@@ -113,8 +113,10 @@ async def test_cancel_keeps_partial_and_frees_the_server(fake, tutor, config):
                 seen.append(event.text)
 
     task = asyncio.create_task(consume())
-    while len(seen) < 3:
-        await asyncio.sleep(0.01)
+    async with asyncio.timeout(20):
+        while len(seen) < 3:
+            assert not task.done(), "the stream ended before it could be cancelled"
+            await asyncio.sleep(0.01)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

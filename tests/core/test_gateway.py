@@ -89,14 +89,18 @@ async def test_first_token_deadline(fake):
     assert err.value.kind is ErrorKind.STALL and "loading" in err.value.message
 
 
-async def test_a_slow_consumer_is_not_a_stall(gateway, fake):
+async def test_a_slow_consumer_is_not_a_stall(fake):
     import asyncio
 
     fake.reply(STUDENT, Reply(text="a b c d"))
+    gw = OllamaGateway(fake.url, stall_timeout=0.3, first_token_timeout=3.0)
     seen = []
-    async for chunk in gateway.chat(STUDENT, [{"role": "user", "content": "x"}]):
-        seen.append(chunk.text)
-        await asyncio.sleep(0.4)  # longer than... nothing: only server silence counts
+    try:
+        async for chunk in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
+            seen.append(chunk.text)
+            await asyncio.sleep(0.6)  # twice the stall timeout: only server silence counts
+    finally:
+        await gw.aclose()
     assert "".join(seen) == "a b c d"
 
 
@@ -122,4 +126,5 @@ async def test_not_ollama_is_reported(tmp_path):
     finally:
         await gw.aclose()
         server.shutdown()
-    assert not status.ok and status.error
+    assert not status.ok and "pointing at Ollama" in status.error
+    assert "The model" not in status.error

@@ -163,6 +163,7 @@ class _WarmingChecker:
 
 async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any]) -> int:
     from tot_tui.check import Checker
+    from tot_tui.store.migrations import StoreError
     from tot_tui.tutor.session import Tutor
 
     checker = _WarmingChecker(Checker(deadline=config.settings.check_deadline))
@@ -175,6 +176,9 @@ async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any])
     except SetupError as exc:
         print_error(str(exc))
         return EXIT_SETUP
+    except StoreError as exc:
+        print_error(str(exc))
+        return EXIT_FAILURE
     except Exception as exc:  # the last line of defence: one sentence, not a traceback
         run_id = state.get("run_id")
         hint = f" Finished attempts are saved; resume with: tot-tui eval --resume {run_id}" \

@@ -56,8 +56,12 @@ def model_missing(host: str, model: str) -> LLMError:
 
 def from_status(host: str, model: str, status: int, detail: str) -> LLMError:
     detail = _short(detail)
-    if status == 404 and ("not found" in detail or "pull" in detail):
+    if status == 404 and model and ("not found" in detail or "pull" in detail):
         return model_missing(host, model)
+    if status == 404:  # a control call (list, version) that an Ollama server always has
+        return LLMError(ErrorKind.BAD_RESPONSE,
+                        f"The server at {host} has no Ollama API ({detail}). Is OLLAMA_HOST "
+                        "pointing at Ollama?", host=host, status=status)
     if status == 503:
         return LLMError(ErrorKind.BUSY,
                         f"The Ollama server at {host} is busy ({detail}). Wait and try again, or "

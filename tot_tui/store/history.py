@@ -31,6 +31,7 @@ from tot_tui.domain import (
     Verdict,
 )
 from tot_tui.store import migrations
+from tot_tui.store.migrations import StoreError
 from tot_tui.store.tables import Attempt, EvalRun, HumanAnswer, Problem, StepSet, utcnow
 
 
@@ -48,13 +49,22 @@ def pid_alive(pid: int) -> bool:
 class HistoryStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        raw = sqlite3.connect(path, isolation_level=None)
         try:
-            raw.execute("PRAGMA journal_mode=WAL")
-            migrations.upgrade(raw)
-        finally:
-            raw.close()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            raw = sqlite3.connect(path, isolation_level=None, timeout=30)
+            try:
+                raw.execute("PRAGMA journal_mode=WAL")
+                migrations.upgrade(raw)
+            finally:
+                raw.close()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"Cannot open the history database {path} ({exc}). If it is not a "
+                             "tot-tui history, move it aside, or choose another data directory "
+                             "with --data-dir or TOT_TUI_DATA_DIR.") from exc
+        except OSError as exc:
+            raise StoreError(f"Cannot create the history database {path} ({exc}). Choose a "
+                             "writable data directory with --data-dir or TOT_TUI_DATA_DIR.") \
+                from exc
         self.engine = create_engine(f"sqlite:///{path}",
                                     connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(self.engine, "connect", _on_connect)

@@ -143,7 +143,11 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
 LATEST = len(UPGRADES)
 
 
-class SchemaTooNew(Exception):
+class StoreError(Exception):
+    """The history database cannot be used; the message says which file and what to do."""
+
+
+class SchemaTooNew(StoreError):
     pass
 
 

@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from tot_tui.store.history import HistoryStore
 
 MAX_PROBLEM_CHARS = 20_000
-MAX_ANSWER_CHARS = 2_000
 CHECKPOINT_SECONDS = 0.5  # how often a streaming attempt's partial text is committed
 
 _PROMPT_FOR_MODE = {Mode.BASELINE: "baseline", Mode.COT: "cot", Mode.STEPS: "student_steps"}
@@ -83,6 +82,16 @@ def clean_problem(text: str) -> str:
         raise InputError(f"The problem contains {bad} control or unprintable character"
                          f"{'s' if bad > 1 else ''} (binary data?). Paste plain text.")
     return text
+
+
+def _check_answer_length(answer: str | None, what: str) -> None:
+    # The checker's own limit: a longer answer could never be checked. Imported here, not at
+    # the top, to keep the checker package off the path to the first screen.
+    from tot_tui.check.limits import MAX_ANSWER
+
+    if answer and len(answer) > MAX_ANSWER:
+        raise InputError(f"The {what} is {len(answer):,} characters long; answers are checked "
+                         f"up to {MAX_ANSWER:,}.")
 
 
 def clean_steps(steps: Sequence[str]) -> list[str]:
@@ -169,8 +178,7 @@ class Tutor:
                           reference_source: str | None = "typed") -> ProblemView:
         text = clean_problem(text)
         reference = (reference or "").strip() or None
-        if reference and len(reference) > MAX_ANSWER_CHARS:
-            raise InputError(f"The reference answer is too long (limit {MAX_ANSWER_CHARS:,}).")
+        _check_answer_length(reference, "reference answer")
         return await self._db(self.store.add_problem, text, reference,
                               reference_source if reference else None)
 
@@ -321,8 +329,7 @@ class Tutor:
         answer = answer.strip()
         if not answer:
             raise InputError("Type your answer first.")
-        if len(answer) > MAX_ANSWER_CHARS:
-            raise InputError(f"The answer is too long (limit {MAX_ANSWER_CHARS:,} characters).")
+        _check_answer_length(answer, "answer")
         result = await self.check_answer(problem.reference, answer)
         view = await self._db(self.store.add_human_answer, problem.id, answer, result.verdict,
                               result.reason, hints_shown)
