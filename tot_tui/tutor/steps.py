@@ -157,8 +157,10 @@ _JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)("?)', re.DOTALL)
 def draft_steps(text: str) -> list[str]:
     """The steps readable so far from a reply still streaming; the last one may be partial.
 
-    For the JSON the schema asks for, each string in the `steps` array is decoded as soon as it
-    starts; otherwise the plain-text parsers run on what has arrived.
+    For the JSON the schema asks for, each string element of the `steps` array is decoded as
+    soon as it starts (an object element counts by its longest string value, as `parse_steps`
+    reads it); the scan stops where the array closes. Otherwise the plain-text parsers run on
+    what has arrived.
     """
     body = strip_think(text).lstrip()
     if not body.startswith("{"):
@@ -168,13 +170,45 @@ def draft_steps(text: str) -> list[str]:
     if start < 0:
         return []
     steps: list[str] = []
-    for match in _JSON_STRING.finditer(body, start + 1):
-        literal = match.group(1)
-        try:
-            value = json.loads(f'"{literal}"')
-        except ValueError:  # a partial escape at the end of the stream
-            value = literal.rsplit("\\", 1)[0]
-        steps.append(value)
-        if not match.group(2):
-            break  # the closing quote has not arrived yet
-    return [s for s in steps if s.strip()]
+    values: list[str] = []  # string values of the object element being read
+    depth, pos = 0, start + 1
+    while pos < len(body):
+        ch = body[pos]
+        if ch == '"':
+            match = _JSON_STRING.match(body, pos)
+            assert match is not None  # the pattern matches any text after a quote
+            value = _decode(match.group(1))
+            end = match.end()
+            after = body[end:].lstrip()
+            is_key = after.startswith(":")
+            closed = bool(match.group(2))
+            if depth == 1 and closed and not after:
+                break  # key or value? the next character will tell
+            if depth == 0:
+                steps.append(value)
+            elif depth == 1 and closed and not is_key:  # an unfinished string may be a key
+                values.append(value)
+            if not closed:  # the closing quote has not arrived yet
+                break
+            pos = end
+            continue
+        if ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            if depth == 0:
+                break  # the end of the steps array
+            depth -= 1
+            if depth == 0 and values:
+                steps.append(max(values, key=len))
+                values = []
+        pos += 1
+    if depth == 1 and values:  # an object element still arriving
+        steps.append(max(values, key=len))
+    return [step for step in steps if step.strip()]
+
+
+def _decode(literal: str) -> str:
+    try:
+        return json.loads(f'"{literal}"')
+    except ValueError:  # a partial escape at the end of the stream
+        return literal.rsplit("\\", 1)[0]
