@@ -23,11 +23,15 @@ LIVE = os.environ.get("TOT_TUI_LIVE") == "1"
 _REAL_OLLAMA_HOST = os.environ.get("OLLAMA_HOST", "")
 
 
+# Bound for the whole session and never listening: a connection to it is refused, and no other
+# process can take the port meanwhile (a released port could be reused by a parallel test).
+_CLOSED = socket.socket()
+_CLOSED.bind(("127.0.0.1", 0))
+
+
 def closed_port() -> int:
-    """A loopback port with nothing listening (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port where nothing listens."""
+    return _CLOSED.getsockname()[1]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

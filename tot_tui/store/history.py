@@ -91,19 +91,6 @@ class HistoryStore:
             s.refresh(row)
             return _problem(row)
 
-    def set_reference(self, problem_id: int, reference: str | None, source: str | None) -> None:
-        with Session(self.engine) as s:
-            row = s.get(Problem, problem_id)
-            if row is not None:
-                row.reference, row.reference_source = reference, source
-                s.add(row)
-                s.commit()
-
-    def get_problem(self, problem_id: int) -> ProblemView | None:
-        with Session(self.engine) as s:
-            row = s.get(Problem, problem_id)
-            return _problem(row) if row else None
-
     def delete_problem(self, problem_id: int) -> bool:
         with Session(self.engine) as s:
             for table in (Attempt, HumanAnswer, StepSet):
@@ -132,11 +119,6 @@ class HistoryStore:
             s.commit()
             s.refresh(row)
             return _step_set(row)
-
-    def get_step_set(self, step_set_id: int) -> StepSetView | None:
-        with Session(self.engine) as s:
-            row = s.get(StepSet, step_set_id)
-            return _step_set(row) if row else None
 
     def find_teacher_steps(self, problem_id: int, model: str,
                            prompt_hash: str) -> StepSetView | None:
@@ -191,11 +173,6 @@ class HistoryStore:
             s.commit()
             s.refresh(row)
             return _attempt(row)
-
-    def get_attempt(self, attempt_id: int) -> AttemptView | None:
-        with Session(self.engine) as s:
-            row = s.get(Attempt, attempt_id)
-            return _attempt(row) if row else None
 
     def attempts_for_run(self, eval_run_id: int) -> list[AttemptView]:
         with Session(self.engine) as s:
