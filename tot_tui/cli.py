@@ -157,9 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _with_tutor(config: Any, handler: Any, args: argparse.Namespace) -> int:
-    from tot_tui.llm.errors import LLMError
     from tot_tui.store.migrations import StoreError
-    from tot_tui.tutor.session import InputError, Tutor
+    from tot_tui.tutor.session import InputError, LLMError, Tutor
 
     tutor = Tutor(config)
     try:

@@ -62,6 +62,9 @@ CHECKPOINT_SECONDS = 0.5  # how often a streaming attempt's partial text is comm
 _PROMPT_FOR_MODE = {Mode.BASELINE: "baseline", Mode.COT: "cot", Mode.STEPS: "student_steps"}
 
 
+__all__ = ["InputError", "LLMError", "Tutor", "clean_problem", "clean_steps"]
+
+
 class InputError(ValueError):
     """Input a person gave that the tutor cannot use; the message says how to fix it."""
 
