@@ -246,3 +246,36 @@ def test_describe_error():
     assert describe_error(Fake()) == ("Start the server.", "error")
     text, severity = describe_error(RuntimeError("boom"))
     assert "RuntimeError: boom" in text and "kept" in text and severity == "error"
+
+
+async def test_model_picker_alone():
+    from textual.widgets import DataTable
+
+    from tot_tui.ui.widgets.model_picker import ModelPicker, human_size
+
+    picker = ModelPicker("student", "http://h:1", "s:1b")
+    seen: list[object] = []
+
+    class PickerHost(Host):
+        def on_model_picker_model_chosen(self, message) -> None:
+            seen.append(("model", message.role, message.model))
+
+        def on_model_picker_host_submitted(self, message) -> None:
+            seen.append(("host", message.role, message.host))
+
+    async with PickerHost(picker).run_test(size=(70, 20)) as pilot:
+        picker.show_status(HostStatus("http://h:1", True, "0.12", (
+            ModelInfo("s:1b", 1_321_098_329, "llama", "1.2B", "Q8_0"),
+            ModelInfo("t:7b", 4_683_087_332, "qwen2", "7.6B", "Q4_K_M"))))
+        table = picker.query_one(DataTable)
+        assert [str(table.get_row(k)[0]) for k in ("s:1b", "t:7b")] == ["●", " "]
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        picker.query_one("Input").focus()
+        await pilot.press("end", *"0", "enter")
+        await pilot.pause()
+        assert seen == [("model", "student", "t:7b"), ("host", "student", "http://h:10")]
+        picker.show_status(HostStatus("http://h:1", False, error="Cannot reach it"))
+        assert "Cannot reach it" in str(picker.query_one(".status").render())
+    assert human_size(986_061_892) == "986 MB" and human_size(4_683_087_332) == "4.7 GB"
