@@ -158,3 +158,29 @@ async def test_unwritable_config_is_a_notice_not_a_crash(fake, make_app, config)
         assert not app.save_settings(student_model=STUDENT)
         await pilot.pause()
         assert "Settings not saved" in notice_text(app)
+
+
+async def test_indicator_turns_green_when_the_server_comes_back(make_app, monkeypatch):
+    import socket
+
+    from tot_tui.fake_ollama import FakeOllama
+
+    with socket.socket() as probe:  # a free port, released: the server starts there later
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{port}")
+    app = make_app(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        indicator = app.screen.query_one(ConnectionIndicator)
+        assert indicator.has_class("-bad")
+        with FakeOllama("127.0.0.1", port) as server:
+            server.add_model(TEACHER)
+            server.add_model(STUDENT)
+            app._recheck_if_down()  # what the timer does every RECHECK_SECONDS
+            await settle(pilot, app)
+            assert indicator.has_class("-ok")
+            assert "answers now" in notice_text(app)
+            await pilot.click(ConnectionIndicator)
+            await settle(pilot, app)
+            assert app.current_mode == "models"

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from textual.theme import Theme
 
 ROLES = ("teacher", "student")
+RECHECK_SECONDS = 10.0
 
 
 def _history_screen() -> Screen:
@@ -91,6 +92,13 @@ class TotApp(App[int]):
             self.warm_up()
         if self._check_on_start:
             self.check_connection()
+            # While a host is down, look again now and then: starting `ollama serve` later
+            # turns the indicator green without a restart.
+            self.set_interval(RECHECK_SECONDS, self._recheck_if_down)
+
+    def _recheck_if_down(self) -> None:
+        if any(not status.ok for status in self.statuses.values()):
+            self.check_connection(announce=False)
 
     async def on_unmount(self) -> None:
         if self._owns_tutor:
@@ -134,8 +142,13 @@ class TotApp(App[int]):
             if host not in by_host:
                 by_host[host] = await self.tutor.host_status(role)  # type: ignore[arg-type]
             statuses[role] = by_host[host]
+        was_down = {s.host for s in self.statuses.values() if not s.ok}
         self.statuses = statuses
         self.connection_signal.publish(statuses)
+        back = sorted(h for h in was_down if all(s.ok for s in statuses.values() if s.host == h))
+        for host in back:
+            self.notify(f"The Ollama server at {host} answers now.", title="Connected",
+                        timeout=5)
         if announce:
             self._announce(statuses)
 

@@ -261,7 +261,13 @@ class SolveScreen(TotScreen):
                     draft = event.draft
                     panel.show_draft(draft)
                 elif isinstance(event, StepsReady):
-                    await panel.load(event.step_set)
+                    usage = getattr(event, "usage", None)
+                    note = ""
+                    if usage is not None and usage.output_tokens:
+                        note = f"{usage.output_tokens} tokens"
+                        if usage.total_ns:
+                            note += f" · {usage.total_ns / 1e9:.1f} s"
+                    await panel.load(event.step_set, note=note)
                     self.hints.set_steps(list(event.step_set.steps))
                     if event.step_set.leaks:
                         numbers = ", ".join(str(i + 1) for i in event.step_set.leaks)

@@ -42,6 +42,11 @@ to change hosts, pick models or pull a missing one.
         if signal is not None:
             signal.subscribe(self, self._from_app)
 
+    def on_click(self) -> None:
+        # In the app, a click on the indicator opens the Models screen.
+        if "models" in getattr(self.app, "MODES", {}):
+            self.app.switch_mode("models")
+
     def _from_app(self, statuses: dict[str, HostStatus]) -> None:
         config = getattr(self.app, "config", None)
         models = {role: config.model(role) for role in statuses} if config else {}

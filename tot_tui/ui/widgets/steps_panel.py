@@ -172,6 +172,7 @@ records exactly the steps the student saw.
         self._pos = 0
         self._coalesce: tuple[str, int] | None = None
         self._focus_index = 0
+        self.note = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="draft")
@@ -255,7 +256,7 @@ records exactly the steps the student saw.
         elif self.step_set is not None and self.step_set.leaks:
             self.border_subtitle = "⚠ a step states the answer"
         else:
-            self.border_subtitle = ""
+            self.border_subtitle = self.note
 
     def _changed(self) -> None:
         self._update_title()
@@ -303,6 +304,7 @@ records exactly the steps the student saw.
     async def reset(self) -> None:
         """Forget everything (a new problem)."""
         self.step_set = None
+        self.note = ""
         self.saved, self.original = [], []
         self._states, self._pos, self._coalesce = [[]], 0, None
         self.remove_class("-drafting")
@@ -323,9 +325,11 @@ records exactly the steps the student saw.
         self.query_one("#draft", Static).update(text)
 
     async def load(self, step_set: StepSetView, *, original: list[str] | None = None,
-                   focus: bool = False) -> None:
-        """Show a stored version. The previous editor state stays reachable with undo."""
+                   focus: bool = False, note: str = "") -> None:
+        """Show a stored version. The previous editor state stays reachable with undo.
+        `note` (e.g. the teacher's token count and time) is shown under the panel."""
         self.remove_class("-drafting")
+        self.note = note
         self.step_set = step_set
         self.saved = list(step_set.steps)
         if original is not None:
