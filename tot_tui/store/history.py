@@ -141,9 +141,11 @@ class HistoryStore:
                           status=AttemptStatus.RUNNING.value, prompt_name=prompt_name,
                           prompt_hash=prompt_hash, pid=os.getpid())
             s.add(row)
+            s.flush()  # assigns the id without the reload a read after commit would cost
+            attempt_id = row.id
             s.commit()
-            assert row.id is not None
-            return row.id
+            assert attempt_id is not None
+            return attempt_id
 
     def checkpoint_attempt(self, attempt_id: int, output: str) -> None:
         with Session(self.engine) as s:
