@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
@@ -112,23 +113,29 @@ class Tutor:
         self._checker = checker
         self._owns_checker = checker is None  # a shared checker is closed by whoever made it
         self._gateways: dict[str, OllamaGateway] = {}
+        self._build_lock = threading.Lock()
 
     # -- lazily built collaborators ----------------------------------------------------------
 
     @property
     def store(self) -> HistoryStore:
+        """Built on first use, from any thread (worker threads race for it)."""
         if self._store is None:
-            from tot_tui.store.history import HistoryStore
+            with self._build_lock:
+                if self._store is None:
+                    from tot_tui.store.history import HistoryStore
 
-            self._store = HistoryStore(self.config.paths.database)
+                    self._store = HistoryStore(self.config.paths.database)
         return self._store
 
     @property
     def checker(self) -> Checker:
         if self._checker is None:
-            from tot_tui.check import Checker
+            with self._build_lock:
+                if self._checker is None:
+                    from tot_tui.check import Checker
 
-            self._checker = Checker(deadline=self.config.settings.check_deadline)
+                    self._checker = Checker(deadline=self.config.settings.check_deadline)
         return self._checker
 
     def gateway(self, role: Role) -> OllamaGateway:
@@ -143,9 +150,17 @@ class Tutor:
         return self._gateways[host]
 
     async def warm_up(self) -> None:
-        """Start the answer checker's worker now (it imports sympy), so the first verdict is not
-        slow. Meant to run after the first screen is up."""
-        await asyncio.to_thread(self.checker.start)
+        """Do the slow first-use work in threads, after the first screen is up: open the
+        history (sqlmodel), import the Ollama client, and start the checker's worker (sympy),
+        so that no later call stalls the event loop or the first verdict."""
+        import importlib
+
+        def prepare() -> None:
+            _ = self.store
+            importlib.import_module("tot_tui.llm.gateway")
+            self.checker.start()
+
+        await asyncio.to_thread(prepare)
 
     async def aclose(self) -> None:
         for gateway in self._gateways.values():
@@ -172,8 +187,10 @@ class Tutor:
             options["seed"] = s.seed
         return options
 
-    async def _db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(fn, *args, **kwargs)
+    async def _db(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a HistoryStore method in a worker thread; the store itself (which imports
+        sqlmodel and may migrate the file) is also built there, never on the event loop."""
+        return await asyncio.to_thread(lambda: getattr(self.store, method)(*args, **kwargs))
 
     # -- problems and steps ------------------------------------------------------------------
 
@@ -182,7 +199,7 @@ class Tutor:
         text = clean_problem(text)
         reference = (reference or "").strip() or None
         _check_answer_length(reference, "reference answer")
-        return await self._db(self.store.add_problem, text, reference,
+        return await self._db("add_problem", text, reference,
                               reference_source if reference else None)
 
     def _with_leaks(self, step_set: StepSetView, problem: ProblemView) -> StepSetView:
@@ -199,7 +216,7 @@ class Tutor:
         model = model or self.config.model("teacher")
         prompt = self.prompt("teacher")
         if reuse:
-            found = await self._db(self.store.find_teacher_steps, problem.id, model, prompt.hash)
+            found = await self._db("find_teacher_steps", problem.id, model, prompt.hash)
             if found is not None:
                 yield StepsReady(self._with_leaks(found, problem), problem)
                 return
@@ -234,7 +251,7 @@ class Tutor:
             yield Failed("no_steps", f"The teacher ({model}) replied without any steps I could "
                          "read. Regenerate, or write the steps yourself.", "teacher", raw)
             return
-        step_set = await self._db(self.store.add_step_set, problem.id, steps, StepOrigin.TEACHER,
+        step_set = await self._db("add_step_set", problem.id, steps, StepOrigin.TEACHER,
                                   model=model, prompt_name=prompt.name, prompt_hash=prompt.hash,
                                   raw_output=raw)
         yield StepsReady(self._with_leaks(step_set, problem), problem, usage)
@@ -243,7 +260,7 @@ class Tutor:
                          parent_id: int | None = None,
                          origin: StepOrigin = StepOrigin.EDITED) -> StepSetView:
         """Store an edited (or hand-written) version of the steps; returns the new version."""
-        step_set = await self._db(self.store.add_step_set, problem.id, clean_steps(steps), origin,
+        step_set = await self._db("add_step_set", problem.id, clean_steps(steps), origin,
                                   parent_id=parent_id)
         return self._with_leaks(step_set, problem)
 
@@ -288,11 +305,11 @@ class Tutor:
                     usage = chunk.usage
                 elif time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
                     last_checkpoint = time.monotonic()
-                    await self._db(self.store.checkpoint_attempt, attempt_id, "".join(parts))
+                    await self._db("checkpoint_attempt", attempt_id, "".join(parts))
             attempt = await self._grade_and_finish(attempt_id, problem, "".join(parts), usage)
             settled = True
         except LLMError as exc:
-            await self._db(self.store.finish_attempt, attempt_id,
+            await self._db("finish_attempt", attempt_id,
                            status=AttemptStatus.INTERRUPTED, output="".join(parts),
                            error=exc.message)
             settled = True
@@ -315,7 +332,7 @@ class Tutor:
         answer = extract_answer(output)
         result = await self.check_answer(problem.reference, answer)
         return await self._db(
-            self.store.finish_attempt, attempt_id, status=AttemptStatus.FINISHED, output=output,
+            "finish_attempt", attempt_id, status=AttemptStatus.FINISHED, output=output,
             answer=answer, verdict=result.verdict, verdict_reason=result.reason,
             reference_norm=result.gold_norm, answer_norm=result.pred_norm, usage=usage)
 
@@ -334,7 +351,7 @@ class Tutor:
             raise InputError("Type your answer first.")
         _check_answer_length(answer, "answer")
         result = await self.check_answer(problem.reference, answer)
-        view = await self._db(self.store.add_human_answer, problem.id, answer, result.verdict,
+        view = await self._db("add_human_answer", problem.id, answer, result.verdict,
                               result.reason, hints_shown)
         return view, result
 
@@ -365,24 +382,24 @@ class Tutor:
     async def history(self, *, query: str = "", verdict: Verdict | None = None,
                       model: str | None = None, eval_run_id: int | None = None,
                       limit: int = 200) -> list[ProblemSummary]:
-        return await self._db(self.store.list_problems, query=query, verdict=verdict,
+        return await self._db("list_problems", query=query, verdict=verdict,
                               model=model, eval_run_id=eval_run_id, limit=limit)
 
     async def eval_runs(self, limit: int = 100) -> list[EvalRunSummary]:
         """Batch evaluation runs, newest first; open one with `history(eval_run_id=...)`."""
         from tot_tui.store.eval_runs import list_runs
 
-        return await self._db(list_runs, self.store, limit)
+        return await asyncio.to_thread(lambda: list_runs(self.store, limit))
 
     async def problem_detail(self, problem_id: int) -> ProblemDetail | None:
-        detail = await self._db(self.store.problem_detail, problem_id)
+        detail = await self._db("problem_detail", problem_id)
         if detail is not None:
             for step_set in detail.step_sets:
                 self._with_leaks(step_set, detail.problem)
         return detail
 
     async def delete_problem(self, problem_id: int) -> bool:
-        return await self._db(self.store.delete_problem, problem_id)
+        return await self._db("delete_problem", problem_id)
 
     async def export(self, problem_ids: Sequence[int] | None, fmt: str) -> str:
         """Markdown, JSON or CSV of the given problems (all when None)."""
