@@ -6,16 +6,13 @@ unreachable or model missing, 4 any other failure.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import contextlib
-import json
+# Only what `tot-tui` with no command needs is imported here: argparse, asyncio and json are
+# imported where they are used, so the app's first screen does not wait for them.
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tot_tui.exit_codes import (
     EXIT_FAILURE,
@@ -27,8 +24,13 @@ from tot_tui.exit_codes import (
     print_error,
 )
 
+if TYPE_CHECKING:
+    import argparse
+
 
 def _common_options() -> argparse.ArgumentParser:
+    import argparse
+
     # SUPPRESS defaults let the options stand before or after the subcommand.
     common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     g = common.add_argument_group("locations and models")
@@ -43,6 +45,8 @@ def _common_options() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     common = _common_options()
     parser = argparse.ArgumentParser(
         prog="tot-tui", parents=[common],
@@ -106,8 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tot_tui.fake_ollama.__main__ import main as fake_main
 
         return fake_main(argv[1:])
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv:
+        args: Any = build_parser().parse_args(argv)
+    else:  # plain `tot-tui`: the app, with nothing to parse
+        args = None
     command = getattr(args, "command", None)
     if command == "grade":
         from tot_tui.check.grade import run as grade_run
@@ -125,8 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "student_host": getattr(args, "student_host", None),
                  "host": getattr(args, "host", None)}
     try:
+        # The app validates the settings with pydantic after its first paint (a problem is then
+        # a notice, and the bad keys fall back to their defaults); commands validate here.
         config = load_config(config_dir=getattr(args, "config_dir", None),
-                             data_dir=getattr(args, "data_dir", None), overrides=overrides)
+                             data_dir=getattr(args, "data_dir", None), overrides=overrides,
+                             validate=command is not None)
     except ConfigError as exc:
         print(f"tot-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -146,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {"solve": _solve, "history": _history, "export": _export, "models": _models,
                 "pull": _pull}
     if command in handlers:
+        import asyncio
+
         try:
             return asyncio.run(_with_tutor(config, handlers[command], args))
         except KeyboardInterrupt:  # the core already saved what had arrived
@@ -289,6 +300,9 @@ class _SolvePrinter:
 
 
 async def _solve(tutor: Any, args: argparse.Namespace) -> int:
+    import contextlib
+    import json
+
     from tot_tui.domain import Mode
 
     problem = sys.stdin.read() if args.problem == "-" else args.problem
@@ -316,6 +330,8 @@ async def _solve(tutor: Any, args: argparse.Namespace) -> int:
 
 
 async def _history(tutor: Any, args: argparse.Namespace) -> int:
+    import json
+
     from tot_tui.textsafe import safe_text
 
     rows = await tutor.history(query=args.search, limit=max(1, args.limit))
@@ -353,6 +369,9 @@ async def _export(tutor: Any, args: argparse.Namespace) -> int:
 
 
 async def _models(tutor: Any, args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
     out = []
     hosts: dict[str, list[str]] = {}
     for role in ("teacher", "student"):

@@ -75,3 +75,47 @@ def test_a_malformed_host_is_a_config_error(monkeypatch):
     monkeypatch.setenv("OLLAMA_HOST", "localhost:abc")
     with pytest.raises(ConfigError, match="OLLAMA_HOST"):
         load_config()
+
+
+def test_unvalidated_load_skips_pydantic_and_validates_later(isolated):
+    import subprocess
+    import sys
+
+    config_dir = isolated / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text(
+        'teacher_temperature = 9\nstudent_temperature = 1\nbogus = 1\ntheme = ["x"]\n'
+        'student_model = " small:1b "\nnum_ctx = 8192\n')
+    code = ("import sys; from tot_tui.config import load_config; "
+            "load_config(validate=False); print('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
+    cfg = load_config(validate=False)
+    s = cfg.settings
+    # Before validation: what fits is used, the rest is at its default.
+    assert (s.teacher_temperature, s.student_temperature, s.theme) == (0.2, 1, "textual-dark")
+    assert (s.student_model, s.num_ctx) == ("small:1b", 8192)
+    message = cfg.validate()
+    assert message is not None and "config.toml" in message
+    assert "bogus" in message and "teacher_temperature" in message and "theme" in message
+    assert cfg.settings is s and s.teacher_temperature == 0.2 and s.num_ctx == 8192
+    assert s.student_temperature == 1.0 and isinstance(s.student_temperature, float)
+    assert cfg.validate() is None  # once is enough
+    (config_dir / "config.toml").write_text('teacher_model = "t:7b"\n')
+    good = load_config(validate=False)
+    assert good.validate() is None and good.model("teacher") == "t:7b"
+
+
+def test_save_validates_before_writing(isolated):
+    cfg = load_config()
+    with pytest.raises(ConfigError, match="teacher_temperature"):
+        cfg.save(teacher_temperature=5.0, theme="nord")
+    assert cfg.settings.teacher_temperature == 0.2 and cfg.settings.theme == "textual-dark"
+    assert not cfg.paths.config_file.exists()
+    with pytest.raises(ConfigError, match="teacher_model"):
+        cfg.save(teacher_model="   ")
+    cfg.settings.stall_timeout = 2.0  # plain assignment still works
+    cfg.save(student_model=" b:2b ")
+    assert cfg.settings.student_model == "b:2b" and 'student_model = "b:2b"' in \
+        cfg.paths.config_file.read_text()

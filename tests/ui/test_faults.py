@@ -184,3 +184,21 @@ async def test_indicator_turns_green_when_the_server_comes_back(make_app, monkey
             await pilot.click(ConnectionIndicator)
             await settle(pilot, app)
             assert app.current_mode == "models"
+
+
+async def test_invalid_config_file_is_a_notice_after_the_first_paint(fake, make_app, config):
+    # `tot-tui` reads its settings without pydantic; the app validates them after the first
+    # paint, says what is wrong and carries on with the defaults for the bad keys.
+    config.paths.config_dir.mkdir(parents=True, exist_ok=True)
+    config.paths.config_file.write_text('teacher_temperature = 9\nthem = "nord"\n'
+                                        f'student_model = "{STUDENT}"\n')
+    unchecked = load_config(validate=False)
+    assert not unchecked.validated
+    app = make_app(unchecked)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        text = notice_text(app)
+        assert "config.toml" in text and "teacher_temperature" in text and "them" in text
+        assert unchecked.validated and unchecked.settings.teacher_temperature == 0.2
+        assert unchecked.model("student") == STUDENT
+        assert isinstance(app.screen, SolveScreen)

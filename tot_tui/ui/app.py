@@ -88,6 +88,9 @@ class TotApp(App[int]):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        if not self.config.validated:
+            self.run_worker(self._validate_config(), group="validate-config",
+                            exit_on_error=False)
         if self._warm_up:
             self.warm_up()
         if self._check_on_start:
@@ -95,6 +98,15 @@ class TotApp(App[int]):
             # While a host is down, look again now and then: starting `ollama serve` later
             # turns the indicator green without a restart.
             self.set_interval(RECHECK_SECONDS, self._recheck_if_down)
+
+    async def _validate_config(self) -> None:
+        # `tot-tui` reads its settings without pydantic so the first screen paints sooner; the
+        # full validation (pydantic in a thread) follows. The fast path has already put badly
+        # typed or out-of-range values back to their defaults; this names them.
+        problem = await asyncio.to_thread(self.config.validate)
+        if problem:
+            self.notify(f"{problem}. Those settings are at their defaults until the file is "
+                        "fixed.", title="Config file", severity="error", timeout=20)
 
     def _recheck_if_down(self) -> None:
         if any(not status.ok for status in self.statuses.values()):

@@ -1,11 +1,12 @@
 """Settings: models, hosts, temperatures, keep_alive, theme and keymap, saved to the config file.
 
-Values are validated with the same pydantic model that reads the file; on an error the form
+Values are validated with the same pydantic validation that reads the file; on an error the form
 stays open with everything as typed, and the notice says which field and why.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import ValidationError
@@ -15,7 +16,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
-from tot_tui.config import Settings, normalize_host
+from tot_tui.config import describe_problems, normalize_host, validate_settings
 from tot_tui.ui.keymap import binding_ids, format_keymap, parse_keymap
 from tot_tui.ui.notices import show_path
 
@@ -141,11 +142,10 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
             raise ValueError(f"Keymap: unknown binding id {', '.join(unknown)} (the ids are "
                              "listed under the box)")
         try:
-            Settings.model_validate({**current.model_dump(), **raw})
+            validate_settings({**asdict(current), **raw})
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{LABELS.get(str(err['loc'][0]), err['loc'][0]) if err['loc'] else 'settings'}"
-                f": {err['msg']}" for err in exc.errors())
+            problems = "; ".join(f"{LABELS.get(key, key)}: {msg}"
+                                 for key, msg in describe_problems(exc))
             raise ValueError(problems) from None
         return {k: v for k, v in raw.items() if getattr(current, k) != v}
 
