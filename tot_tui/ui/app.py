@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -20,13 +21,14 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from tot_tui.config import Config
-from tot_tui.domain import Failed, HostStatus
-from tot_tui.tutor.session import Tutor
 from tot_tui.ui.notices import describe_error
 from tot_tui.ui.screens.solve import SolveScreen
 
 if TYPE_CHECKING:
     from textual.theme import Theme
+
+    from tot_tui.domain import Failed, HostStatus
+    from tot_tui.tutor.session import Tutor
 
 ROLES = ("teacher", "student")
 RECHECK_SECONDS = 10.0
@@ -68,7 +70,8 @@ class TotApp(App[int]):
                  check_connection: bool = True, warm_up: bool = True) -> None:
         super().__init__()
         self.config = config
-        self.tutor = tutor if tutor is not None else Tutor(config)
+        # The Tutor (and the domain it imports) is made on first use, after the first paint.
+        self._tutor = tutor
         self._owns_tutor = tutor is None
         self._check_on_start = check_connection
         self._warm_up = warm_up
@@ -79,6 +82,14 @@ class TotApp(App[int]):
         if config.settings.theme in self.available_themes:
             self.theme = config.settings.theme
 
+    @property
+    def tutor(self) -> Tutor:
+        if self._tutor is None:
+            from tot_tui.tutor.session import Tutor
+
+            self._tutor = Tutor(self.config)
+        return self._tutor
+
     # -- start and stop ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
@@ -88,6 +99,8 @@ class TotApp(App[int]):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        gc.enable()  # `tot-tui` starts with the garbage collector off (see tot_tui.cli)
+        _ = self.tutor  # made here, on the event loop, before any worker thread asks for it
         if not self.config.validated:
             self.run_worker(self._validate_config(), group="validate-config",
                             exit_on_error=False)
@@ -113,8 +126,8 @@ class TotApp(App[int]):
             self.check_connection(announce=False)
 
     async def on_unmount(self) -> None:
-        if self._owns_tutor:
-            await self.tutor.aclose()
+        if self._owns_tutor and self._tutor is not None:
+            await self._tutor.aclose()
 
     def warm_up(self) -> None:
         # Opening the database imports sqlmodel: do it in a thread now, so no screen stalls the

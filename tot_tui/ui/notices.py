@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from tot_tui.tutor.session import InputError
-
 Severity = Literal["information", "warning", "error"]
 
 
 def describe_error(exc: BaseException) -> tuple[str, Severity]:
     """A message for a person and how loud to say it."""
+    from tot_tui.tutor.session import InputError
+
     if isinstance(exc, InputError):
         return str(exc), "warning"
     message = getattr(exc, "message", None)  # the core's LLMError carries a sentence for people

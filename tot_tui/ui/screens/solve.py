@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,24 +16,15 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Header, Input, Label, TextArea
 
-from tot_tui.domain import (
-    AttemptDone,
-    Failed,
-    Mode,
-    ModelLoading,
-    ProblemDetail,
-    ProblemView,
-    StepSetView,
-    StepsReady,
-    StudentDelta,
-    TeacherDelta,
-)
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.hints import HintView
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 from tot_tui.ui.widgets.student_stream import StudentStream
 from tot_tui.ui.widgets.verdict import VerdictBanner
+
+if TYPE_CHECKING:  # the domain is imported on first use: the first paint does not need it
+    from tot_tui.domain import Mode, ProblemDetail, ProblemView, StepSetView
 
 STUDENT_PLACEHOLDER = ("The student's reply appears here.\n\n"
                        "Ctrl+R solves with the steps · Ctrl+B compares with the baseline "
@@ -166,6 +157,8 @@ class SolveScreen(TotScreen):
         return hints
 
     def pane(self, mode: Mode) -> StudentStream:
+        from tot_tui.domain import Mode
+
         return self.query_one("#baseline" if mode is Mode.BASELINE else "#with-steps",
                               StudentStream)
 
@@ -248,6 +241,8 @@ class SolveScreen(TotScreen):
     # -- teacher -----------------------------------------------------------------------------
 
     async def _decompose(self, problem: ProblemView) -> StepSetView | None:
+        from tot_tui.domain import Failed, ModelLoading, StepsReady, TeacherDelta
+
         panel = self.steps_panel
         model = self.tutor.config.model("teacher")
         panel.begin_draft(f"Asking the teacher ({model}) for steps…")
@@ -294,6 +289,8 @@ class SolveScreen(TotScreen):
 
     async def _stream(self, problem: ProblemView, mode: Mode,
                       step_set: StepSetView | None) -> None:
+        from tot_tui.domain import AttemptDone, Failed, Mode, ModelLoading, StudentDelta
+
         pane = self.pane(mode)
         model = self.tutor.config.model("student")
         what = f"v{step_set.version} steps" if mode is Mode.STEPS and step_set else str(mode)
@@ -315,6 +312,8 @@ class SolveScreen(TotScreen):
 
     @work(exclusive=True, group="solve", exit_on_error=False)
     async def run_solve(self, compare: bool = False) -> None:
+        from tot_tui.domain import Mode
+
         # Solve pressed while the teacher is still writing: wait for its steps.
         for worker in [w for w in self.workers if w.group == "teacher" and w.is_running]:
             with contextlib.suppress(Exception):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from tot_tui.domain import HostStatus
 from tot_tui.textsafe import safe_text
+
+if TYPE_CHECKING:
+    from tot_tui.domain import HostStatus
 
 
 class ConnectionIndicator(Static):

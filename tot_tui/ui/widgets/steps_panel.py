@@ -7,7 +7,7 @@ saves anything itself (the screen asks the tutor to store a new version on `Save
 from __future__ import annotations
 
 import difflib
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events, on
@@ -17,8 +17,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Label, Static, TextArea
 
-from tot_tui.domain import StepSetView
 from tot_tui.textsafe import safe_text
+
+if TYPE_CHECKING:
+    from tot_tui.domain import StepSetView
 
 
 def _clean(steps: list[str]) -> list[str]:

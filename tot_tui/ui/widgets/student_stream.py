@@ -14,7 +14,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from tot_tui.domain import AttemptView
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
@@ -24,6 +23,8 @@ if TYPE_CHECKING:
     from textual.timer import Timer
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownStream
+
+    from tot_tui.domain import AttemptView
 
 
 class StudentStream(Vertical):

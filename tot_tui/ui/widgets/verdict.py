@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from tot_tui.domain import AttemptView, CheckResult, Verdict
 from tot_tui.textsafe import safe_text
 
-_ICONS = {Verdict.CORRECT: "✔ CORRECT", Verdict.INCORRECT: "✘ INCORRECT",
-          Verdict.UNKNOWN: "? UNKNOWN"}
+if TYPE_CHECKING:
+    from tot_tui.domain import AttemptView, CheckResult, Verdict
+
+# Keyed by Verdict's values (a StrEnum, so its members find them): no domain import needed.
+_ICONS = {"correct": "✔ CORRECT", "incorrect": "✘ INCORRECT", "unknown": "? UNKNOWN"}
 
 # The checker's reason codes, said in words a tutor understands.
 REASONS = {
