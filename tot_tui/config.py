@@ -3,18 +3,17 @@
 Hosts resolve per role, most specific first: the role's flag, `TOT_TUI_<ROLE>_HOST`, the role's
 key in the file, `--host`, `OLLAMA_HOST`, the file's `ollama_host`, and finally Ollama's default.
 
-`Settings` is a dataclass whose annotations carry the constraints (annotated-types); pydantic
-validates it (`validate_settings`). Pydantic is imported only when validating, so the app can
-paint its first screen before it: `load_config(validate=False)` builds the settings from values
-of the right type and range (anything else falls back to its default), and `Config.validate()`
-runs pydantic afterwards. Everything else (the CLI, tests) validates in `load_config`.
+`Settings` is a dataclass whose annotations carry the constraints (`Bounds`, `Normalize`, which
+pydantic understands); pydantic validates it (`validate_settings`) and is imported only then, so
+the app can paint its first screen first: `load_config(validate=False)` builds the settings from
+the values of the right type and range (anything else stays at its default), and
+`Config.validate()` runs pydantic afterwards. The CLI's commands and tests validate at once.
 """
 
 # No `from __future__ import annotations`: the fast path reads the constraints from the
 # evaluated annotations.
 
 import os
-import tomllib
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields
@@ -22,8 +21,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
-
-from annotated_types import Ge, Gt, Le
 
 from tot_tui.paths import Paths, resolve_paths
 
@@ -56,6 +53,26 @@ def normalize_host(host: str) -> str:
         name = f"[{name}]"
     port = url.port or (443 if url.scheme == "https" else 11434)
     return f"{url.scheme}://{name}:{port}{url.path.rstrip('/')}"
+
+
+class Bounds:
+    """Annotated metadata: numeric bounds (`ge`, `gt`, `le`). Pydantic enforces them (through
+    `__get_pydantic_core_schema__`, with its usual messages); the fast path calls `allows`.
+    Not annotated-types' Ge/Le: importing that package costs more than parsing the config."""
+
+    def __init__(self, *, ge: float | None = None, gt: float | None = None,
+                 le: float | None = None) -> None:
+        self.bounds = {k: v for k, v in (("ge", ge), ("gt", gt), ("le", le)) if v is not None}
+
+    def allows(self, value: float) -> bool:
+        b = self.bounds
+        return (value >= b.get("ge", value) and value <= b.get("le", value)
+                and ("gt" not in b or value > b["gt"]))
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)  # an int or float schema, which take these keys
+        schema.update(self.bounds)
+        return schema
 
 
 class Normalize:
@@ -93,19 +110,19 @@ class Settings:
     ollama_host: str | None = None
     teacher_host: str | None = None
     student_host: str | None = None
-    teacher_temperature: Annotated[float, Ge(0.0), Le(2.0)] = 0.2
-    student_temperature: Annotated[float, Ge(0.0), Le(2.0)] = 0.0
+    teacher_temperature: Annotated[float, Bounds(ge=0.0, le=2.0)] = 0.2
+    student_temperature: Annotated[float, Bounds(ge=0.0, le=2.0)] = 0.0
     seed: int | None = None
     keep_alive: str = "10m"
-    num_ctx: Annotated[int, Ge(512)] = 4096
+    num_ctx: Annotated[int, Bounds(ge=512)] = 4096
     # Caps on reply length (Ollama's num_predict): a looping model cannot stream forever.
-    teacher_max_tokens: Annotated[int, Ge(16)] = 1024
-    student_max_tokens: Annotated[int, Ge(16)] = 4096
-    connect_timeout: Annotated[float, Gt(0)] = 5.0
+    teacher_max_tokens: Annotated[int, Bounds(ge=16)] = 1024
+    student_max_tokens: Annotated[int, Bounds(ge=16)] = 4096
+    connect_timeout: Annotated[float, Bounds(gt=0)] = 5.0
     # The first token may wait for a cold model load; later tokens should come steadily.
-    first_token_timeout: Annotated[float, Gt(0)] = 300.0
-    stall_timeout: Annotated[float, Gt(0)] = 60.0
-    check_deadline: Annotated[float, Gt(0)] = 2.0
+    first_token_timeout: Annotated[float, Bounds(gt=0)] = 300.0
+    stall_timeout: Annotated[float, Bounds(gt=0)] = 60.0
+    check_deadline: Annotated[float, Bounds(gt=0)] = 2.0
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
 
@@ -141,14 +158,7 @@ def _conforms(hint: Any, value: Any) -> bool:
         base, *metadata = get_args(hint)
         if not _conforms(base, value):
             return False
-        for rule in metadata:
-            if isinstance(rule, Ge) and not value >= rule.ge:
-                return False
-            if isinstance(rule, Gt) and not value > rule.gt:
-                return False
-            if isinstance(rule, Le) and not value <= rule.le:
-                return False
-        return True
+        return all(rule.allows(value) for rule in metadata if isinstance(rule, Bounds))
     if origin in (Union, types.UnionType):
         return any(_conforms(arg, value) for arg in get_args(hint))
     if origin is dict:
@@ -291,6 +301,8 @@ def load_config(*, config_dir: str | None = None, data_dir: str | None = None,
     paths = resolve_paths(config_dir, data_dir)
     raw: dict[str, Any] = {}
     if paths.config_file.exists():
+        import tomllib
+
         try:
             raw = tomllib.loads(paths.config_file.read_text("utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
