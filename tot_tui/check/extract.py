@@ -158,7 +158,8 @@ def extract_for_check(pred: str, *, strip_units: bool = True) -> str:
         raise CheckError("no_answer")
     if len(text) <= MAX_ANSWER and _parses(text, strip_units):
         return text
-    for found in (last_boxed(text), after_marker(text), last_math_span(text)):
+    for find in (last_boxed, after_marker, last_math_span):  # lazily: the last one scans it all
+        found = find(text)
         if found is not None and found.strip():
             if len(found) > MAX_ANSWER:
                 raise CheckError("too_long")

@@ -139,35 +139,16 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return EXIT_INTERRUPTED
 
 
-class _WarmingChecker:
-    """The run's checker: its worker starts with the command and warms up (imports sympy) while
-    the first requests stream; a check waits for it instead of timing out on a cold worker,
-    which would score a right answer as unreadable."""
-
-    def __init__(self, checker: Any) -> None:
-        self._checker = checker
-        self._warm = asyncio.ensure_future(asyncio.to_thread(checker.start, True))
-
-    async def acheck(self, gold: str, pred: str) -> Any:
-        with contextlib.suppress(Exception):  # a failed start is retried by the check itself
-            await asyncio.shield(self._warm)
-        return await self._checker.acheck(gold, pred)
-
-    def check(self, gold: str, pred: str) -> Any:
-        return self._checker.check(gold, pred)
-
-    async def aclose(self) -> None:
-        self._warm.cancel()  # the thread finishes on its own; close() below kills the worker
-        await asyncio.to_thread(self._checker.close)
-
-
 async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any]) -> int:
     from tot_tui.check import Checker
     from tot_tui.store.migrations import StoreError
     from tot_tui.tutor.session import Tutor
 
-    checker = _WarmingChecker(Checker(deadline=config.settings.check_deadline))
-    tutor = Tutor(config, checker=checker)  # type: ignore[arg-type]
+    # The checker's worker starts with the command and imports sympy while the first requests
+    # stream; a check that comes sooner waits for it (outside its deadline).
+    checker = Checker(deadline=config.settings.check_deadline)
+    checker.start()
+    tutor = Tutor(config, checker=checker)
     try:
         return await _evaluate(tutor, args, state)
     except UsageError as exc:
@@ -187,7 +168,7 @@ async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any])
         return EXIT_FAILURE
     finally:
         await tutor.aclose()
-        await checker.aclose()
+        await asyncio.to_thread(checker.close)
 
 
 def _check_args(args: argparse.Namespace) -> None:

@@ -63,8 +63,9 @@ def parse_prompt(name: str, text: str, source: Path) -> Prompt:
 
 
 @cache
-def _read(path: Path, mtime_ns: int) -> str:
-    return path.read_text("utf-8")
+def _parsed(name: str, path: Path, mtime_ns: int) -> Prompt:
+    # Keyed by modification time: an edited override is picked up on the next use.
+    return parse_prompt(name, path.read_text("utf-8"), path)
 
 
 def load_prompt(name: str, override_dir: Path | None = None) -> Prompt:
@@ -76,8 +77,7 @@ def load_prompt(name: str, override_dir: Path | None = None) -> Prompt:
     for path in candidates:
         if path.is_file():
             try:
-                text = _read(path, path.stat().st_mtime_ns)
+                return _parsed(name, path, path.stat().st_mtime_ns)
             except (OSError, UnicodeDecodeError) as exc:
                 raise PromptError(f"Cannot read prompt file {path}: {exc}") from exc
-            return parse_prompt(name, text, path)
     raise PromptError(f"Prompt file {name}.txt not found.")

@@ -329,20 +329,26 @@ class Tutor:
                                 usage: Usage | None) -> AttemptView:
         from tot_tui.check import extract_answer
 
-        answer = extract_answer(output)
-        result = await self.check_answer(problem.reference, answer)
-        return await self._db(
-            "finish_attempt", attempt_id, status=AttemptStatus.FINISHED, output=output,
-            answer=answer, verdict=result.verdict, verdict_reason=result.reason,
-            reference_norm=result.gold_norm, answer_norm=result.pred_norm, usage=usage)
+        def grade_and_store() -> AttemptView:  # one trip to a worker thread for both
+            answer = extract_answer(output)
+            result = self._check(problem.reference, answer)
+            return self.store.finish_attempt(
+                attempt_id, status=AttemptStatus.FINISHED, output=output, answer=answer,
+                verdict=result.verdict, verdict_reason=result.reason,
+                reference_norm=result.gold_norm, answer_norm=result.pred_norm, usage=usage)
+
+        return await asyncio.to_thread(grade_and_store)
 
     async def check_answer(self, reference: str | None, answer: str | None) -> CheckResult:
         """Compare an answer with the reference in the killable checker; never raises."""
+        return await asyncio.to_thread(self._check, reference, answer)
+
+    def _check(self, reference: str | None, answer: str | None) -> CheckResult:
         if not reference:
             return CheckResult(CheckStatus.UNPARSEABLE, "no_reference", "", answer or "")
         if not answer or not answer.strip():
             return CheckResult(CheckStatus.UNPARSEABLE, "no_answer", reference, "")
-        return await self.checker.acheck(reference, answer)
+        return self.checker.check(reference, answer)
 
     async def answer_as_human(self, problem: ProblemView, answer: str,
                               hints_shown: int = 0) -> tuple[HumanAnswerView, CheckResult]:
