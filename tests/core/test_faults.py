@@ -214,3 +214,10 @@ async def test_lone_surrogates_from_the_model_are_stored_and_printable(fake, tut
     assert "\ufffd" in attempt.output
     attempt.output.encode("utf-8")  # printable and storable
     assert attempt_rows(config)[0][0] == "finished"
+
+
+async def test_missing_model_reported_inside_the_stream_is_still_a_setup_error(fake, tutor):
+    fake.reply(STUDENT, Reply(text="", error_after=0,
+                              error_message=f"model '{STUDENT}' not found"))
+    failed = (await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE)))[-1]
+    assert failed.kind == "model_missing" and f"ollama pull {STUDENT}" in failed.message

@@ -56,7 +56,10 @@ def model_missing(host: str, model: str) -> LLMError:
 
 def from_status(host: str, model: str, status: int, detail: str) -> LLMError:
     detail = _short(detail)
-    if status == 404 and model and ("not found" in detail or "pull" in detail):
+    ollama_404 = status == 404 and ("not found" in detail or "pull" in detail)
+    # Ollama answers 404; some servers report a missing model as a 500 or in the stream.
+    other_wording = "not found" in detail and "model" in detail.lower()
+    if model and (ollama_404 or other_wording):
         return model_missing(host, model)
     if status == 404:  # a control call (list, version) that an Ollama server always has
         return LLMError(ErrorKind.BAD_RESPONSE,

@@ -217,6 +217,9 @@ class OllamaGateway:
             return exc
         if isinstance(exc, ollama.ResponseError):
             if exc.status_code in (-1, None) or exc.status_code < 100:
+                if not mid_stream and model and "not found" in str(exc.error).lower():
+                    # Some servers report a missing model as the stream's first line.
+                    return errors.model_missing(host, model)
                 return errors.mid_stream(host, model, exc.error)
             return errors.from_status(host, model, exc.status_code, exc.error)
         if isinstance(exc, httpx.HTTPStatusError):
