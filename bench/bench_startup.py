@@ -35,11 +35,15 @@ Hello().run()
 TOT = "from tot_tui.cli import main; raise SystemExit(main([]))"
 # Where the difference goes: the hello world plus, step by step, what tot-tui does before its
 # first paint (the CLI and its config, then the app's imports).
+# `tot-tui` reads its config without pydantic (validate=False) and validates after the paint.
 BREAKDOWN = {
-    "hello + config (pydantic)": "from tot_tui.config import load_config; load_config()\n" + HELLO,
+    "hello + validated config (pydantic)": ("from tot_tui.config import load_config; "
+                                            "load_config()\n" + HELLO),
+    "hello + config as tot-tui reads it": ("from tot_tui.config import load_config; "
+                                           "load_config(validate=False)\n" + HELLO),
     "hello + cli + config + app imports": ("import tot_tui.cli\nfrom tot_tui.config import "
-                                           "load_config; load_config()\nimport tot_tui.ui.app\n"
-                                           + HELLO),
+                                           "load_config; load_config(validate=False)\n"
+                                           "import tot_tui.ui.app\n" + HELLO),
 }
 
 
