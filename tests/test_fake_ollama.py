@@ -617,3 +617,15 @@ def test_standalone_server_serves_and_stops_on_sigterm() -> None:
     finally:
         proc.kill()
         proc.communicate()  # reaps the process and closes its pipes
+
+
+def test_simulated_timing_reports_the_same_durations_under_any_load() -> None:
+    with FakeOllama() as fake, ollama.Client(host=fake.url) as client:
+        fake.simulated_timing = True
+        fake.add_model(STUDENT)
+        fake.reply(STUDENT, Reply(text="a b c", chunk_delay=0.0))
+        fast = client.chat(model=STUDENT, messages=USER)
+        fake.reply(STUDENT, Reply(text="a b c", chunk_delay=0.2))  # slower, same script
+        slow = client.chat(model=STUDENT, messages=USER)
+    assert fast.eval_duration == slow.eval_duration == 12_500_000 * fast.eval_count
+    assert fast.load_duration > slow.load_duration  # only the first request loaded the model

@@ -39,6 +39,7 @@ class SnapApp(TotApp):
 @pytest.fixture
 def snap_fake() -> Iterator[FakeOllama]:
     with FakeOllama("127.0.0.1", SNAP_PORT) as server:
+        server.simulated_timing = True  # durations on screen must not depend on machine load
         server.add_model(TEACHER, family="qwen2", parameter_size="7.6B", quantization="Q4_K_M",
                          size=4_683_087_332)
         server.add_model(STUDENT, family="llama", parameter_size="1.2B", quantization="Q8_0",

@@ -127,6 +127,9 @@ class FakeOllama:
         self.version = version
         # Cold-load time for replies without their own load_delay and for "load" requests.
         self.load_delay = 0.0
+        # Report modelled durations only (never the measured ones): the same script gives the
+        # same metrics on a busy machine, which snapshot tests and screenshots need.
+        self.simulated_timing = False
         self._log = log
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
@@ -851,7 +854,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not chat and body.get("raw") is not True:
             context_len = prompt_tokens + eval_tokens
             final["context"] = [(7 * i + 128_000) % 151_000 for i in range(context_len)]
-        final |= _metrics(timeline, prompt_tokens, eval_tokens)
+        final |= _metrics(timeline, prompt_tokens, eval_tokens, self.fake.simulated_timing)
         if stream:
             self._stream_line(final)
             self._end_stream()
@@ -946,14 +949,22 @@ def _estimate_prompt_tokens(body: dict[str, Any]) -> int:
     return len(tokenize(text)) + overhead + 10  # chat template headers
 
 
-def _metrics(timeline: _Timeline, prompt_tokens: int, eval_tokens: int) -> dict[str, int]:
-    """Ollama's final-chunk timings: measured, but never implausibly small."""
+def _metrics(timeline: _Timeline, prompt_tokens: int, eval_tokens: int,
+             simulated: bool = False) -> dict[str, int]:
+    """Ollama's final-chunk timings: measured, but never implausibly small (or, `simulated`,
+    only the modelled values)."""
     now = time.perf_counter()
     first = timeline.first_chunk_at or now
-    load_ns = max(timeline.load_ns, 650_000_000 if timeline.cold else 9_000_000)
-    prompt_ns = max(timeline.prompt_ns, 250_000 * prompt_tokens + 5_000_000)
-    eval_ns = max(int((now - first) * 1e9), 12_500_000 * eval_tokens)
-    measured_total = int((now - timeline.start) * 1e9)
+    model_load = 650_000_000 if timeline.cold else 9_000_000
+    model_prompt = 250_000 * prompt_tokens + 5_000_000
+    model_eval = 12_500_000 * eval_tokens
+    if simulated:
+        load_ns, prompt_ns, eval_ns, measured_total = model_load, model_prompt, model_eval, 0
+    else:
+        load_ns = max(timeline.load_ns, model_load)
+        prompt_ns = max(timeline.prompt_ns, model_prompt)
+        eval_ns = max(int((now - first) * 1e9), model_eval)
+        measured_total = int((now - timeline.start) * 1e9)
     total_ns = max(measured_total, load_ns + prompt_ns + eval_ns + 1_500_000)
     return {
         "total_duration": total_ns,
