@@ -54,6 +54,11 @@ class StepEditor(TextArea):
             return
         await super()._on_key(event)
 
+    def on_resize(self, event: events.Resize) -> None:
+        # At a new width the text wraps onto a different number of rows; the auto height was
+        # measured at the old width, so ask for a new layout once the text has re-wrapped.
+        self.call_after_refresh(self.refresh, layout=True)
+
     def action_undo(self) -> None:
         self.post_message(self.HistoryRequested(redo=False))
 
