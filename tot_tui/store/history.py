@@ -172,9 +172,10 @@ class HistoryStore:
                 row.done_reason = usage.done_reason
             row.finished = utcnow()
             s.add(row)
+            s.flush()
+            view = _attempt(row)  # built before the commit, which would expire and reload it
             s.commit()
-            s.refresh(row)
-            return _attempt(row)
+            return view
 
     def attempts_for_run(self, eval_run_id: int) -> list[AttemptView]:
         with Session(self.engine) as s:
