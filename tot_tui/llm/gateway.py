@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import ollama
@@ -26,6 +26,7 @@ from tot_tui.llm.errors import LLMError
 # Timeouts for quick control calls (list, show, ps, version): a server that accepts the
 # connection but never answers must not freeze a status check.
 CONTROL_READ_TIMEOUT = 10.0
+T = TypeVar("T")
 
 
 @dataclass(slots=True)  # not frozen: one is made per token, and frozen init costs 3x
@@ -54,6 +55,21 @@ def _valid(text: str | None) -> str:
     return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
 
 
+def _chat_chunk(part: Any) -> tuple[ChatChunk, bool]:
+    message = part.message
+    content = message.content or ""
+    if not content.isascii():
+        content = _valid(content)
+    thinking = _valid(message.thinking) if message.thinking else ""
+    done = bool(part.done)
+    return ChatChunk(content, thinking, done, _usage(part) if done else None), done
+
+
+def _pull_progress(part: Any) -> tuple[PullProgress, bool]:
+    progress = PullProgress(part.status or "", part.completed, part.total)
+    return progress, progress.status == "success"
+
+
 class OllamaGateway:
     """One Ollama host. Safe to share between tasks; call `aclose()` when done."""
 
@@ -78,50 +94,38 @@ class OllamaGateway:
 
     # -- streaming ---------------------------------------------------------------------------
 
-    async def chat(self, model: str, messages: Sequence[Mapping[str, Any]], *,
-                   format: dict[str, Any] | str | None = None,
-                   options: Mapping[str, Any] | None = None,
-                   keep_alive: str | float | None = None) -> AsyncIterator[ChatChunk]:
+    def chat(self, model: str, messages: Sequence[Mapping[str, Any]], *,
+             format: dict[str, Any] | str | None = None,
+             options: Mapping[str, Any] | None = None,
+             keep_alive: str | float | None = None) -> AsyncIterator[ChatChunk]:
         """Stream a chat reply. The last chunk has `done=True` and the server's usage figures.
 
-        Raises LLMError. Cancelling the consuming task (or closing this generator) closes the
+        Raises LLMError. Cancelling the consuming task (or closing this iterator) closes the
         HTTP stream, so the server stops generating.
         """
-        try:
-            stream = await self._stream.chat(model=model, messages=list(messages), stream=True,
-                                             format=format, options=dict(options or {}),
-                                             keep_alive=keep_alive)
-        except Exception as exc:
-            raise self._map(exc, model) from exc
-        async for part in self._watch(stream, model):
-            message = part.message
-            chunk = ChatChunk(_valid(message.content), _valid(message.thinking),
-                              bool(part.done), _usage(part) if part.done else None)
-            yield chunk
-            if part.done:
-                return
-        raise errors.stream_cut(self.host, model)
+        return self._watch(
+            lambda: self._stream.chat(model=model, messages=list(messages), stream=True,
+                                      format=format, options=dict(options or {}),
+                                      keep_alive=keep_alive),
+            model, _chat_chunk)
 
-    async def pull(self, model: str) -> AsyncIterator[PullProgress]:
+    def pull(self, model: str) -> AsyncIterator[PullProgress]:
         """Pull a model, yielding progress. Ends after the server's `success`."""
-        try:
-            stream = await self._stream.pull(model, stream=True)
-        except Exception as exc:
-            raise self._map(exc, model) from exc
-        async for part in self._watch(stream, model):
-            progress = PullProgress(part.status or "", part.completed, part.total)
-            yield progress
-            if progress.status == "success":
-                return
-        raise errors.stream_cut(self.host, model)
+        return self._watch(lambda: self._stream.pull(model, stream=True), model, _pull_progress)
 
-    async def _watch(self, stream: AsyncIterator[Any], model: str) -> AsyncIterator[Any]:
-        """Iterate a client stream under the first-token and stall deadlines, mapping errors.
+    async def _watch(self, open_stream: Callable[[], Awaitable[AsyncIterator[Any]]], model: str,
+                     convert: Callable[[Any], tuple[T, bool]]) -> AsyncIterator[T]:
+        """Open a client stream and iterate it under the first-token and stall deadlines,
+        mapping errors; `convert` turns each part into (item, is_last).
 
         Only the server's silence counts, never the consumer's time with a chunk. A timer checks
-        the time of the last chunk instead of being re-armed per chunk, which keeps the
-        per-token cost to a clock read.
+        the time of the last chunk instead of being re-armed per chunk, and this is the only
+        generator between the client and the caller: per token, the cost is a clock read.
         """
+        try:
+            stream = await open_stream()
+        except Exception as exc:
+            raise self._map(exc, model) from exc
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         assert task is not None
@@ -143,8 +147,12 @@ class OllamaGateway:
             async with contextlib.aclosing(stream):  # type: ignore[type-var]
                 async for part in stream:
                     first = waiting = False
-                    yield part
+                    item, is_last = convert(part)
+                    yield item
+                    if is_last:
+                        return
                     waiting, last = True, loop.time()
+            raise errors.stream_cut(self.host, model)
         except asyncio.CancelledError as exc:
             if fired and task.uncancel() == 0:
                 seconds = self.first_token_timeout if first else self.stall_timeout
