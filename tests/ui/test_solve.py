@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 from tests.conftest import STUDENT, TEACHER
 from tests.ui.conftest import PROBLEM, SIZE, STEPS, notice_text, script, settle
@@ -17,6 +19,19 @@ from tot_tui.ui.widgets.verdict import VerdictBanner
 def type_problem(screen: SolveScreen, text: str = PROBLEM, reference: str = "15") -> None:
     screen.query_one("#problem").text = text
     screen.query_one("#reference").value = reference
+
+@contextlib.asynccontextmanager
+async def decomposed(fake, make_app) -> AsyncIterator[tuple]:
+    """The app with the scripted problem typed in and the teacher's steps in the panel."""
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        yield app, pilot, screen
+
 
 
 async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
@@ -56,13 +71,7 @@ async def test_decompose_streams_steps_into_the_panel(fake, make_app):
 
 
 async def test_edit_steps_marks_them_and_solve_saves_a_new_version(fake, make_app):
-    script(fake)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        type_problem(screen)
-        await pilot.press("ctrl+t")
-        await settle(pilot, app)
+    async with decomposed(fake, make_app) as (app, pilot, screen):
         panel = screen.query_one(StepsPanel)
         panel.rows[1].input.focus()
         await pilot.press("end", *" then count")
@@ -93,13 +102,7 @@ async def test_edit_steps_marks_them_and_solve_saves_a_new_version(fake, make_ap
 
 
 async def test_save_and_delete_steps_with_keys(fake, make_app):
-    script(fake)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        type_problem(screen)
-        await pilot.press("ctrl+t")
-        await settle(pilot, app)
+    async with decomposed(fake, make_app) as (app, pilot, screen):
         panel = screen.query_one(StepsPanel)
         panel.rows[0].input.focus()
         await pilot.press("alt+d")
@@ -171,13 +174,7 @@ async def test_escape_cancels_and_keeps_the_partial_reply(fake, make_app):
 
 
 async def test_compare_runs_baseline_and_steps_side_by_side(fake, make_app):
-    script(fake)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        type_problem(screen)
-        await pilot.press("ctrl+t")
-        await settle(pilot, app)
+    async with decomposed(fake, make_app) as (app, pilot, screen):
         await pilot.press("ctrl+b")
         await settle(pilot, app)
         assert screen.has_class("-compare")
@@ -191,13 +188,7 @@ async def test_compare_runs_baseline_and_steps_side_by_side(fake, make_app):
 
 
 async def test_human_answer_with_hints(fake, make_app):
-    script(fake)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        type_problem(screen)
-        await pilot.press("ctrl+t")
-        await settle(pilot, app)
+    async with decomposed(fake, make_app) as (app, pilot, screen):
         await pilot.press("ctrl+o")  # hint mode: steps hidden
         assert screen.has_class("-hints")
         assert not screen.query_one(StepsPanel).display or \
@@ -224,13 +215,7 @@ async def test_human_answer_with_hints(fake, make_app):
 
 
 async def test_regenerate_and_undo_brings_edits_back(fake, make_app):
-    script(fake)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        type_problem(screen)
-        await pilot.press("ctrl+t")
-        await settle(pilot, app)
+    async with decomposed(fake, make_app) as (app, pilot, screen):
         panel = screen.query_one(StepsPanel)
         panel.rows[0].input.focus()
         await pilot.press("end", *"!")
