@@ -215,15 +215,8 @@ class FakeOllama:
         context_length: int = 32768,
         capabilities: list[str] | None = None,
     ) -> ModelInfo:
-        info = ModelInfo(
-            name=display_name(name),
-            family=family,
-            parameter_size=parameter_size,
-            quantization=quantization,
-            size=size,
-            context_length=context_length,
-            capabilities=list(capabilities or ["completion", "tools"]),
-        )
+        info = _model_info(name, family, parameter_size, quantization, size, context_length,
+                           capabilities)
         with self._lock:
             self._models[normalize_name(name)] = info
         return info
@@ -247,15 +240,8 @@ class FakeOllama:
         capabilities: list[str] | None = None,
     ) -> None:
         """A model that is absent until pulled; pulling streams `steps` progress lines."""
-        info = ModelInfo(
-            name=display_name(name),
-            family=family,
-            parameter_size=parameter_size,
-            quantization=quantization,
-            size=size,
-            context_length=context_length,
-            capabilities=list(capabilities or ["completion", "tools"]),
-        )
+        info = _model_info(name, family, parameter_size, quantization, size, context_length,
+                           capabilities)
         with self._lock:
             self._pullable[normalize_name(name)] = _Pullable(info, max(1, steps), step_delay)
 
@@ -947,6 +933,13 @@ def _estimate_prompt_tokens(body: dict[str, Any]) -> int:
     messages = body.get("messages")
     overhead = 4 * len(messages) if isinstance(messages, list) else 4
     return len(tokenize(text)) + overhead + 10  # chat template headers
+
+
+def _model_info(name: str, family: str, parameter_size: str, quantization: str, size: int,
+                context_length: int, capabilities: list[str] | None) -> ModelInfo:
+    return ModelInfo(name=display_name(name), family=family, parameter_size=parameter_size,
+                     quantization=quantization, size=size, context_length=context_length,
+                     capabilities=list(capabilities or ["completion", "tools"]))
 
 
 def _metrics(timeline: _Timeline, prompt_tokens: int, eval_tokens: int,
