@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
@@ -57,3 +59,21 @@ async def settle(pilot: object, app: TotApp) -> None:
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()  # type: ignore[attr-defined]
+
+
+def type_problem(screen: Any, text: str = PROBLEM, reference: str = "15") -> None:
+    """Fill the Solve screen's problem and reference fields."""
+    screen.query_one("#problem").text = text
+    screen.query_one("#reference").value = reference
+
+
+@contextlib.asynccontextmanager
+async def started(make_app: Callable[..., TotApp], key: str, text: str = PROBLEM,
+                  reference: str = "15") -> AsyncIterator[tuple[TotApp, Any, Any]]:
+    """The app with a problem typed in, `key` pressed and every worker settled."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        type_problem(app.screen, text, reference)
+        await pilot.press(key)
+        await settle(pilot, app)
+        yield app, pilot, app.screen

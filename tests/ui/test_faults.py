@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from tests.conftest import STUDENT, TEACHER, closed_port
-from tests.ui.conftest import PROBLEM, SIZE, notice_text, script, settle
+from tests.ui.conftest import (
+    PROBLEM,
+    SIZE,
+    notice_text,
+    script,
+    settle,
+    started,
+    type_problem,
+)
 from tot_tui.config import load_config
 from tot_tui.domain import AttemptStatus
 from tot_tui.fake_ollama import Reply
@@ -11,11 +19,6 @@ from tot_tui.ui.screens.solve import SolveScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 from tot_tui.ui.widgets.student_stream import StudentStream
-
-
-def type_problem(screen: SolveScreen, text: str = PROBLEM, reference: str = "15") -> None:
-    screen.query_one("#problem").text = text
-    screen.query_one("#reference").value = reference
 
 
 async def test_no_server_start_says_where_it_looked_and_history_works(make_app, monkeypatch):
@@ -79,11 +82,7 @@ async def test_binary_problem_is_refused_and_kept(fake, make_app):
 
 async def test_teacher_without_steps(fake, make_app):
     fake.reply(TEACHER, Reply(text="   "))
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        type_problem(app.screen)
-        await pilot.press("ctrl+t")
-        await settle(pilot, app)
+    async with started(make_app, "ctrl+t") as (app, _pilot, _screen):
         assert "write the steps yourself" in notice_text(app)
         assert app.screen.query_one(StepsPanel).steps == []
 
@@ -91,11 +90,7 @@ async def test_teacher_without_steps(fake, make_app):
 async def test_teacher_error_mid_stream_keeps_the_draft(fake, make_app):
     fake.reply(TEACHER, Reply(text='{"steps": ["Start with the 12 marbles.", "Subtract 5 '
                                    'marbles.", "Add 8."]}', error_after=25))
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        type_problem(app.screen)
-        await pilot.press("ctrl+t")
-        await settle(pilot, app)
+    async with started(make_app, "ctrl+t") as (app, _pilot, _screen):
         assert "stopped with an error" in notice_text(app)
         panel = app.screen.query_one(StepsPanel)
         assert panel.steps and panel.steps[0] == "Start with the 12 marbles."
@@ -106,11 +101,7 @@ async def test_student_error_mid_stream_keeps_what_arrived(fake, make_app):
     script(fake)
     fake.reply(STUDENT, Reply(text="12 - 5 = 7. 7 + 8 = 15.\n\nFinal answer: 15",
                               error_after=6), when="steps as a plan")
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        type_problem(app.screen)
-        await pilot.press("ctrl+r")
-        await settle(pilot, app)
+    async with started(make_app, "ctrl+r") as (app, _pilot, _screen):
         pane = app.screen.query_one("#with-steps", StudentStream)
         assert pane.text.startswith("12 - 5")
         assert "What arrived so far was kept" in notice_text(app)
@@ -124,11 +115,7 @@ async def test_student_stall_and_cut_are_explained(fake, make_app, config):
     script(fake)
     fake.reply(STUDENT, Reply(text="Let me think about this problem carefully.",
                               disconnect_after=3), when="steps as a plan")
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        type_problem(app.screen)
-        await pilot.press("ctrl+r")
-        await settle(pilot, app)
+    async with started(make_app, "ctrl+r") as (app, pilot, _screen):
         assert "closed while" in notice_text(app)
         fake.reply(STUDENT, Reply(text="Let me think.", stall_after=2, stall_seconds=30),
                    when="steps as a plan")
@@ -141,11 +128,7 @@ async def test_server_busy(fake, make_app):
     script(fake)
     fake.reply(STUDENT, Reply(http_error=(503, "server busy, please try again")),
                when="steps as a plan")
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        type_problem(app.screen)
-        await pilot.press("ctrl+r")
-        await settle(pilot, app)
+    async with started(make_app, "ctrl+r") as (app, _pilot, _screen):
         assert "is busy" in notice_text(app)
         assert app.screen.query_one("#problem").text == PROBLEM
 

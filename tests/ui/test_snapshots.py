@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from tests.conftest import STUDENT, TEACHER
-from tests.ui.conftest import PROBLEM, SIZE, STEPS, script
+from tests.ui.conftest import PROBLEM, SIZE, STEPS, script, type_problem
 from tot_tui.config import Config, load_config
 from tot_tui.fake_ollama import FakeOllama, Reply
 from tot_tui.tutor.session import Tutor
@@ -93,11 +93,6 @@ def fix_dates(config: Config) -> None:
     db.close()
 
 
-def type_problem(app: TotApp, text: str = PROBLEM, reference: str = "15") -> None:
-    app.screen.query_one("#problem", TextArea).text = text
-    app.screen.query_one("#reference", Input).value = reference
-
-
 def test_solve_empty(snap_compare, snap_fake, snap_app):
     assert snap_compare(snap_app(), terminal_size=SIZE, run_before=freeze)
 
@@ -117,7 +112,7 @@ def test_solve_steps_edited(snap_compare, snap_fake, snap_app):
     script(snap_fake)
 
     async def run_before(pilot: Pilot) -> None:
-        type_problem(pilot.app)
+        type_problem(pilot.app.screen)
         await pilot.press("ctrl+t")
         await settle(pilot)
         panel = pilot.app.screen.query_one(StepsPanel)
@@ -132,7 +127,7 @@ def test_solve_verdict(snap_compare, snap_fake, snap_app):
     script(snap_fake)
 
     async def run_before(pilot: Pilot) -> None:
-        type_problem(pilot.app)
+        type_problem(pilot.app.screen)
         await pilot.press("ctrl+r")
         await freeze(pilot)
 
@@ -148,7 +143,7 @@ def test_solve_compare(snap_compare, snap_fake, snap_app):
         tutor = pilot.app.tutor
         warm = await tutor.add_problem("What is 1 + 1?", "2")
         [e async for e in tutor.solve(warm, mode="baseline")]  # type: ignore[arg-type]
-        type_problem(pilot.app)
+        type_problem(pilot.app.screen)
         await pilot.press("ctrl+t")
         await settle(pilot)
         await pilot.press("ctrl+b")
@@ -161,7 +156,7 @@ def test_solve_hints_and_human_answer(snap_compare, snap_fake, snap_app):
     script(snap_fake)
 
     async def run_before(pilot: Pilot) -> None:
-        type_problem(pilot.app)
+        type_problem(pilot.app.screen)
         await pilot.press("ctrl+t")
         await settle(pilot)
         await pilot.press("ctrl+o", "ctrl+f", "ctrl+f", *"15", "enter")

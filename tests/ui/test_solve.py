@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 
 from tests.conftest import STUDENT, TEACHER
-from tests.ui.conftest import PROBLEM, SIZE, STEPS, notice_text, script, settle
+from tests.ui.conftest import (
+    SIZE,
+    STEPS,
+    notice_text,
+    script,
+    settle,
+    started,
+    type_problem,
+)
 from tot_tui.domain import AttemptStatus, Mode, StepOrigin, Verdict
 from tot_tui.fake_ollama import Reply
 from tot_tui.ui.screens.solve import SolveScreen
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 from tot_tui.ui.widgets.student_stream import StudentStream
 from tot_tui.ui.widgets.verdict import VerdictBanner
-
-
-def type_problem(screen: SolveScreen, text: str = PROBLEM, reference: str = "15") -> None:
-    screen.query_one("#problem").text = text
-    screen.query_one("#reference").value = reference
-
-@contextlib.asynccontextmanager
-async def decomposed(fake, make_app) -> AsyncIterator[tuple]:
-    """The app with the scripted problem typed in and the teacher's steps in the panel."""
-    script(fake)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        type_problem(screen)
-        await pilot.press("ctrl+t")
-        await settle(pilot, app)
-        yield app, pilot, screen
-
 
 
 async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
@@ -71,7 +59,8 @@ async def test_decompose_streams_steps_into_the_panel(fake, make_app):
 
 
 async def test_edit_steps_marks_them_and_solve_saves_a_new_version(fake, make_app):
-    async with decomposed(fake, make_app) as (app, pilot, screen):
+    script(fake)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
         panel = screen.query_one(StepsPanel)
         panel.rows[1].input.focus()
         await pilot.press("end", *" then count")
@@ -102,7 +91,8 @@ async def test_edit_steps_marks_them_and_solve_saves_a_new_version(fake, make_ap
 
 
 async def test_save_and_delete_steps_with_keys(fake, make_app):
-    async with decomposed(fake, make_app) as (app, pilot, screen):
+    script(fake)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
         panel = screen.query_one(StepsPanel)
         panel.rows[0].input.focus()
         await pilot.press("alt+d")
@@ -132,12 +122,7 @@ async def test_solve_streams_reply_and_shows_verdict(fake, make_app):
 
 async def test_incorrect_and_unknown_verdicts(fake, make_app):
     script(fake, answer="12 - 5 = 7. 7 + 8 = 16.\n\nFinal answer: 16")
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        type_problem(screen)
-        await pilot.press("ctrl+r")
-        await settle(pilot, app)
+    async with started(make_app, "ctrl+r") as (app, pilot, screen):
         banner = screen.query_one("#with-steps", StudentStream).banner
         assert banner.verdict is Verdict.INCORRECT and "answer 16" in str(banner.render())
         type_problem(screen, "What is 2 + 2?", "")
@@ -153,12 +138,7 @@ async def test_escape_cancels_and_keeps_the_partial_reply(fake, make_app):
     long = " ".join(f"word{i}" for i in range(400)) + "\n\nFinal answer: 15"
     script(fake, answer=long)
     fake.reply(STUDENT, Reply(text=long, chunk_delay=0.02), when="steps as a plan")
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = app.screen
-        type_problem(screen)
-        await pilot.press("ctrl+t")
-        await settle(pilot, app)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
         await pilot.press("ctrl+r")
         pane = screen.query_one("#with-steps", StudentStream)
         await wait_until(pilot, lambda: len(pane.text) > 40)
@@ -174,7 +154,8 @@ async def test_escape_cancels_and_keeps_the_partial_reply(fake, make_app):
 
 
 async def test_compare_runs_baseline_and_steps_side_by_side(fake, make_app):
-    async with decomposed(fake, make_app) as (app, pilot, screen):
+    script(fake)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
         await pilot.press("ctrl+b")
         await settle(pilot, app)
         assert screen.has_class("-compare")
@@ -188,7 +169,8 @@ async def test_compare_runs_baseline_and_steps_side_by_side(fake, make_app):
 
 
 async def test_human_answer_with_hints(fake, make_app):
-    async with decomposed(fake, make_app) as (app, pilot, screen):
+    script(fake)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
         await pilot.press("ctrl+o")  # hint mode: steps hidden
         assert screen.has_class("-hints")
         assert not screen.query_one(StepsPanel).display or \
@@ -215,7 +197,8 @@ async def test_human_answer_with_hints(fake, make_app):
 
 
 async def test_regenerate_and_undo_brings_edits_back(fake, make_app):
-    async with decomposed(fake, make_app) as (app, pilot, screen):
+    script(fake)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
         panel = screen.query_one(StepsPanel)
         panel.rows[0].input.focus()
         await pilot.press("end", *"!")
