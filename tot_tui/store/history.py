@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -162,10 +163,7 @@ class HistoryStore:
             "verdict_reason": verdict_reason, "reference_norm": reference_norm,
             "answer_norm": answer_norm, "error": error, "finished": utcnow()}
         if usage:
-            values.update(prompt_tokens=usage.prompt_tokens, output_tokens=usage.output_tokens,
-                          total_ns=usage.total_ns, load_ns=usage.load_ns,
-                          prompt_eval_ns=usage.prompt_eval_ns, eval_ns=usage.eval_ns,
-                          done_reason=usage.done_reason)
+            values.update(asdict(usage))  # the attempt's columns carry Usage's field names
         table = Attempt.__table__  # type: ignore[attr-defined]
         with self.engine.begin() as conn:
             conn.execute(update(table).where(table.c.id == attempt_id).values(**values))
@@ -311,6 +309,9 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.close()
 
 
+_USAGE_FIELDS = tuple(f.name for f in fields(Usage))
+
+
 def _problem(row: Problem) -> ProblemView:
     return ProblemView(row.id or 0, row.text, row.reference, row.reference_source, row.created)
 
@@ -322,8 +323,7 @@ def _step_set(row: StepSet) -> StepSetView:
 
 
 def _attempt(row: Attempt) -> AttemptView:
-    usage = Usage(row.prompt_tokens, row.output_tokens, row.total_ns, row.load_ns,
-                  row.prompt_eval_ns, row.eval_ns, row.done_reason)
+    usage = Usage(**{name: getattr(row, name) for name in _USAGE_FIELDS})
     return AttemptView(row.id or 0, row.problem_id, row.step_set_id, row.student_model,
                        Mode(row.mode), AttemptStatus(row.status), row.output, row.answer,
                        Verdict(row.verdict), row.verdict_reason, row.reference_norm,
