@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
@@ -77,3 +78,12 @@ async def started(make_app: Callable[..., TotApp], key: str, text: str = PROBLEM
         await pilot.press(key)
         await settle(pilot, app)
         yield app, pilot, app.screen
+
+
+async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "condition not met in time"
+        await pilot.pause(0.02)

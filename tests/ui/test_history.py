@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import STUDENT, TEACHER
-from tests.ui.conftest import PROBLEM, SIZE, STEPS, notice_text, script, settle
+from tests.ui.conftest import PROBLEM, SIZE, STEPS, notice_text, script, settle, wait_until
 from tot_tui.domain import Mode, Verdict
 from tot_tui.ui.screens.confirm import ConfirmScreen
 from tot_tui.ui.screens.export import ExportScreen
@@ -120,18 +120,22 @@ async def test_delete_asks_first(fake, make_app):
         screen = await open_history(pilot, app)
         screen.query_one("#problems").focus()
         await pilot.press("ctrl+d")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("escape")  # no
+        # Settle only once the dialog is gone: waiting on a screen being torn down can hang.
+        await wait_until(pilot, lambda: app.screen is screen)
         await settle(pilot, app)
         assert len(screen.rows) == 2
         await pilot.press("ctrl+d")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.click("#yes")
-        await settle(pilot, app)
-        assert [r.id for r in screen.rows] == [first]
+        await wait_until(pilot, lambda: [r.id for r in screen.rows] == [first], timeout=20)
         assert await app.tutor.problem_detail(second) is None
         assert "Deleted 1 problem" in notice_text(app)
+        # Let the reload's detail view finish before the app shuts down: tearing widgets down
+        # while they are still being replaced can cancel Textual's shutdown.
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
 
 
 async def test_export_selection_and_everything(fake, make_app, config):

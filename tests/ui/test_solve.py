@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from tests.conftest import STUDENT, TEACHER
 from tests.ui.conftest import (
     SIZE,
@@ -13,6 +11,7 @@ from tests.ui.conftest import (
     settle,
     started,
     type_problem,
+    wait_until,
 )
 from tot_tui.domain import AttemptStatus, Mode, StepOrigin, Verdict
 from tot_tui.fake_ollama import Reply
@@ -20,14 +19,6 @@ from tot_tui.ui.screens.solve import SolveScreen
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 from tot_tui.ui.widgets.student_stream import StudentStream
 from tot_tui.ui.widgets.verdict import VerdictBanner
-
-
-async def wait_until(pilot, condition, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while not condition():
-        assert loop.time() < end, "condition not met in time"
-        await pilot.pause(0.02)
 
 
 async def test_decompose_streams_steps_into_the_panel(fake, make_app):
