@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Markdown, Select
 from tot_tui.domain import ProblemDetail, ProblemSummary, StepSetView, Verdict
 from tot_tui.textsafe import safe_text
 from tot_tui.tutor.export import EXTENSIONS
+from tot_tui.ui.dom import uncancellable
 from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
@@ -201,7 +202,7 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
             self.detail = None
             text = ("No problems yet. Solve one on the Solve screen (F2): it is kept here."
                     if not (query or verdict or model) else "Nothing matches these filters.")
-            await self.query_one("#detail-md", Markdown).update(text)
+            await uncancellable(self.query_one("#detail-md", Markdown).update(text))
 
     def _fill(self, rows: list[ProblemSummary]) -> None:
         table = self.query_one(DataTable)
@@ -251,7 +252,7 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         detail = await self.tutor.problem_detail(problem_id)
         self.detail = detail
         text = detail_markdown(detail) if detail else "This problem was deleted."
-        await self.query_one("#detail-md", Markdown).update(text)
+        await uncancellable(self.query_one("#detail-md", Markdown).update(text))
         self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
 
     # -- filters -----------------------------------------------------------------------------

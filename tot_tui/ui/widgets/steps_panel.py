@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Button, Label, Static, TextArea
 
 from tot_tui.textsafe import safe_text
+from tot_tui.ui.dom import uncancellable
 
 if TYPE_CHECKING:
     from tot_tui.domain import StepSetView
@@ -281,7 +282,7 @@ records exactly the steps the student saw.
         steps = self.steps
         rows = self.rows
         for row in rows[len(steps):]:
-            await row.remove()
+            await uncancellable(row.remove())
         rows = rows[: len(steps)]
         for i, row in enumerate(rows):
             shown = safe_text(steps[i])
@@ -297,7 +298,7 @@ records exactly the steps the student saw.
                 rows[focus].input.focus()
         extra = [StepRow(i, safe_text(steps[i]), "") for i in range(len(rows), len(steps))]
         if extra:
-            await container.mount_all(extra)
+            await uncancellable(container.mount_all(extra))
             rows += extra
         for row, mark in zip(rows, self._marks(steps), strict=False):
             row.set_mark(mark)

@@ -15,6 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from tot_tui.textsafe import safe_text
+from tot_tui.ui.dom import uncancellable
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
 FLUSH_SECONDS = 0.1  # fast enough to read as live, slow enough to keep layouts rare
@@ -94,7 +95,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
             found.first().display = True
             return found.first()
         markdown = Markdown()
-        await self.scroller.mount(markdown)
+        await uncancellable(self.scroller.mount(markdown))
         return markdown
 
     @property
@@ -113,7 +114,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.border_subtitle = subtitle
         self.banner.show_note("Waiting for the student model (the first request may load it)…")
         markdown = await self._markdown()
-        await markdown.update("")
+        await uncancellable(markdown.update(""))
         self.scroller.anchor()
         self._stream = type(markdown).get_stream(markdown)
 
@@ -170,7 +171,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         from textual.widgets import Markdown
 
         for markdown in self.query(Markdown):
-            await markdown.update("")
+            await uncancellable(markdown.update(""))
             markdown.display = False
         note = self.query_one(".placeholder", Static)
         note.update(placeholder if placeholder is not None else self._placeholder)
@@ -182,7 +183,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self._parts = [text]
         self.border_subtitle = subtitle
         markdown = await self._markdown()
-        await markdown.update(safe_text(text))
+        await uncancellable(markdown.update(safe_text(text)))
 
     async def _stop_stream(self) -> None:
         """Hand over what is pending, then close the stream (it renders what it holds)."""
@@ -192,4 +193,4 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self._pending.clear()
         stream, self._stream = self._stream, None
         if stream is not None:
-            await stream.stop()
+            await uncancellable(stream.stop())
