@@ -121,10 +121,10 @@ def test_worker_runs_in_a_fresh_directory_that_is_removed() -> None:
     assert c.start(wait=True)
     tmp = c._tmpdir
     assert tmp is not None and Path(tmp).is_dir()
-    assert c.check("1", "1").status == "equivalent"
+    assert c.check("1/2", "0.5").status == "equivalent"
     c.close()
     assert not Path(tmp).exists()
-    assert c.check("1", "1").reason == "worker_crashed"  # closed: answers, never raises
+    assert c.check("1/2", "0.5").reason == "worker_crashed"  # closed: answers, never raises
 
 
 def test_checks_queued_behind_a_slow_one_keep_their_own_deadline(debug_checker: Checker) -> None:
@@ -145,3 +145,22 @@ def test_checks_queued_behind_a_slow_one_keep_their_own_deadline(debug_checker: 
     for t in [slow, *waiting]:
         t.join(timeout=60)
     assert results == ["equivalent"] * 3
+
+
+PLAIN = ["0", "7", "-7", "15", " 15 ", "15\n", "\t-42", "007", "+15", "-0", "15.0", "1,000",
+         "1000", "1" * 31, "1" * 32, "１５", "15 ", "0x1F", "1e3"]
+
+
+@pytest.mark.parametrize("gold", ["15", "0", "1000", "-7", "1" * 31])
+def test_plain_integers_are_answered_without_the_worker_and_as_it_would(checker, gold) -> None:
+    from tot_tui.check.worker import _precheck
+
+    answered_here = 0
+    for pred in PLAIN:
+        fast = _precheck(gold, pred)
+        with checker._lock:
+            slow = checker._request({"gold": gold, "pred": pred})
+        if fast is not None:
+            answered_here += 1
+            assert fast == slow, (gold, pred)
+    assert answered_here >= 6  # the canonical integers, padded or not

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -47,12 +48,24 @@ def _unparseable(reason: str) -> CheckResult:
     return CheckResult(CheckStatus.UNPARSEABLE, reason)
 
 
+# A plain integer in canonical form: equal exactly when the digits are (R7.1), so no parser
+# and no worker trip is needed. Most GSM8K pairs are two of these.
+_PLAIN_INTEGER = re.compile(r"[ \t\r\n]*(0|-?[1-9][0-9]{0,30})[ \t\r\n]*")
+
+
 def _precheck(gold: object, pred: object) -> CheckResult | None:
     """What the parent can answer without the worker (and without sending 500 kB down a pipe)."""
     if not isinstance(gold, str) or not isinstance(pred, str):
         return _unparseable("parse_error")
     if len(gold) > MAX_ANSWER or len(pred) > MAX_RAW_PRED:
         return _unparseable("too_long")
+    plain_gold = _PLAIN_INTEGER.fullmatch(gold)
+    plain_pred = plain_gold and _PLAIN_INTEGER.fullmatch(pred)
+    if plain_gold and plain_pred:
+        g, p = plain_gold[1], plain_pred[1]
+        if g == p:
+            return CheckResult(CheckStatus.EQUIVALENT, "equal", g, p)
+        return CheckResult(CheckStatus.NOT_EQUIVALENT, "different", g, p)
     return None
 
 
