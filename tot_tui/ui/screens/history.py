@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Markdown, Select
+from textual.widgets import DataTable, Header, Input, Markdown, Select
 
 from tot_tui.domain import ProblemDetail, ProblemSummary, StepSetView, Verdict
 from tot_tui.textsafe import safe_text
@@ -22,6 +22,7 @@ from tot_tui.ui.dom import uncancellable
 from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
+from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.verdict import describe_reason
 
 VERDICT_MARK = {Verdict.CORRECT: ("✔", "green"), Verdict.INCORRECT: ("✘", "red"),
@@ -162,7 +163,7 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
             yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="detail"):
                 yield Markdown("", id="detail-md")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

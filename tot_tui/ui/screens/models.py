@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Header, Input, Label, ProgressBar, Select, Static
 
 from tot_tui.config import normalize_host
 from tot_tui.domain import HostStatus
@@ -17,6 +17,7 @@ from tot_tui.textsafe import safe_text
 from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
+from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.model_picker import ModelPicker, has_model
 
 ROLES = ("teacher", "student")
@@ -67,7 +68,7 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
             with Horizontal(id="pull-progress-row"):
                 yield ProgressBar(id="pull-progress", show_eta=False)
                 yield Static("", id="pull-status")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#pull-progress", ProgressBar).display = False

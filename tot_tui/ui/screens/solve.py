@@ -14,11 +14,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Header, Input, Label, TextArea
+from textual.widgets import Button, Header, Input, Label, TextArea
 
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.hints import HintView
+from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 from tot_tui.ui.widgets.student_stream import StudentStream
 from tot_tui.ui.widgets.verdict import VerdictBanner
@@ -131,7 +132,7 @@ class SolveScreen(TotScreen):
             yield Button("Next hint", id="next-hint", compact=True, disabled=True,
                          tooltip="Reveal the next step (Ctrl+F)")
         yield VerdictBanner(id="human-verdict")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#problem", TextArea).focus()

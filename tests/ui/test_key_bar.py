@@ -1,0 +1,55 @@
+"""The key bar: the keys of the screen, one click away."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from tests.ui.conftest import SIZE, script, settle, wait_until
+from tot_tui.ui.app import TotApp
+from tot_tui.ui.screens.history import HistoryScreen
+from tot_tui.ui.screens.solve import SolveScreen
+from tot_tui.ui.widgets.key_bar import KeyBar
+
+
+def chats(fake) -> list:
+    return [r for r in fake.requests if r.path == "/api/chat"]
+
+
+def bar_text(app: TotApp) -> Text:
+    content = app.screen.query_one(KeyBar).content
+    assert isinstance(content, Text)
+    return content
+
+
+def span_of(app: TotApp, description: str) -> tuple[int, int]:
+    bar = app.screen.query_one(KeyBar)
+    for start, end, key in bar._spans:
+        if key.description == description:
+            return start, end
+    raise AssertionError(f"{description!r} not on the key bar: {bar_text(app).plain!r}")
+
+
+async def test_the_bar_shows_each_screens_keys(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        plain = bar_text(app).plain
+        for shown in ("^t Decompose", "^r Solve", "esc Cancel", "f3 History", "^p palette"):
+            assert shown in plain
+        await pilot.press("f3")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HistoryScreen)
+        plain = bar_text(app).plain
+        assert "^r Re-run" in plain and "^d Delete" in plain and "Decompose" not in plain
+
+
+async def test_a_click_on_a_key_presses_it(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        start, _end = span_of(app, "History")
+        await pilot.click(KeyBar, offset=(start + 1, 0))
+        await wait_until(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        start, _end = span_of(app, "Solve")
+        await pilot.click(KeyBar, offset=(start, 0))
+        await wait_until(pilot, lambda: isinstance(app.screen, SolveScreen))

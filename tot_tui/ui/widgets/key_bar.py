@@ -1,0 +1,115 @@
+"""The key bar at the bottom of each screen: the keys that work here, one click away.
+
+One widget drawing one line. Textual's Footer mounts a widget per key and mounts them again on
+every focus change; styling those is most of what a first paint costs (bench/bench_startup.py).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events
+from textual.widgets import Static
+
+
+class _Key(NamedTuple):
+    key: str  # what `App.simulate_key` presses
+    display: str  # how the terminal's key is written ("^t", "f1")
+    description: str
+    enabled: bool
+
+
+class KeyBar(Static):
+    """Shows the screen's active bindings; a click on one presses its key."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        width: 1fr;
+        color: $footer-foreground;
+        background: $footer-background;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("", markup=False)
+        self._keys: tuple[_Key, ...] = ()
+        self._palette: _Key | None = None
+        self._spans: list[tuple[int, int, _Key]] = []  # cell ranges of each key on the line
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._draw())
+        self._read_bindings()
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+        self.app.theme_changed_signal.unsubscribe(self)
+
+    def on_resize(self) -> None:
+        self._draw()  # the palette key sits at the right edge
+
+    def _bindings_changed(self, screen: object) -> None:
+        if screen is self.screen:
+            self._read_bindings()
+
+    def _read_bindings(self) -> None:
+        app = self.app
+        shown: dict[str, _Key] = {}  # one key per action, the first bound
+        palette: _Key | None = None
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if binding.action == "command_palette" and app.ENABLE_COMMAND_PALETTE:
+                palette = _Key(binding.key, app.get_key_display(binding),
+                               binding.description, enabled)
+            elif binding.show and binding.action not in shown:
+                shown[binding.action] = _Key(binding.key, app.get_key_display(binding),
+                                             binding.description, enabled)
+        keys = tuple(shown.values())
+        if (keys, palette) != (self._keys, self._palette):
+            self._keys, self._palette = keys, palette
+            self._draw()
+
+    def _draw(self) -> None:
+        if not self.is_attached:
+            return
+        colors = self.app.get_css_variables()
+        key_style = f"bold {colors.get('footer-key-foreground', '')}".strip()
+        text_style = colors.get("footer-description-foreground", "")
+        line = Text(no_wrap=True, overflow="ellipsis")
+        self._spans = []
+
+        def add(key: _Key) -> None:
+            start = line.cell_len
+            line.append(key.display, style=key_style if key.enabled else "dim")
+            line.append(f" {key.description}", style=text_style if key.enabled else "dim")
+            self._spans.append((start, line.cell_len, key))
+
+        palette = self._palette
+        width = self.size.width
+        lengths = [cell_len(f"{k.display} {k.description}") for k in self._keys]
+        room = width - (cell_len(f"{palette.display} {palette.description}") + 2 if palette else 0)
+        gap = "  " if sum(lengths) + 2 * len(lengths) <= room else " "
+        for i, key in enumerate(self._keys):
+            if i:
+                line.append(gap)
+            add(key)
+        if palette is not None:
+            label = cell_len(f"{palette.display} {palette.description}")
+            if line.cell_len + label + 2 <= width:  # at the right edge, when there is room
+                line.append(" " * (width - line.cell_len - label - 1))
+                add(palette)
+        self.update(line)
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, key in self._spans:
+            if start <= event.x < end:
+                if key.enabled:
+                    self.app.simulate_key(key.key)
+                else:
+                    self.app.bell()
+                return
