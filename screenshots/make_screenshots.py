@@ -156,6 +156,19 @@ async def history_search(pilot) -> None:
     pilot.app.clear_notifications()
 
 
+async def history_eval_run(pilot) -> None:
+    # A small batch evaluation first, as `tot-tui eval` runs it beside the app.
+    subprocess.run([sys.executable, "-m", "tot_tui", "eval", "--dataset", "gsm8k", "--limit", "6",
+                    "--modes", "baseline,tot", "--quiet"], check=True, capture_output=True)
+    await pilot.press("f3")
+    await settle(pilot)
+    runs = pilot.app.screen.query_one("#eval-run")
+    await until(pilot, lambda: runs.display)
+    runs.value = runs._options[-1][1]
+    await settle(pilot)
+    pilot.app.clear_notifications()
+
+
 async def models(pilot) -> None:
     await pilot.press("f4")
     await settle(pilot)
@@ -207,6 +220,7 @@ SCENES: list[tuple[str, Scene, bool]] = [  # name, scene, with a server
     ("solve-hints", solve_hints, True),
     ("history", history, True),
     ("history-search", history_search, True),
+    ("history-eval-run", history_eval_run, True),
     ("models-pull", models, True),
     ("settings", settings, True),
     ("help", help_screen, True),

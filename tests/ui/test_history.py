@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from tests.conftest import STUDENT, TEACHER
@@ -174,3 +175,40 @@ async def test_empty_history_says_how_to_start(fake, make_app):
         screen = await open_history(pilot, app)
         assert screen.rows == []
         assert "No problems yet" in screen.query_one("#detail-md").source
+
+
+async def test_filter_by_eval_run(fake, make_app, tmp_path, capsys):
+    from tests.evaluate.scripted import script as script_eval
+    from tests.evaluate.scripted import write_dataset
+    from tests.evaluate.test_eval_cli import run_eval, truth
+
+    script(fake)
+    app = make_app()
+    await seed(app.tutor)  # two problems solved by hand
+    data = write_dataset(tmp_path / "tiny.jsonl", 3)
+    script_eval(fake, TEACHER, [STUDENT], truth)
+    # The CLI runs its own event loop: in a thread, beside this test's.
+    code, _out, _err = await asyncio.to_thread(run_eval, capsys, "--dataset", str(data),
+                                               "--modes", "baseline")
+    assert code == 0
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        assert len(screen.rows) == 5
+        runs = screen.query_one("#eval-run")
+        assert runs.display
+        (label, run_id), = runs._options[1:]  # after the "Any eval run" prompt
+        assert label.startswith(f"#{run_id} tiny.jsonl · ") and "/3 ✔" in label
+        runs.value = run_id
+        await wait_until(pilot, lambda: len(screen.rows) == 3)
+        assert all(r.attempts == 1 for r in screen.rows)
+        runs.clear()
+        await wait_until(pilot, lambda: len(screen.rows) == 5)
+
+
+async def test_no_eval_run_filter_without_eval_runs(fake, make_app):
+    script(fake)
+    app = make_app()
+    await seed(app.tutor)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        assert len(screen.rows) == 2 and not screen.query_one("#eval-run").display

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Input, Markdown, Select
 
-from tot_tui.domain import ProblemDetail, ProblemSummary, StepSetView, Verdict
+from tot_tui.domain import EvalRunSummary, ProblemDetail, ProblemSummary, StepSetView, Verdict
 from tot_tui.textsafe import safe_text
 from tot_tui.tutor.export import EXTENSIONS
 from tot_tui.ui.dom import uncancellable
@@ -53,6 +53,14 @@ def step_changes(original: list[str], steps: list[str]) -> list[str]:
         if op in ("replace", "delete"):
             lines += [f"- ~~{md(original[i])}~~ — ✗ *removed*" for i in range(a0, a1)]
     return lines
+
+
+def run_label(run: EvalRunSummary) -> str:
+    """"#3 gsm8k · 41/50 ✔ · 11-20" for the eval-run filter."""
+    name = run.dataset.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]  # a file: its name
+    day = f" · {run.created:%m-%d}" if run.created else ""
+    state = "" if run.status == "finished" else f" · {run.status}"
+    return f"#{run.id} {safe_text(name, 14)} · {run.correct}/{run.attempts} ✔{state}{day}"
 
 
 def detail_markdown(detail: ProblemDetail) -> str:
@@ -115,8 +123,9 @@ class HistoryScreen(TotScreen):
     HELP = """\
 ## History
 Every problem with its date, models and verdicts. Type to search (problem text, steps and
-replies); filter by verdict or model. The highlighted problem is shown on the right with all
-its step versions (what the tutor changed against the teacher's original) and attempts.
+replies); filter by verdict, model or batch evaluation run (`tot-tui eval`). The highlighted
+problem is shown on the right with all its step versions (what the tutor changed against the
+teacher's original) and attempts.
 
 **Space** selects rows · **Enter** opens on the Solve screen · **Ctrl+R** re-runs with the
 current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the selection or everything.
@@ -148,6 +157,7 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         self.marked: set[int] = set()
         self.detail: ProblemDetail | None = None
         self._models: tuple[str, ...] = ()
+        self._runs: tuple[tuple[str, int], ...] = ()
         self._search_timer: object | None = None
 
     def compose(self) -> ComposeResult:
@@ -159,6 +169,9 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
             yield Select([(v.value, v.value) for v in Verdict], prompt="Any verdict",
                          id="verdict", compact=True)
             yield Select([], prompt="Any model", id="model", compact=True)
+            runs = Select[int]([], prompt="Any eval run", id="eval-run", compact=True)
+            runs.display = False  # until there is a batch evaluation to pick (`tot-tui eval`)
+            yield runs
         with Vertical(id="history-body"):
             yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="detail"):
@@ -181,28 +194,34 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
 
     # -- loading -----------------------------------------------------------------------------
 
-    def _filters(self) -> tuple[str, Verdict | None, str | None]:
+    def _filters(self) -> tuple[str, Verdict | None, str | None, int | None]:
         query = self.query_one("#search", Input).value.strip()
         verdict = self.query_one("#verdict", Select).value
         model = self.query_one("#model", Select).value
+        run = self.query_one("#eval-run", Select).value
         return (query, Verdict(verdict) if isinstance(verdict, str) else None,
-                model if isinstance(model, str) else None)
+                model if isinstance(model, str) else None,
+                run if isinstance(run, int) else None)
 
     def reload(self) -> None:
         self.load_rows(*self._filters())
 
     @work(exclusive=True, group="history-list", exit_on_error=False)
-    async def load_rows(self, query: str, verdict: Verdict | None, model: str | None) -> None:
+    async def load_rows(self, query: str, verdict: Verdict | None, model: str | None,
+                        eval_run: int | None = None) -> None:
         await self.tot_app.ready()
-        rows = await self.tutor.history(query=query, verdict=verdict, model=model, limit=1000)
+        rows = await self.tutor.history(query=query, verdict=verdict, model=model,
+                                        eval_run_id=eval_run, limit=1000)
         self.rows = rows
         self._fill(rows)
-        if not query and verdict is None and model is None:
+        filtered = bool(query or verdict or model or eval_run is not None)
+        if not filtered:
             self._update_models(rows)
+            self._update_runs(await self.tutor.eval_runs())
         if not rows:
             self.detail = None
-            text = ("No problems yet. Solve one on the Solve screen (F2): it is kept here."
-                    if not (query or verdict or model) else "Nothing matches these filters.")
+            text = ("Nothing matches these filters." if filtered else
+                    "No problems yet. Solve one on the Solve screen (F2): it is kept here.")
             await uncancellable(self.query_one("#detail-md", Markdown).update(text))
 
     def _fill(self, rows: list[ProblemSummary]) -> None:
@@ -232,6 +251,14 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         if models != self._models:
             self._models = models
             self.query_one("#model", Select).set_options([(m, m) for m in models])
+
+    def _update_runs(self, runs: list[EvalRunSummary]) -> None:
+        options = tuple((run_label(r), r.id) for r in runs)
+        if options != self._runs:
+            self._runs = options
+            select = self.query_one("#eval-run", Select)
+            select.set_options(options)
+            select.display = bool(options)
 
     def _highlighted_id(self) -> int | None:
         table = self.query_one(DataTable)
