@@ -56,7 +56,7 @@ def step_changes(original: list[str], steps: list[str]) -> list[str]:
 
 
 def run_label(run: EvalRunSummary) -> str:
-    """"#3 gsm8k · 41/50 ✔ · 11-20" for the eval-run filter."""
+    """The eval-run filter's label, e.g. "#3 gsm8k · 41/50 ✔ · 11-20"."""
     name = run.dataset.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]  # a file: its name
     day = f" · {run.created:%m-%d}" if run.created else ""
     state = "" if run.status == "finished" else f" · {run.status}"

@@ -1,7 +1,8 @@
 """The key bar at the bottom of each screen: the keys that work here, one click away.
 
 One widget drawing one line. Textual's Footer mounts a widget per key and mounts them again on
-every focus change; styling those is most of what a first paint costs (bench/bench_startup.py).
+every focus change; styling those was about half the style work of starting the app
+(bench/README.md, Start-up).
 """
 
 from __future__ import annotations
