@@ -350,7 +350,9 @@ async def _history(tutor: Any, args: argparse.Namespace) -> int:
                    for r in rows], sys.stdout, ensure_ascii=True)
         print()
         return EXIT_OK
-    if not rows:
+    if not rows and args.search:
+        print(f"Nothing matches {safe_text(args.search, 80)!r}.")
+    elif not rows:
         print("No problems yet. Try: tot-tui solve \"What is 12 * 7?\" --answer 84")
     for r in rows:
         verdict = str(r.last_verdict) if r.last_verdict else "-"

@@ -99,6 +99,11 @@ def test_history_lists_what_was_solved(fake, monkeypatch):
         (PROBLEM, "correct", 1)]
     assert "apples" in run_cli("history", "--search", "apple").stdout
     assert run_cli("history", "--search", "zebra", "--json").stdout.strip() == "[]"
+    assert run_cli("history", "--search", "zebra").stdout.startswith("Nothing matches 'zebra'")
+    # The steps and the student's reply are searched too.
+    assert "add" not in PROBLEM.lower() and "final" not in PROBLEM.lower()
+    for word in ("add", "final"):
+        assert "apples" in run_cli("history", "--search", word).stdout, word
 
 
 def test_export_formats(fake, monkeypatch, tmp_path: Path):

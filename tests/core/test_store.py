@@ -32,6 +32,7 @@ def test_upgrade_from_version_1_keeps_rows_and_makes_them_searchable(tmp_path):
     store = HistoryStore(path)  # opening upgrades it
     rows = store.list_problems(query="train")
     assert [r.text for r in rows] == ["A train travels 120 km in 2 hours. What is its speed?"]
+    assert [r.id for r in store.list_problems(query="divide")] == [rows[0].id]  # old steps too
     detail = store.problem_detail(rows[0].id)
     assert detail.step_sets[0].steps == ["Divide 120 by 2."]
     assert detail.step_sets[0].origin is StepOrigin.TEACHER
@@ -105,3 +106,66 @@ def test_two_processes_upgrading_at_once_both_succeed(tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST
+
+
+def _attempt(store: HistoryStore, problem_id: int) -> int:
+    from tot_tui.domain import Mode
+
+    return store.start_attempt(problem_id=problem_id, step_set_id=None, student_model="s",
+                               host="h", mode=Mode.BASELINE, prompt_name="baseline",
+                               prompt_hash="x")
+
+
+def test_search_finds_steps_and_settled_replies(tmp_path):
+    from tot_tui.domain import AttemptStatus
+
+    store = HistoryStore(tmp_path / "h.db")
+    marbles = store.add_problem("Tom has 12 marbles and buys 8 more. How many?", "20")
+    cookies = store.add_problem("A baker makes 4 trays of 9 cookies. How many?", "36")
+    store.add_step_set(marbles.id, ["Start from the twelve marbles.", "Add the eight."],
+                       StepOrigin.TEACHER)
+    streaming = _attempt(store, cookies.id)
+    store.checkpoint_attempt(streaming, "Multiplying trays by cookies gives thirty-six")
+    assert store.list_problems(query="thirty") == []  # not while it streams
+    store.finish_attempt(streaming, status=AttemptStatus.FINISHED,
+                         output="Multiplying trays by cookies gives thirty-six.\nFinal answer: 36")
+    assert [r.id for r in store.list_problems(query="twelve")] == [marbles.id]  # a step
+    assert [r.id for r in store.list_problems(query="thirty")] == [cookies.id]  # a reply
+    assert [r.id for r in store.list_problems(query="Multipl")] == [cookies.id]  # a prefix
+    # Every word must occur, wherever it is: the problem's text and its reply here.
+    assert [r.id for r in store.list_problems(query="baker thirty-six")] == [cookies.id]
+    assert store.list_problems(query="baker twelve") == []
+    cancelled = _attempt(store, marbles.id)
+    store.finish_attempt(cancelled, status=AttemptStatus.INTERRUPTED, output="So far: sixteen")
+    assert [r.id for r in store.list_problems(query="sixteen")] == [marbles.id]
+    assert store.delete_problem(cookies.id)
+    assert store.list_problems(query="thirty") == []
+    db = sqlite3.connect(tmp_path / "h.db")
+    assert db.execute("SELECT COUNT(*) FROM reply_fts").fetchone()[0] == 1  # the marbles one
+    store.close()
+
+
+def test_upgrade_from_version_3_indexes_existing_steps_and_replies(tmp_path):
+    path = tmp_path / "v3.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    migrations.upgrade(raw, target=3)
+    now = datetime.now(UTC).isoformat(sep=" ")
+    raw.execute("INSERT INTO problem (text, reference, created) VALUES ('Two plus two?', '4', ?)",
+                (now,))
+    raw.execute("INSERT INTO step_set (problem_id, version, steps_json, origin, created) "
+                "VALUES (1, 1, '[\"Count on from two.\"]', 'teacher', ?)", (now,))
+    for status, output in (("finished", "Counting gives four."), ("running", "Counting giv")):
+        raw.execute("INSERT INTO attempt (problem_id, student_model, host, mode, status, output, "
+                    "verdict, verdict_reason, reference_norm, answer_norm, prompt_name, "
+                    "prompt_hash, created) VALUES (1, 's', 'h', 'baseline', ?, ?, 'unknown', "
+                    "'', '', '', 'baseline', 'x', ?)", (status, output, now))
+    raw.close()
+    store = HistoryStore(path)
+    assert [r.id for r in store.list_problems(query="count four")] == [1]
+    store.close()
+    db = sqlite3.connect(path)
+    # The "running" row has no live writer: opening the store settles it (interrupted), and
+    # a settled reply is indexed.
+    assert db.execute("SELECT status FROM attempt ORDER BY id").fetchall() == [
+        ("finished",), ("interrupted",)]
+    assert db.execute("SELECT COUNT(*) FROM reply_fts").fetchone()[0] == 2

@@ -253,16 +253,30 @@ class HistoryStore:
 
     @staticmethod
     def _search_ids(s: Session, query: str) -> list[int]:
-        # Each word becomes a quoted prefix term, so user punctuation is never FTS syntax.
-        words = [w.replace('"', '""') for w in query.split()]
-        match = " ".join(f'"{w}"*' for w in words)
-        try:
-            result = s.exec(text("SELECT rowid FROM problem_fts WHERE problem_fts MATCH :m"),  # type: ignore[call-overload]
-                            params={"m": match})
-            return [r[0] for r in result]
-        except Exception:  # an FTS query SQLite still rejects: fall back to substring search
-            like = select(Problem.id).where(*[col(Problem.text).contains(w) for w in query.split()])
-            return [r for r in s.exec(like) if r is not None]
+        """Problems in which every word of `query` (as a prefix) occurs somewhere: in the
+        problem, its reference, any step version or any settled reply."""
+        found: set[int] | None = None
+        for word in query.split():
+            if not any(ch.isalnum() for ch in word):
+                continue  # the index holds no punctuation: nothing to look for
+            # Each word becomes a quoted prefix term, so user punctuation is never FTS syntax.
+            match = '"' + word.replace('"', '""') + '"*'
+            try:
+                rows = s.exec(text(  # type: ignore[call-overload]
+                    "SELECT rowid FROM problem_fts WHERE problem_fts MATCH :m "
+                    "UNION SELECT problem_id FROM step_set WHERE id IN "
+                    "  (SELECT rowid FROM step_fts WHERE step_fts MATCH :m) "
+                    "UNION SELECT problem_id FROM attempt WHERE id IN "
+                    "  (SELECT rowid FROM reply_fts WHERE reply_fts MATCH :m)"),
+                    params={"m": match})
+                ids = {r[0] for r in rows}
+            except Exception:  # a term SQLite still rejects: substring search of the problems
+                like = select(Problem.id).where(col(Problem.text).contains(word))
+                ids = {r for r in s.exec(like) if r is not None}
+            found = ids if found is None else found & ids
+            if not found:
+                break
+        return sorted(found or ())
 
     def _summary(self, s: Session, row: Problem) -> ProblemSummary:
         attempts = s.exec(select(Attempt).where(Attempt.problem_id == row.id)

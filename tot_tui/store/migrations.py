@@ -122,6 +122,40 @@ CREATE INDEX ix_eval_item_problem ON eval_item(problem_id);
 """
 
 
+# Full-text search over step versions and settled replies, so the history's search box finds a
+# problem by what the teacher, a tutor or the student wrote. A reply is indexed once it has its
+# final status: the checkpoints written while it streams are not (they would re-index it twice
+# a second).
+SEARCH_STEPS_AND_REPLIES = """
+CREATE VIRTUAL TABLE step_fts USING fts5(steps, tokenize='unicode61');
+INSERT INTO step_fts(rowid, steps) SELECT id, steps_json FROM step_set;
+CREATE TRIGGER step_set_fts_ai AFTER INSERT ON step_set BEGIN
+    INSERT INTO step_fts(rowid, steps) VALUES (new.id, new.steps_json);
+END;
+CREATE TRIGGER step_set_fts_ad AFTER DELETE ON step_set BEGIN
+    DELETE FROM step_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER step_set_fts_au AFTER UPDATE OF steps_json ON step_set BEGIN
+    DELETE FROM step_fts WHERE rowid = old.id;
+    INSERT INTO step_fts(rowid, steps) VALUES (new.id, new.steps_json);
+END;
+CREATE VIRTUAL TABLE reply_fts USING fts5(output, tokenize='unicode61');
+INSERT INTO reply_fts(rowid, output)
+    SELECT id, output FROM attempt WHERE status != 'running' AND output != '';
+CREATE TRIGGER attempt_fts_ai AFTER INSERT ON attempt WHEN new.status != 'running' BEGIN
+    INSERT INTO reply_fts(rowid, output) VALUES (new.id, COALESCE(new.output, ''));
+END;
+CREATE TRIGGER attempt_fts_au AFTER UPDATE OF status, output ON attempt
+WHEN new.status != 'running' BEGIN
+    DELETE FROM reply_fts WHERE rowid = old.id;
+    INSERT INTO reply_fts(rowid, output) VALUES (new.id, COALESCE(new.output, ''));
+END;
+CREATE TRIGGER attempt_fts_ad AFTER DELETE ON attempt BEGIN
+    DELETE FROM reply_fts WHERE rowid = old.id;
+END;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         statement = ""
@@ -139,6 +173,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),  # problems, step sets, attempts, human answers, eval runs
     _script(V2),  # full-text search over problems
     _script(EVAL_ITEM),  # batch evaluation items
+    _script(SEARCH_STEPS_AND_REPLIES),  # full-text search over steps and replies
 ]
 LATEST = len(UPGRADES)
 
