@@ -63,7 +63,9 @@ async def test_pull_of_an_unknown_model_fails_clearly(gateway):
     with pytest.raises(LLMError) as err:
         async for _ in gateway.pull("nosuch:9b"):
             pass
-    assert "nosuch:9b" in err.value.message or "file does not exist" in err.value.message
+    message = err.value.message
+    assert message.startswith("Pulling 'nosuch:9b' onto ") and "file does not exist" in message
+    assert "ollama.com/library" in message and "`ollama pull" not in message
 
 
 async def test_chat_stream_final_chunk_carries_usage(gateway, fake):

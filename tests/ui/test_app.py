@@ -8,6 +8,7 @@ from tests.ui.conftest import SIZE, notice_text, settle
 from tot_tui.ui.screens.help import HelpScreen
 from tot_tui.ui.screens.settings import SettingsScreen, known_binding_ids
 from tot_tui.ui.screens.solve import SolveScreen
+from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 
 
@@ -70,6 +71,9 @@ async def test_user_keymap_from_the_config_applies_at_start(fake, make_app, conf
         bindings = app.screen.active_bindings
         assert bindings["f9"].binding.action == "decompose"
         assert "ctrl+t" not in bindings
+        await pilot.pause()
+        shown = app.screen.query_one(KeyBar).content.plain  # the key bar shows the user's key
+        assert "f9 Decompose" in shown and "^t Decompose" not in shown
         app.screen.query_one(StepsPanel).query_one("#add-step").focus()
         await pilot.press("ctrl+j")
         assert len(app.screen.query_one(StepsPanel).steps) == 1

@@ -76,10 +76,10 @@ async def test_list_search_filter_and_detail(fake, make_app):
 
 def test_step_changes_marks_edits_against_the_original():
     lines = step_changes(["a", "b", "c"], ["a", "B", "c", "d"])
-    assert lines[0] == "1. a"
-    assert any("2. B" in line and "changed" in line for line in lines)
-    assert any("b" in line and "removed" in line for line in lines)
-    assert any("4. d" in line and "added" in line for line in lines)
+    assert lines == ["1. a", "2. B — ✎ *changed* (was ~~b~~)", "3. c", "4. d — ＋ *added*"]
+    lines = step_changes(["a", "b", "c"], ["a", "X", "Y"])  # 2 for 2: both changed
+    assert lines[1:] == ["2. X — ✎ *changed* (was ~~b~~)", "3. Y — ✎ *changed* (was ~~c~~)"]
+    assert step_changes(["a", "b"], ["a"]) == ["1. a", "- ~~b~~ — ✗ *removed*"]
 
 
 async def test_open_and_rerun_with_current_models(fake, make_app):

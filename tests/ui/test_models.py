@@ -67,6 +67,11 @@ async def test_editing_a_host_url(fake, make_app, config):
         await pilot.press("enter")
         await settle(pilot, app)
         assert "Ollama" in str(picker.query_one(".status").render())
+        # An emptied field goes back to the default host, and then shows the host in use.
+        host_input.value = ""
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert host_input.value == config.host("student") != ""
 
 
 async def test_missing_model_is_offered_and_pulled_with_progress(fake, make_app, config):
@@ -93,6 +98,12 @@ async def test_missing_model_is_offered_and_pulled_with_progress(fake, make_app,
         # Ollama reports progress per layer, so the bar may restart for each layer.
         assert any(0 < f < 1 for f in fractions) and fractions[-1] == 1
         assert "Pulled" in notice_text(app)
+        # Then the teacher's model goes missing: the pulled name gives way to it.
+        fake.remove_model(TEACHER)
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        assert name.value == TEACHER
+        assert screen.query_one("#pull-role").value == "teacher"
         table = screen.picker("student").query_one("DataTable")
         assert STUDENT in [str(table.get_row(k)[1]) for k in table.rows]
 
@@ -121,4 +132,5 @@ async def test_pull_of_unknown_model_explains(fake, make_app):
         await pilot.click("#pull")
         await settle(pilot, app)
         assert "failed" in str(screen.query_one("#pull-status").render())
-        assert "no-such-model" in notice_text(app)
+        assert "Pulling 'no-such-model:7b'" in notice_text(app)
+        assert not screen.query_one("#pull-progress").display  # no bar left animating

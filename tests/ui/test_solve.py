@@ -138,6 +138,8 @@ async def test_escape_cancels_and_keeps_the_partial_reply(fake, make_app):
         kept = pane.text
         assert kept and "Final answer" not in kept
         assert "Cancelled" in str(pane.banner.render())
+        subtitle = str(pane.border_subtitle)
+        assert subtitle.endswith("· cancelled") and "writing" not in subtitle
         detail = await app.tutor.problem_detail(screen.problem.id)
         attempt = detail.attempts[-1]
         assert attempt.status is AttemptStatus.INTERRUPTED

@@ -81,6 +81,13 @@ def mid_stream(host: str, model: str, detail: str) -> LLMError:
                     "so far was kept; try again.", host=host, model=model)
 
 
+def pull_failed(host: str, model: str, detail: str) -> LLMError:
+    return LLMError(ErrorKind.STREAM_ERROR,
+                    f"Pulling {model!r} onto {host} failed: {_short(detail)}. Check the name "
+                    "(ollama.com/library lists the models and their tags); a pull that stopped "
+                    "partway resumes where it was.", host=host, model=model)
+
+
 def stream_cut(host: str, model: str) -> LLMError:
     return LLMError(ErrorKind.STREAM_CUT,
                     f"The connection to {host} closed while {model!r} was answering (did the "

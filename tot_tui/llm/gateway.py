@@ -109,9 +109,22 @@ class OllamaGateway:
                                       keep_alive=keep_alive),
             model, _chat_chunk)
 
-    def pull(self, model: str) -> AsyncIterator[PullProgress]:
+    async def pull(self, model: str) -> AsyncIterator[PullProgress]:
         """Pull a model, yielding progress. Ends after the server's `success`."""
-        return self._watch(lambda: self._stream.pull(model, stream=True), model, _pull_progress)
+        progress = self._watch(lambda: self._stream.pull(model, stream=True), model,
+                               _pull_progress)
+        try:
+            async for step in progress:
+                yield step
+        except LLMError as exc:
+            # The server refused the pull (an error status or line, e.g. no such model in the
+            # registry): say so, not "model missing, pull it" as a chat would.
+            cause = exc.__cause__
+            if isinstance(cause, ollama.ResponseError):
+                raise errors.pull_failed(self.host, model, str(cause.error)) from cause
+            raise
+        finally:
+            await progress.aclose()
 
     async def _watch(self, open_stream: Callable[[], Awaitable[AsyncIterator[Any]]], model: str,
                      convert: Callable[[Any], tuple[T, bool]]) -> AsyncIterator[T]:

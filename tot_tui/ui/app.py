@@ -94,7 +94,7 @@ class TotApp(App[int]):
 
     def on_mount(self) -> None:
         if self.config.settings.keymap:
-            self.set_keymap(dict(self.config.settings.keymap))
+            self.apply_keymap(dict(self.config.settings.keymap))
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.call_after_refresh(self._after_first_paint)
 
@@ -260,6 +260,9 @@ class TotApp(App[int]):
 
     def apply_keymap(self, keymap: dict[str, str]) -> None:
         self.set_keymap(dict(keymap))
+        # Textual does not announce a new keymap: the key bar redraws on this.
+        with contextlib.suppress(Exception):  # no screen yet
+            self.screen.refresh_bindings()
 
     # -- actions -----------------------------------------------------------------------------
 

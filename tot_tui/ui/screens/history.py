@@ -47,11 +47,12 @@ def step_changes(original: list[str], steps: list[str]) -> list[str]:
         if op == "equal":
             lines += [f"{j + 1}. {md(steps[j])}" for j in range(b0, b1)]
             continue
-        if op in ("replace", "insert"):
-            mark = "✎ *changed*" if op == "replace" else "＋ *added*"
-            lines += [f"{j + 1}. {md(steps[j])} — {mark}" for j in range(b0, b1)]
-        if op in ("replace", "delete"):
-            lines += [f"- ~~{md(original[i])}~~ — ✗ *removed*" for i in range(a0, a1)]
+        # A replaced step is shown once, with what it was; any surplus is added or removed.
+        paired = min(a1 - a0, b1 - b0) if op == "replace" else 0
+        lines += [f"{b0 + k + 1}. {md(steps[b0 + k])} — ✎ *changed* "
+                  f"(was ~~{md(original[a0 + k])}~~)" for k in range(paired)]
+        lines += [f"{j + 1}. {md(steps[j])} — ＋ *added*" for j in range(b0 + paired, b1)]
+        lines += [f"- ~~{md(original[i])}~~ — ✗ *removed*" for i in range(a0 + paired, a1)]
     return lines
 
 
@@ -102,7 +103,7 @@ def detail_markdown(detail: ProblemDetail) -> str:
             out.append(f"- {icon} **{a.verdict.value}**{status} · {mode} · "
                        f"{md(a.student_model)} · {when(a.created)} — answer "
                        f"**{md(a.answer_norm or a.answer or '(none)', 30)}** vs "
-                       f"{md(a.reference_norm or '(none)', 20)} ({md(why, 80)})")
+                       f"{md(a.reference_norm or p.reference or '(none)', 20)} ({md(why, 80)})")
         last = detail.attempts[-1]
         out += ["", f"**Latest reply** (attempt {last.id}, {md(last.student_model)}):", ""]
         out += [f"> {md(line)}" if line.strip() else ">" for line in
@@ -354,7 +355,8 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
             self.notify("No problem highlighted.", severity="warning")
             return
         what = f"problem #{ids[0]}" if len(ids) == 1 else f"{len(ids)} problems"
-        question = (f"Delete {what} with all its step versions, attempts and answers? "
+        their = "its" if len(ids) == 1 else "their"
+        question = (f"Delete {what} with all {their} step versions, attempts and answers? "
                     "This cannot be undone.")
 
         def done(yes: bool | None) -> None:

@@ -101,7 +101,11 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
             if status.ok and not has_model(status.models, picker.model):
                 missing.append(role)
         pull_name = self.query_one("#pull-name", Input)
-        if missing and not pull_name.value:
+        # A name already on every host (say, the model just pulled) gives way to a missing one.
+        stale = bool(pull_name.value) and all(
+            has_model(status.models, pull_name.value.strip())
+            for status in by_host.values() if status.ok)
+        if missing and (not pull_name.value or stale):
             # Offer the missing model, on the host of the role that needs it.
             pull_name.value = self.picker(missing[0]).model
             self.query_one("#pull-role", Select).value = missing[0]
@@ -139,6 +143,8 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
                         timeout=12)
         else:
             self.notify(f"The {event.role} now uses {effective}.", timeout=4)
+        # The field shows the host in use (an empty one means the default or OLLAMA_HOST).
+        event.picker.show_host(effective)
         self.refresh_hosts()
         self.tot_app.check_connection(announce=False)
 
@@ -186,13 +192,11 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
                 if progress.total:
                     bar.update(total=progress.total, progress=progress.completed or 0)
                 status.update(safe_text(progress.status, 60))
-        except asyncio.CancelledError:
-            status.update(f"Pull of {safe_text(name, 40)} cancelled.")
+        except BaseException as exc:
+            how = "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed"
+            status.update(f"Pull of {safe_text(name, 40)} {how}.")
             self._pulling(False)
-            raise
-        except BaseException:
-            status.update(f"Pull of {safe_text(name, 40)} failed.")
-            self._pulling(False)
+            bar.display = bar.total is not None  # an unknown total animates: hide it
             raise
         self._pulling(False)
         if bar.total is None:

@@ -71,7 +71,7 @@ save it. Choose a model with **Enter** on its row; the current one is marked ●
         self.border_title = f"{role.capitalize()} · {safe_text(model, 40)}"
 
     def compose(self) -> ComposeResult:
-        yield Input(self.host, placeholder="http://127.0.0.1:11434", compact=True,
+        yield Input(self.host, placeholder="host URL, like http://127.0.0.1:11434", compact=True,
                     classes="host")
         yield Static("checking…", classes="status")
         yield DataTable(cursor_type="row", zebra_stripes=True)
@@ -102,6 +102,11 @@ save it. Choose a model with **Enter** on its row; the current one is marked ●
                             "choose one of these.")
             label.update(text)
         self._fill(list(status.models))
+
+    def show_host(self, host: str) -> None:
+        """Put the host in use into the URL field."""
+        self.host = host
+        self.query_one("Input.host", Input).value = host
 
     def set_model(self, model: str) -> None:
         self.model = model

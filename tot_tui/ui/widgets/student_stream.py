@@ -154,13 +154,19 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         """The stream ended early; what arrived stays on screen."""
         await self._stop_stream()
         self.running = False
+        self._end_subtitle("stopped")
         self.banner.show_note(note)
 
     def cancelled(self) -> None:
         """Called from a cancelled worker: stop the stream (soon) without awaiting."""
         self.running = False
         self.call_later(self._stop_stream)
+        self._end_subtitle("cancelled")
         self.banner.show_note("Cancelled — the partial reply is kept here and in the history.")
+
+    def _end_subtitle(self, how: str) -> None:
+        # "model @ host · writing…" must not outlive the stream.
+        self.border_subtitle = f"{self._who} · {how}" if self._who else how
 
     async def reset(self, placeholder: str | None = None) -> None:
         await self._stop_stream()
