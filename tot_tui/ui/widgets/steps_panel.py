@@ -53,6 +53,12 @@ class StepEditor(TextArea):
             event.prevent_default()
             self.post_message(self.Submitted(self))
             return
+        if event.key.startswith("alt+"):
+            # Terminals send Alt+D as ESC then "d", which Textual reports as a printable "d":
+            # it is a key binding (delete the step), never text to insert. prevent_default:
+            # TextArea's own handler would otherwise still run (Textual calls each class's).
+            event.prevent_default()
+            return
         await super()._on_key(event)
 
     def on_resize(self, event: events.Resize) -> None:
