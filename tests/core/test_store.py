@@ -169,3 +169,19 @@ def test_upgrade_from_version_3_indexes_existing_steps_and_replies(tmp_path):
     assert db.execute("SELECT status FROM attempt ORDER BY id").fetchall() == [
         ("finished",), ("interrupted",)]
     assert db.execute("SELECT COUNT(*) FROM reply_fts").fetchone()[0] == 2
+
+
+def test_saving_steps_a_version_already_holds_returns_that_version(tmp_path):
+    store = HistoryStore(tmp_path / "h.db")
+    problem = store.add_problem("Two plus two?", "4")
+    v1 = store.add_step_set(problem.id, ["Add two and two."], StepOrigin.TEACHER)
+    v2 = store.add_step_set(problem.id, ["Add 2 and 2."], StepOrigin.EDITED, parent_id=v1.id)
+    v3 = store.add_step_set(problem.id, ["Count on."], StepOrigin.EDITED, parent_id=v2.id)
+    # Edits undone back to v2's steps, then saved again: v2, not a fourth copy.
+    again = store.add_step_set(problem.id, ["Add 2 and 2."], StepOrigin.EDITED, parent_id=v3.id)
+    assert (again.id, again.version) == (v2.id, 2)
+    # The teacher's output is always a version of its own (it records a model and prompt).
+    teacher = store.add_step_set(problem.id, ["Add two and two."], StepOrigin.TEACHER)
+    assert teacher.version == 4
+    assert [s.version for s in store.problem_detail(problem.id).step_sets] == [1, 2, 3, 4]
+    store.close()

@@ -110,10 +110,21 @@ class HistoryStore:
             # Take the write lock before reading the latest version (a no-op write does), so
             # two writers (the app and an eval run) cannot both claim the same number.
             s.exec(text("UPDATE step_set SET version = version WHERE 0"))  # type: ignore[call-overload]
+            steps_json = json.dumps(steps, ensure_ascii=False)
+            if origin is not StepOrigin.TEACHER:
+                # Saving steps a version already holds (say, edits undone back to v2) is that
+                # version again, not a duplicate. Teacher output is always recorded.
+                same = s.exec(select(StepSet).where(
+                    StepSet.problem_id == problem_id, StepSet.steps_json == steps_json)
+                    .order_by(col(StepSet.version).desc())).first()
+                if same is not None:
+                    view = _step_set(same)
+                    s.rollback()  # the lock's no-op write
+                    return view
             latest = s.exec(select(func.max(StepSet.version))
                             .where(StepSet.problem_id == problem_id)).one()
             row = StepSet(problem_id=problem_id, version=(latest or 0) + 1,
-                          steps_json=json.dumps(steps, ensure_ascii=False), origin=str(origin),
+                          steps_json=steps_json, origin=str(origin),
                           parent_id=parent_id, model=model, prompt_name=prompt_name,
                           prompt_hash=prompt_hash, raw_output=raw_output)
             s.add(row)
