@@ -32,6 +32,13 @@ class StepEditor(TextArea):
     """A step's inline editor: wraps long steps; Enter starts a new step instead of a newline;
     Ctrl+Z / Ctrl+Y go to the panel's undo stack (which also covers insert, delete and move)."""
 
+    # TextArea's undo/redo keys are hidden; these (the panel's stack, same ids: one keymap
+    # entry moves both) show on the key bar.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+z", "undo", "Undo", id="steps.undo"),
+        Binding("ctrl+y", "redo", "Redo", id="steps.redo"),
+    ]
+
     DEFAULT_CSS = """
     StepEditor { height: auto; max-height: 6; border: none; padding: 0; width: 1fr; }
     StepEditor:focus { background: $boost; }
