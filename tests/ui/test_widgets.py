@@ -90,6 +90,31 @@ async def test_steps_panel_editing_and_undo():
         assert changes and changes[-1].dirty is False
 
 
+async def test_steps_panel_up_and_down_cross_from_step_to_step():
+    long = "Multiply the eggs that are left by the two dollar price of one egg " * 3
+    panel = StepsPanel()
+    app = Host(panel)
+    async with app.run_test(size=(60, 24)) as pilot:
+        await panel.load(step_set(["first", long.strip(), "third"]))
+        editors = [row.input for row in panel.rows]
+        panel.focus_step(0)
+        await pilot.pause()
+        assert app.focused is editors[0]
+        await pilot.press("down")
+        assert app.focused is editors[1]  # entered at its end: the last visual row
+        await pilot.press("up")
+        assert app.focused is editors[1]  # a wrapped step: up moves within it first
+        await pilot.press("down", "down")
+        assert app.focused is editors[2]
+        await pilot.press("down")
+        assert app.focused is editors[2]  # the last step: nowhere further
+        editors[1].move_cursor((0, 0))
+        editors[1].focus()
+        await pilot.press("up")
+        assert app.focused is editors[0]
+        assert panel.steps == ["first", long.strip(), "third"]  # nothing typed on the way
+
+
 async def test_steps_panel_enter_adds_a_step_and_blank_steps_are_not_saved():
     panel = StepsPanel()
     app = Host(panel)

@@ -54,11 +54,25 @@ class StepEditor(TextArea):
             super().__init__()
             self.redo = redo
 
+    class LeftAtEdge(Message):
+        """Up on the step's first visual row, or Down on its last: go to the next step."""
+
+        def __init__(self, delta: int) -> None:
+            super().__init__()
+            self.delta = delta
+
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter" and not self.read_only:
             event.stop()
             event.prevent_default()
             self.post_message(self.Submitted(self))
+            return
+        at = self.cursor_location
+        if (event.key == "up" and self.navigator.is_first_wrapped_line(at)) or (
+                event.key == "down" and self.navigator.is_last_wrapped_line(at)):
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.LeftAtEdge(-1 if event.key == "up" else 1))
             return
         if event.key.startswith("alt+"):
             # Terminals send Alt+D as ESC then "d", which Textual reports as a printable "d":
@@ -122,6 +136,7 @@ class StepsPanel(Vertical):
 ## Steps
 The teacher's steps stream in here; then each step is editable in place.
 
+- **Up** / **Down** past a step's first or last line: the previous or next step
 - **Enter** or **Ctrl+N**: new step below · **Ctrl+Delete** / **Alt+D**: delete the step
 - **Alt+↑ / Alt+↓**: move the step · **Tab / Shift+Tab**: next / previous step
 - **Ctrl+Z** undo · **Ctrl+Y** redo · **Ctrl+S** save as a new version
@@ -402,6 +417,11 @@ records exactly the steps the student saw.
     async def _enter(self, event: StepEditor.Submitted) -> None:
         event.stop()
         await self.action_insert_step()
+
+    @on(StepEditor.LeftAtEdge)
+    def _left_at_edge(self, event: StepEditor.LeftAtEdge) -> None:
+        event.stop()
+        self.action_focus_step(event.delta)
 
     @on(StepEditor.HistoryRequested)
     async def _history(self, event: StepEditor.HistoryRequested) -> None:
