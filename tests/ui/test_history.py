@@ -148,6 +148,7 @@ async def test_export_selection_and_everything(fake, make_app, config):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, ExportScreen)
+        assert app.focused is app.screen.query_one("#format")  # arrows pick the format first
         app.screen.query_one("#format").query("RadioButton")[1].value = True  # JSON
         await pilot.click("#export")
         await settle(pilot, app)

@@ -53,7 +53,8 @@ class ExportScreen(ModalScreen[tuple[str, bool] | None]):
 
     def on_mount(self) -> None:
         self.query_one(Vertical).border_title = "Export the history"
-        self.query_one("#export", Button).focus()
+        # The format first: arrows pick one, Tab reaches the scope and the buttons.
+        self.query_one("#format", RadioSet).focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -78,6 +78,12 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
     def tot_app(self) -> TotApp:
         return cast("TotApp", self.app)
 
+    def _host_placeholder(self, name: str) -> str:
+        """An empty host field shows, dimmed, the host used without a value here."""
+        if name not in ("teacher_host", "student_host"):
+            return ""
+        return self.tot_app.config.host(name.removesuffix("_host"))  # type: ignore[arg-type]
+
     def compose(self) -> ComposeResult:
         s = self.tot_app.config.settings
         themes = sorted(self.app.available_themes)
@@ -87,8 +93,7 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
                     value = getattr(s, name)
                     yield Label(LABELS[name])
                     yield Input("" if value is None else str(value), id=name, compact=True,
-                                placeholder="(OLLAMA_HOST or default)" if "host" in name
-                                else "")
+                                placeholder=self._host_placeholder(name))
                 yield Label(LABELS["theme"])
                 yield Select([(t, t) for t in themes], value=self.app.theme if
                              self.app.theme in themes else Select.NULL, id="theme",
