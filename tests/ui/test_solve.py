@@ -204,5 +204,6 @@ async def test_regenerate_and_undo_brings_edits_back(fake, make_app):
         await settle(pilot, app)
         assert panel.steps == ["A new first step.", "A second."]
         assert panel.step_set.version == 2
+        assert app.focused is panel.rows[0].input  # back in the steps, where undo works
         await pilot.press("ctrl+z")
         assert panel.steps[0] == STEPS[0] + "!"

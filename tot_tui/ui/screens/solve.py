@@ -241,7 +241,8 @@ class SolveScreen(TotScreen):
 
     # -- teacher -----------------------------------------------------------------------------
 
-    async def _decompose(self, problem: ProblemView) -> StepSetView | None:
+    async def _decompose(self, problem: ProblemView,
+                         focus_steps: bool = False) -> StepSetView | None:
         from tot_tui.domain import Failed, ModelLoading, StepsReady, TeacherDelta
 
         panel = self.steps_panel
@@ -263,7 +264,9 @@ class SolveScreen(TotScreen):
                         note = f"{usage.output_tokens} tokens"
                         if usage.total_ns:
                             note += f" · {usage.total_ns / 1e9:.1f} s"
-                    await panel.load(event.step_set, note=note)
+                    # After Regenerate the cursor goes back into the steps, where Ctrl+Z
+                    # brings the previous ones back.
+                    await panel.load(event.step_set, note=note, focus=focus_steps)
                     self.hints.set_steps(list(event.step_set.steps))
                     if event.step_set.leaks:
                         numbers = ", ".join(str(i + 1) for i in event.step_set.leaks)
@@ -282,9 +285,9 @@ class SolveScreen(TotScreen):
         return None
 
     @work(exclusive=True, group="teacher", exit_on_error=False)
-    async def run_decompose(self) -> None:
+    async def run_decompose(self, focus_steps: bool = False) -> None:
         problem = await self._ensure_problem()
-        await self._decompose(problem)
+        await self._decompose(problem, focus_steps)
 
     # -- student -----------------------------------------------------------------------------
 
@@ -459,7 +462,7 @@ class SolveScreen(TotScreen):
 
     @on(StepsPanel.RegenerateRequested)
     def _regenerate(self) -> None:
-        self.run_decompose()
+        self.run_decompose(focus_steps=True)
 
     @on(StepsPanel.Changed)
     def _steps_changed(self, event: StepsPanel.Changed) -> None:
