@@ -55,7 +55,7 @@ class StepEditor(TextArea):
             self.redo = redo
 
     class LeftAtEdge(Message):
-        """Up on the step's first visual row, or Down on its last: go to the next step."""
+        """Up on the step's first visual row, or Down on its last: to the step before or after."""
 
         def __init__(self, delta: int) -> None:
             super().__init__()
