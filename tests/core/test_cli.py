@@ -171,13 +171,14 @@ def test_kill_9_mid_stream_keeps_committed_rows(fake, monkeypatch, tmp_path: Pat
 
 def test_csv_export_defuses_formulas(fake, monkeypatch):
     monkeypatch.setenv("OLLAMA_HOST", fake.url)
-    fake.reply(STUDENT, Reply(text="=HYPERLINK(\"http://x\")\nFinal answer: -12"))
-    run_cli("solve", PROBLEM, "--answer", "12", "--no-steps")
+    fake.reply(STUDENT, Reply(text="Final answer: =HYPERLINK(\"http://x\")"))
+    run_cli("solve", PROBLEM, "--answer", "-12", "--no-steps")
     import csv
     import io
 
     rows = list(csv.DictReader(io.StringIO(run_cli("export", "-f", "csv").stdout)))
-    assert rows[0]["answer"] == "'-12" and rows[0]["verdict"] == "incorrect"
+    assert rows[0]["answer"] == "'=HYPERLINK(\"http://x\")"
+    assert rows[0]["reference"] == "-12"  # a plain number is no formula: left as it is
 
 
 def test_json_output_escapes_terminal_controls(fake, monkeypatch):

@@ -171,3 +171,17 @@ async def test_human_answer_is_checked_and_stored(fake, tutor):
     assert view.verdict is Verdict.INCORRECT
     detail = await tutor.problem_detail(problem.id)
     assert [h.answer for h in detail.human_answers] == ["$18.00", "17"]
+
+
+async def test_export_keeps_problems_without_attempts_and_writes_iso_dates(tutor):
+    import csv
+    import io
+
+    problem = await tutor.add_problem("Sixty minus seventy?", "-10")
+    await tutor.save_steps(problem, ["Take seventy from sixty."])
+    rows = list(csv.DictReader(io.StringIO(await tutor.export(None, "csv"))))
+    assert [(r["problem_id"], r["reference"], r["attempt_id"]) for r in rows] == [
+        (str(problem.id), "-10", "")]
+    assert "T" in rows[0]["created"]
+    data = json.loads(await tutor.export(None, "json"))
+    assert data[0]["problem"]["created"] == rows[0]["created"]  # the same ISO 8601 form

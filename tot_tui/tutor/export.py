@@ -1,11 +1,14 @@
-"""History export: Markdown for people, JSON for programs, CSV (one row per attempt) for sheets."""
+"""History export: Markdown for people, JSON for programs, CSV (one row per attempt, or per
+problem without one) for sheets."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from tot_tui.domain import ProblemDetail
@@ -30,7 +33,12 @@ def render(details: list[ProblemDetail], fmt: str) -> str:
 
 
 def _plain(detail: ProblemDetail) -> dict[str, Any]:
-    return json.loads(json.dumps(asdict(detail), default=str))
+    return json.loads(json.dumps(asdict(detail), default=_json_value))
+
+
+def _json_value(value: object) -> str:
+    # ISO 8601, as the CSV writes them.
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def _markdown(details: list[ProblemDetail]) -> str:
@@ -61,10 +69,15 @@ CSV_COLUMNS = ["problem_id", "problem", "reference", "attempt_id", "student_mode
                "output_tokens", "total_seconds", "created"]
 
 
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+
+
 def _cell(value: object) -> object:
     """A spreadsheet reads a cell starting with = + - @ as a formula; model text must not
-    become one, so such text gets a leading apostrophe (numbers stay numbers)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    become one, so such text gets a leading apostrophe. A plain number such as -3 is not a
+    formula and stays as it is."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") \
+            and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 
@@ -74,12 +87,16 @@ def _csv(details: list[ProblemDetail]) -> str:
     writer = csv.writer(buf)
     writer.writerow(CSV_COLUMNS)
     for d in details:
+        problem = (d.problem.id, d.problem.text, d.problem.reference or "")
+        if not d.attempts:  # a problem with steps (or nothing yet) but no attempt: one row
+            writer.writerow([_cell(v) for v in problem] + [""] * (len(CSV_COLUMNS) - 4)
+                            + [d.problem.created.isoformat()])
         versions = {s.id: s.version for s in d.step_sets}
         for a in d.attempts:
             seconds = a.usage.total_ns / 1e9 if a.usage.total_ns else ""
             writer.writerow([_cell(v) for v in (
-                d.problem.id, d.problem.text, d.problem.reference or "", a.id, a.student_model,
-                a.mode, a.status, versions.get(a.step_set_id or -1, ""), a.answer or "",
-                a.verdict, a.verdict_reason, a.usage.output_tokens or "", seconds,
+                *problem, a.id, a.student_model, a.mode, a.status,
+                versions.get(a.step_set_id or -1, ""), a.answer or "", a.verdict,
+                a.verdict_reason or a.error or "", a.usage.output_tokens or "", seconds,
                 a.created.isoformat())])
     return buf.getvalue()
