@@ -131,6 +131,6 @@ async def test_pull_of_unknown_model_explains(fake, make_app):
         screen.query_one("#pull-name").value = "no-such-model:7b"
         await pilot.click("#pull")
         await settle(pilot, app)
-        assert "failed" in str(screen.query_one("#pull-status").render())
         assert "Pulling 'no-such-model:7b'" in notice_text(app)
+        assert "failed: pull model manifest" in str(screen.query_one("#pull-status").render())
         assert not screen.query_one("#pull-progress").display  # no bar left animating

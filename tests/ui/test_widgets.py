@@ -77,6 +77,8 @@ async def test_steps_panel_editing_and_undo():
         assert panel.steps == ["axy", "b", "c"]
         await pilot.press("ctrl+z")
         assert panel.steps == ["a", "b", "c"] and not panel.dirty
+        await pilot.press("ctrl+z")  # before the load the panel was empty: nothing to go back to
+        assert panel.steps == ["a", "b", "c"]
         await pilot.press("ctrl+y")
         assert panel.steps == ["axy", "b", "c"]
         await pilot.press("ctrl+s")

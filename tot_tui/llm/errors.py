@@ -84,8 +84,7 @@ def mid_stream(host: str, model: str, detail: str) -> LLMError:
 def pull_failed(host: str, model: str, detail: str) -> LLMError:
     return LLMError(ErrorKind.STREAM_ERROR,
                     f"Pulling {model!r} onto {host} failed: {_short(detail)}. Check the name "
-                    "(ollama.com/library lists the models and their tags); a pull that stopped "
-                    "partway resumes where it was.", host=host, model=model)
+                    "and tag (ollama.com/library lists them).", host=host, model=model)
 
 
 def stream_cut(host: str, model: str) -> LLMError:

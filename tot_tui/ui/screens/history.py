@@ -123,7 +123,7 @@ class HistoryScreen(TotScreen):
 
     HELP = """\
 ## History
-Every problem with its date, models and verdicts. Type to search (problem text, steps and
+Every problem with its date, models and verdicts. **/** and type to search (problem text, steps and
 replies); filter by verdict, model or batch evaluation run (`tot-tui eval`). The highlighted
 problem is shown on the right with all its step versions (what the tutor changed against the
 teacher's original) and attempts.

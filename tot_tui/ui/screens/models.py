@@ -193,8 +193,11 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
                     bar.update(total=progress.total, progress=progress.completed or 0)
                 status.update(safe_text(progress.status, 60))
         except BaseException as exc:
-            how = "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed"
-            status.update(f"Pull of {safe_text(name, 40)} {how}.")
+            if isinstance(exc, asyncio.CancelledError) or not str(exc):
+                how = "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed"
+                status.update(f"Pull of {safe_text(name, 40)} {how}.")
+            else:  # the reason stays here once the notice is gone
+                status.update(safe_text(str(exc), 160))
             self._pulling(False)
             bar.display = bar.total is not None  # an unknown total animates: hide it
             raise

@@ -70,7 +70,9 @@ class SolveScreen(TotScreen):
 
     # Shown in the command palette (with the bindings above).
     PALETTE: ClassVar[list[tuple[str, str, str]]] = [
-        ("Decompose", "Ask the teacher for steps (regenerate)", "decompose"),
+        ("Decompose", "Ask the teacher for steps", "decompose"),
+        ("Regenerate steps", "Ask the teacher for new steps (Ctrl+Z brings these back)",
+         "decompose"),
         ("Solve", "Send the steps to the student and check the answer", "solve"),
         ("Compare with baseline", "Student with steps and without, side by side", "compare"),
         ("Cancel", "Stop what is running; keep what arrived", "cancel"),

@@ -372,6 +372,9 @@ records exactly the steps the student saw.
             self.original = list(original)
         elif step_set.origin.value == "teacher":
             self.original = list(step_set.steps)
+        if not any(step.strip() for step in self.steps):
+            # Nothing worth going back to: undo must not empty the panel of what just came.
+            self._states, self._pos = [], -1
         self._commit(list(step_set.steps))
         self._coalesce = None
         await self._rebuild(0 if focus else None)
