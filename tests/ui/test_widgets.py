@@ -117,6 +117,22 @@ async def test_steps_panel_up_and_down_cross_from_step_to_step():
         assert panel.steps == ["first", long.strip(), "third"]  # nothing typed on the way
 
 
+async def test_steps_panel_marks_a_new_step_new_while_its_neighbour_is_edited():
+    panel = StepsPanel()
+    app = Host(panel)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await panel.load(step_set(["a", "b"]))
+        panel.focus_step(1)
+        await pilot.pause()
+        await pilot.press("enter", *"new")  # a new third step
+        panel.focus_step(1)
+        await pilot.pause()
+        await pilot.press("end", "x")  # then step 2 edited
+        marks = [str(row.query_one(".mark").render()) for row in panel.rows]
+        assert panel.steps == ["a", "bx", "new"]
+        assert "edited" in marks[1] and "new" in marks[2]
+
+
 async def test_steps_panel_enter_adds_a_step_and_blank_steps_are_not_saved():
     panel = StepsPanel()
     app = Host(panel)

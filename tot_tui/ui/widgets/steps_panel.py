@@ -260,14 +260,16 @@ records exactly the steps the student saw.
         marks = [""] * len(clean)
         if self.original:
             matcher = difflib.SequenceMatcher(a=self.original, b=clean, autojunk=False)
-            for op, _a0, _a1, b0, b1 in matcher.get_opcodes():
+            for op, a0, a1, b0, b1 in matcher.get_opcodes():
+                # In a replaced run, as many steps as were replaced are edits; the rest new.
+                edits = b0 + min(a1 - a0, b1 - b0) if op == "replace" else b0
                 for j in range(b0, b1):
                     if op == "equal":
                         continue
                     if clean[j] in self.original:
                         marks[j] = "↕ moved"
                     else:
-                        marks[j] = "✎ edited" if op == "replace" else "＋ new"
+                        marks[j] = "✎ edited" if j < edits else "＋ new"
         if self.step_set is not None:
             for i in self.step_set.leaks:
                 if i < len(clean) and i < len(self.saved) and clean[i] == self.saved[i]:
