@@ -213,3 +213,14 @@ async def test_no_eval_run_filter_without_eval_runs(fake, make_app):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_history(pilot, app)
         assert len(screen.rows) == 2 and not screen.query_one("#eval-run").display
+
+
+async def test_a_narrow_terminal_keeps_the_verdict_column_on_screen(fake, make_app):
+    script(fake)
+    app = make_app()
+    await seed(app.tutor)
+    async with app.run_test(size=(90, 30)) as pilot:
+        screen = await open_history(pilot, app)
+        table = screen.query_one("#problems")
+        assert table.virtual_size.width <= table.size.width  # no column off the right edge
+        assert str(table.get_row_at(0)[5]).endswith("/1")  # the Result column

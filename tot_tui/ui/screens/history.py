@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Input, Markdown, Select
+from textual.widgets.data_table import ColumnKey
 
 from tot_tui.domain import EvalRunSummary, ProblemDetail, ProblemSummary, StepSetView, Verdict
 from tot_tui.textsafe import safe_text
@@ -189,6 +190,17 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         table.add_column("Result", key="result", width=7)
         table.focus()
         self.reload()
+
+    def on_resize(self) -> None:
+        # The problem column takes what the others leave, so the verdicts stay on screen in a
+        # narrow terminal (each column also has one cell of padding on either side).
+        table = self.query_one(DataTable)
+        others = sum(c.width + 2 for key, c in table.columns.items() if key.value != "problem")
+        column = table.columns.get(ColumnKey("problem"))
+        width = max(16, self.size.width - others - 4)
+        if column is not None and column.width != width:
+            column.width = width
+            table.refresh(layout=True)
 
     def on_screen_resume(self) -> None:
         self.reload()
