@@ -14,7 +14,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Input, Markdown, Select
-from textual.widgets.data_table import ColumnKey
 
 from tot_tui.domain import EvalRunSummary, ProblemDetail, ProblemSummary, StepSetView, Verdict
 from tot_tui.textsafe import safe_text
@@ -22,6 +21,7 @@ from tot_tui.tutor.export import EXTENSIONS
 from tot_tui.ui.dom import uncancellable
 from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
+from tot_tui.ui.tables import fit_column
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.verdict import describe_reason
@@ -192,15 +192,8 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         self.reload()
 
     def on_resize(self) -> None:
-        # The problem column takes what the others leave, so the verdicts stay on screen in a
-        # narrow terminal (each column also has one cell of padding on either side).
-        table = self.query_one(DataTable)
-        others = sum(c.width + 2 for key, c in table.columns.items() if key.value != "problem")
-        column = table.columns.get(ColumnKey("problem"))
-        width = max(16, self.size.width - others - 4)
-        if column is not None and column.width != width:
-            column.width = width
-            table.refresh(layout=True)
+        # The problem column takes what the others leave: the verdicts stay on screen.
+        fit_column(self.query_one(DataTable), "problem", self.size.width - 2, minimum=16)
 
     def on_screen_resume(self) -> None:
         self.reload()

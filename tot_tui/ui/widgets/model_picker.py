@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tot_tui.domain import HostStatus, ModelInfo
 from tot_tui.textsafe import safe_text
+from tot_tui.ui.tables import fit_column
 
 
 def human_size(size: int) -> str:
@@ -84,6 +85,10 @@ save it. Choose a model with **Enter** on its row; the current one is marked ●
         table.add_column("Family", key="family", width=6)
         table.add_column("Params", key="params", width=6)
         table.add_column("Quant", key="quant", width=6)
+
+    def on_resize(self) -> None:
+        # The model names take what the other columns leave: none is cut off at the edge.
+        fit_column(self.query_one(DataTable), "name", self.content_size.width, minimum=12)
 
     def show_checking(self) -> None:
         self.query_one(".status", Static).update("checking…")
