@@ -53,3 +53,16 @@ async def test_a_click_on_a_key_presses_it(fake, make_app):
         start, _end = span_of(app, "Solve")
         await pilot.click(KeyBar, offset=(start, 0))
         await wait_until(pilot, lambda: isinstance(app.screen, SolveScreen))
+
+
+async def test_in_a_step_the_bar_shows_the_steps_undo_and_redo(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#problem").text = "Tom has 12 marbles and buys 3 more. How many?"
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        await pilot.press("f6")  # into the first step
+        await pilot.pause()
+        plain = bar_text(app).plain
+        assert plain.startswith("^z Undo") and "^y Redo" in plain

@@ -17,6 +17,7 @@ from tests.ui.conftest import (
 )
 from tot_tui.domain import AttemptStatus, Mode, StepOrigin, Verdict
 from tot_tui.fake_ollama import Reply
+from tot_tui.ui.screens.history import detail_markdown
 from tot_tui.ui.screens.solve import SolveScreen
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 from tot_tui.ui.widgets.student_stream import StudentStream
@@ -148,6 +149,8 @@ async def test_escape_cancels_and_keeps_the_partial_reply(fake, make_app):
         attempt = detail.attempts[-1]
         assert attempt.status is AttemptStatus.INTERRUPTED
         assert attempt.output and kept.startswith(attempt.output[:20])
+        # History shows the cancelled attempt against the problem's reference.
+        assert "vs 15 (Cancelled.)" in detail_markdown(detail)
 
 
 async def test_compare_runs_baseline_and_steps_side_by_side(fake, make_app):
