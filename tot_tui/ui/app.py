@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
@@ -261,7 +261,7 @@ class TotApp(App[int]):
     def apply_keymap(self, keymap: dict[str, str]) -> None:
         self.set_keymap(dict(keymap))
         # Textual does not announce a new keymap: the key bar redraws on this.
-        with contextlib.suppress(Exception):  # no screen yet
+        with contextlib.suppress(ScreenStackError):  # no screen yet
             self.screen.refresh_bindings()
 
     # -- actions -----------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -21,6 +20,7 @@ from tot_tui.tutor.export import EXTENSIONS
 from tot_tui.ui.dom import uncancellable
 from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
+from tot_tui.ui.step_diff import align
 from tot_tui.ui.tables import fit_column
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.key_bar import KeyBar
@@ -43,17 +43,14 @@ def when(moment: datetime) -> str:
 def step_changes(original: list[str], steps: list[str]) -> list[str]:
     """Markdown lines for `steps`, marked against the teacher's original."""
     lines: list[str] = []
-    matcher = difflib.SequenceMatcher(a=original, b=steps, autojunk=False)
-    for op, a0, a1, b0, b1 in matcher.get_opcodes():
-        if op == "equal":
-            lines += [f"{j + 1}. {md(steps[j])}" for j in range(b0, b1)]
-            continue
-        # A replaced step is shown once, with what it was; any surplus is added or removed.
-        paired = min(a1 - a0, b1 - b0) if op == "replace" else 0
-        lines += [f"{b0 + k + 1}. {md(steps[b0 + k])} — ✎ *changed* "
-                  f"(was ~~{md(original[a0 + k])}~~)" for k in range(paired)]
-        lines += [f"{j + 1}. {md(steps[j])} — ＋ *added*" for j in range(b0 + paired, b1)]
-        lines += [f"- ~~{md(original[i])}~~ — ✗ *removed*" for i in range(a0 + paired, a1)]
+    for kind, old, new in align(original, steps):
+        was = md(original[old]) if old is not None else ""
+        if new is None:
+            lines.append(f"- ~~{was}~~ — ✗ *removed*")
+        elif kind == "changed":  # shown once, with what it was
+            lines.append(f"{new + 1}. {md(steps[new])} — ✎ *changed* (was ~~{was}~~)")
+        else:
+            lines.append(f"{new + 1}. {md(steps[new])}" + (" — ＋ *added*" * (kind == "added")))
     return lines
 
 

@@ -64,7 +64,8 @@ class KeyBar(Static):
         shown: dict[str, _Key] = {}  # one key per action, the first bound
         palette: _Key | None = None
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if binding.action == "command_palette" and app.ENABLE_COMMAND_PALETTE:
+            if binding.action in ("command_palette", "app.command_palette") \
+                    and app.ENABLE_COMMAND_PALETTE:
                 palette = _Key(binding.key, app.get_key_display(binding),
                                binding.description, enabled)
             elif binding.show and binding.action not in shown:

@@ -6,7 +6,6 @@ saves anything itself (the screen asks the tutor to store a new version on `Save
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -19,6 +18,7 @@ from textual.widgets import Button, Label, Static, TextArea
 
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.dom import uncancellable
+from tot_tui.ui.step_diff import align
 
 if TYPE_CHECKING:
     from tot_tui.domain import StepSetView
@@ -259,17 +259,13 @@ records exactly the steps the student saw.
         clean = [" ".join(s.split()) for s in steps]
         marks = [""] * len(clean)
         if self.original:
-            matcher = difflib.SequenceMatcher(a=self.original, b=clean, autojunk=False)
-            for op, a0, a1, b0, b1 in matcher.get_opcodes():
-                # In a replaced run, as many steps as were replaced are edits; the rest new.
-                edits = b0 + min(a1 - a0, b1 - b0) if op == "replace" else b0
-                for j in range(b0, b1):
-                    if op == "equal":
-                        continue
-                    if clean[j] in self.original:
-                        marks[j] = "↕ moved"
-                    else:
-                        marks[j] = "✎ edited" if j < edits else "＋ new"
+            for kind, _old, j in align(self.original, clean):
+                if j is None or kind == "same":
+                    continue
+                if clean[j] in self.original:
+                    marks[j] = "↕ moved"
+                else:
+                    marks[j] = "✎ edited" if kind == "changed" else "＋ new"
         if self.step_set is not None:
             for i in self.step_set.leaks:
                 if i < len(clean) and i < len(self.saved) and clean[i] == self.saved[i]:
