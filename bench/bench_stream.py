@@ -39,8 +39,8 @@ async def raw_client(client: ollama.AsyncClient) -> int:
 
 async def gateway(gw: OllamaGateway) -> int:
     n = 0
-    async for chunk in gw.chat(MODEL, MESSAGES):
-        n += bool(chunk.text)
+    async for text in gw.chat(MODEL, MESSAGES):
+        n += bool(text)
     return n
 
 

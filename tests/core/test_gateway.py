@@ -70,12 +70,15 @@ async def test_pull_of_an_unknown_model_fails_clearly(gateway):
 
 async def test_chat_stream_final_chunk_carries_usage(gateway, fake):
     fake.reply(STUDENT, Reply(text="one two three"))
-    chunks = [c async for c in gateway.chat(STUDENT, [{"role": "user", "content": "count"}],
-                                             options={"temperature": 0, "seed": 7})]
-    assert "".join(c.text for c in chunks) == "one two three"
-    assert chunks[-1].done and chunks[-1].usage.output_tokens == len(chunks) - 1
-    assert chunks[-1].usage.done_reason == "stop"
-    body = [r for r in fake.requests if r.path == "/api/chat"][-1].body
+    reply = gateway.chat(STUDENT, [{"role": "user", "content": "count"}],
+                         options={"temperature": 0, "seed": 7})
+    assert reply.usage is None
+    texts = [text async for text in reply]
+    assert "".join(texts) == "one two three"
+    sent = [r for r in fake.requests if r.path == "/api/chat"][-1]
+    assert reply.usage is not None and reply.usage.output_tokens == len(texts)
+    assert reply.usage.done_reason == "stop"
+    body = sent.body
     assert body["options"] == {"temperature": 0, "seed": 7} and body["stream"] is True
 
 
@@ -98,8 +101,8 @@ async def test_a_slow_consumer_is_not_a_stall(fake):
     gw = OllamaGateway(fake.url, stall_timeout=0.3, first_token_timeout=3.0)
     seen = []
     try:
-        async for chunk in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
-            seen.append(chunk.text)
+        async for text in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
+            seen.append(text)
             await asyncio.sleep(0.6)  # twice the stall timeout: only server silence counts
     finally:
         await gw.aclose()

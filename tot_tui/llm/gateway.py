@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, TypeVar
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import httpx
 import ollama
@@ -26,15 +26,6 @@ from tot_tui.llm.errors import LLMError
 # Timeouts for quick control calls (list, show, ps, version): a server that accepts the
 # connection but never answers must not freeze a status check.
 CONTROL_READ_TIMEOUT = 10.0
-T = TypeVar("T")
-
-
-@dataclass(slots=True)  # not frozen: one is made per token, and frozen init costs 3x
-class ChatChunk:
-    text: str
-    thinking: str = ""
-    done: bool = False
-    usage: Usage | None = None
 
 
 def _usage(part: Any) -> Usage:
@@ -55,19 +46,75 @@ def _valid(text: str | None) -> str:
     return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
 
 
-def _chat_chunk(part: Any) -> tuple[ChatChunk, bool]:
-    message = part.message
-    content = message.content or ""
-    if not content.isascii():
-        content = _valid(content)
-    thinking = _valid(message.thinking) if message.thinking else ""
-    done = bool(part.done)
-    return ChatChunk(content, thinking, done, _usage(part) if done else None), done
+class ChatStream:
+    """A streamed chat reply. Iterate it for the text as it arrives (empty parts are skipped);
+    once the iteration has ended, `usage` holds the server's figures from the final part.
+
+    Iterating goes straight to the one generator below: nothing is added per token."""
+
+    __slots__ = ("_texts", "usage")
+
+    def __init__(self) -> None:
+        self.usage: Usage | None = None
+        self._texts: AsyncGenerator[str, None]
+
+    def __aiter__(self) -> AsyncGenerator[str, None]:
+        return self._texts
+
+    async def aclose(self) -> None:
+        await self._texts.aclose()
 
 
-def _pull_progress(part: Any) -> tuple[PullProgress, bool]:
-    progress = PullProgress(part.status or "", part.completed, part.total)
-    return progress, progress.status == "success"
+class _Watchdog:
+    """Cancels the current task when the server stays silent too long: `first_limit` seconds
+    before the first part, `stall_limit` between parts.
+
+    Only the server's silence counts, never the consumer's time with a part: the stream clears
+    `waiting` when a part arrives and sets `last` and `waiting` when the consumer asks for the
+    next one. A timer checks those instead of being re-armed per part."""
+
+    __slots__ = (
+        "fired",
+        "first_limit",
+        "handle",
+        "last",
+        "loop",
+        "opened",
+        "stall_limit",
+        "task",
+        "waiting",
+    )
+
+    def __init__(self, first_limit: float, stall_limit: float) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.first_limit, self.stall_limit, self.task = first_limit, stall_limit, task
+        self.loop = asyncio.get_running_loop()
+        self.opened = time.monotonic()
+        self.last: float | None = None  # when the consumer last asked for more
+        self.waiting, self.fired = True, False
+        self.handle = self.loop.call_later(first_limit, self._check)
+
+    @property
+    def first(self) -> bool:
+        """No part has come yet."""
+        return self.last is None
+
+    @property
+    def limit(self) -> float:
+        return self.first_limit if self.first else self.stall_limit
+
+    def _check(self) -> None:
+        limit, now = self.limit, time.monotonic()
+        deadline = (self.opened if self.last is None else self.last) + limit
+        if self.waiting and now >= deadline:
+            self.fired = True
+            self.task.cancel()
+            return
+        self.handle = self.loop.call_later(max(deadline - now, limit / 10), self._check)
+
+    def stop(self) -> None:
+        self.handle.cancel()
 
 
 class OllamaGateway:
@@ -97,22 +144,52 @@ class OllamaGateway:
     def chat(self, model: str, messages: Sequence[Mapping[str, Any]], *,
              format: dict[str, Any] | str | None = None,
              options: Mapping[str, Any] | None = None,
-             keep_alive: str | float | None = None) -> AsyncIterator[ChatChunk]:
-        """Stream a chat reply. The last chunk has `done=True` and the server's usage figures.
+             keep_alive: str | float | None = None) -> ChatStream:
+        """Stream a chat reply: iterate the result for its text; then `usage` is set.
 
-        Raises LLMError. Cancelling the consuming task (or closing this iterator) closes the
-        HTTP stream, so the server stops generating.
+        Raises LLMError. Cancelling the consuming task (or closing the stream) closes the HTTP
+        stream, so the server stops generating.
         """
-        return self._watch(
-            lambda: self._stream.chat(model=model, messages=list(messages), stream=True,
-                                      format=format, options=dict(options or {}),
-                                      keep_alive=keep_alive),
-            model, _chat_chunk)
+        reply = ChatStream()
+        reply._texts = self._chat_texts(reply, model, lambda: self._stream.chat(
+            model=model, messages=list(messages), stream=True, format=format,
+            options=dict(options or {}), keep_alive=keep_alive))
+        return reply
+
+    async def _chat_texts(self, reply: ChatStream, model: str,
+                          open_stream: Callable[[], Awaitable[AsyncIterator[Any]]],
+                          ) -> AsyncGenerator[str, None]:
+        # The one generator between the client and the caller, so it does the least it can per
+        # token: the watchdog's two flags and a clock read, no object of its own.
+        stream = await self._open(open_stream, model)
+        watch = _Watchdog(self.first_token_timeout, self.stall_timeout)
+        monotonic = time.monotonic
+        try:
+            async with contextlib.aclosing(stream):  # type: ignore[type-var]
+                async for part in stream:
+                    watch.waiting = False
+                    text = part.message.content
+                    if part.done:
+                        reply.usage = _usage(part)
+                        if text:
+                            yield _valid(text)
+                        return
+                    if text:
+                        yield text if text.isascii() else _valid(text)
+                    watch.last = monotonic()
+                    watch.waiting = True
+            raise errors.stream_cut(self.host, model)
+        except BaseException as exc:
+            failure = self._failure(exc, watch, model)
+            if failure is exc:
+                raise
+            raise failure from exc
+        finally:
+            watch.stop()
 
     async def pull(self, model: str) -> AsyncIterator[PullProgress]:
         """Pull a model, yielding progress. Ends after the server's `success`."""
-        progress = self._watch(lambda: self._stream.pull(model, stream=True), model,
-                               _pull_progress)
+        progress = self._pull_progress(model)
         try:
             async for step in progress:
                 yield step
@@ -126,57 +203,45 @@ class OllamaGateway:
         finally:
             await progress.aclose()
 
-    async def _watch(self, open_stream: Callable[[], Awaitable[AsyncIterator[Any]]], model: str,
-                     convert: Callable[[Any], tuple[T, bool]]) -> AsyncIterator[T]:
-        """Open a client stream and iterate it under the first-token and stall deadlines,
-        mapping errors; `convert` turns each part into (item, is_last).
-
-        Only the server's silence counts, never the consumer's time with a chunk. A timer checks
-        the time of the last chunk instead of being re-armed per chunk, and this is the only
-        generator between the client and the caller: per token, the cost is a clock read.
-        """
-        try:
-            stream = await open_stream()
-        except Exception as exc:
-            raise self._map(exc, model) from exc
-        loop = asyncio.get_running_loop()
-        task = asyncio.current_task()
-        assert task is not None
-        first, waiting, fired = True, True, False
-        last = loop.time()
-
-        def check() -> None:
-            nonlocal handle, fired
-            limit = self.first_token_timeout if first else self.stall_timeout
-            now = loop.time()
-            if waiting and now >= last + limit:
-                fired = True
-                task.cancel()
-                return
-            handle = loop.call_at(max(last + limit, now + limit / 10), check)
-
-        handle = loop.call_at(last + self.first_token_timeout, check)
+    async def _pull_progress(self, model: str) -> AsyncGenerator[PullProgress, None]:
+        stream = await self._open(lambda: self._stream.pull(model, stream=True), model)
+        watch = _Watchdog(self.first_token_timeout, self.stall_timeout)
         try:
             async with contextlib.aclosing(stream):  # type: ignore[type-var]
                 async for part in stream:
-                    first = waiting = False
-                    item, is_last = convert(part)
-                    yield item
-                    if is_last:
+                    watch.waiting = False
+                    progress = PullProgress(part.status or "", part.completed, part.total)
+                    yield progress
+                    if progress.status == "success":
                         return
-                    waiting, last = True, loop.time()
+                    watch.last = time.monotonic()
+                    watch.waiting = True
             raise errors.stream_cut(self.host, model)
-        except asyncio.CancelledError as exc:
-            if fired and task.uncancel() == 0:
-                seconds = self.first_token_timeout if first else self.stall_timeout
-                raise errors.stalled(self.host, model, seconds, first) from exc
-            raise
-        except LLMError:
-            raise
-        except Exception as exc:
-            raise self._map(exc, model, mid_stream=not first) from exc
+        except BaseException as exc:
+            failure = self._failure(exc, watch, model)
+            if failure is exc:
+                raise
+            raise failure from exc
         finally:
-            handle.cancel()
+            watch.stop()
+
+    async def _open(self, open_stream: Callable[[], Awaitable[AsyncIterator[Any]]],
+                    model: str) -> AsyncIterator[Any]:
+        try:
+            return await open_stream()
+        except Exception as exc:
+            raise self._map(exc, model) from exc
+
+    def _failure(self, exc: BaseException, watch: _Watchdog, model: str) -> BaseException:
+        """What a stream's exception becomes: the watchdog's cancel a stall, a client error an
+        LLMError; any other cancel, exit or LLMError stays as it is."""
+        if isinstance(exc, asyncio.CancelledError):
+            if watch.fired and watch.task.uncancel() == 0:
+                return errors.stalled(self.host, model, watch.limit, watch.first)
+            return exc
+        if isinstance(exc, LLMError) or not isinstance(exc, Exception):
+            return exc
+        return self._map(exc, model, mid_stream=not watch.first)
 
     # -- control calls -----------------------------------------------------------------------
 

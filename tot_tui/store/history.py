@@ -12,10 +12,11 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, insert, or_, text, update
+from sqlalchemy import event, func, or_, text
 from sqlmodel import Session, col, create_engine, delete, select
 
 from tot_tui.domain import (
@@ -151,19 +152,22 @@ class HistoryStore:
                       host: str, mode: Mode, prompt_name: str, prompt_hash: str,
                       eval_run_id: int | None = None) -> int:
         with self.engine.begin() as conn:
-            result = conn.execute(insert(Attempt).values(
-                problem_id=problem_id, step_set_id=step_set_id, eval_run_id=eval_run_id,
-                student_model=student_model, host=host, mode=str(mode),
-                status=AttemptStatus.RUNNING.value, prompt_name=prompt_name,
-                prompt_hash=prompt_hash, pid=os.getpid(), created=utcnow()))
-            return int(result.inserted_primary_key[0])
+            cursor = conn.exec_driver_sql(
+                "INSERT INTO attempt (problem_id, step_set_id, eval_run_id, student_model, host, "
+                "mode, status, output, verdict, verdict_reason, reference_norm, answer_norm, "
+                "prompt_name, prompt_hash, pid, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, '', '', '', ?, ?, ?, ?)",
+                (problem_id, step_set_id, eval_run_id, student_model, host, str(mode),
+                 AttemptStatus.RUNNING.value, Verdict.UNKNOWN.value, prompt_name, prompt_hash,
+                 os.getpid(), _timestamp(utcnow())))
+            return int(cursor.lastrowid)
 
     def checkpoint_attempt(self, attempt_id: int, output: str) -> None:
-        with Session(self.engine) as s:
+        with self.engine.begin() as conn:
             # Only while running: a late checkpoint must not shorten a settled attempt's text.
-            s.exec(text("UPDATE attempt SET output = :o WHERE id = :i AND status = 'running'"),  # type: ignore[call-overload]
-                   params={"o": output, "i": attempt_id})
-            s.commit()
+            conn.exec_driver_sql(
+                "UPDATE attempt SET output = ? WHERE id = ? AND status = 'running'",
+                (output, attempt_id))
 
     def finish_attempt(self, attempt_id: int, *, status: AttemptStatus, output: str,
                        answer: str | None = None, verdict: Verdict = Verdict.UNKNOWN,
@@ -172,16 +176,26 @@ class HistoryStore:
         values: dict[str, Any] = {
             "status": str(status), "output": output, "answer": answer, "verdict": str(verdict),
             "verdict_reason": verdict_reason, "reference_norm": reference_norm,
-            "answer_norm": answer_norm, "error": error, "finished": utcnow()}
-        if usage:
+            "answer_norm": answer_norm, "error": error, "finished": _timestamp(utcnow())}
+        if usage is not None:
             values.update(asdict(usage))  # the attempt's columns carry Usage's field names
-        table = Attempt.__table__  # type: ignore[attr-defined]
+        assignments = ", ".join(f"{name} = ?" for name in values)
         with self.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == attempt_id).values(**values))
-            row = conn.execute(select(table).where(table.c.id == attempt_id)).first()
+            conn.exec_driver_sql(f"UPDATE attempt SET {assignments} WHERE id = ?",
+                                 (*values.values(), attempt_id))
+            row = conn.exec_driver_sql(
+                "SELECT problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, "
+                f"created, eval_run_id, {', '.join(_USAGE_FIELDS)} FROM attempt WHERE id = ?",
+                (attempt_id,)).first()
         if row is None:
             raise KeyError(attempt_id)
-        return _attempt(row)  # type: ignore[arg-type]
+        (problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, created,
+         eval_run_id, *stored_usage) = row
+        return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
+                           AttemptStatus(status), output, answer, Verdict(verdict),
+                           verdict_reason, reference_norm, answer_norm, Usage(*stored_usage),
+                           error, prompt_name, prompt_hash, _parse_timestamp(created),
+                           eval_run_id)
 
     def attempts_for_run(self, eval_run_id: int) -> list[AttemptView]:
         with Session(self.engine) as s:
@@ -335,6 +349,15 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
 
 
 _USAGE_FIELDS = tuple(f.name for f in fields(Usage))
+
+
+def _timestamp(moment: datetime) -> str:
+    """A UTC time as the ORM stores it in SQLite, for the statements written without it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _parse_timestamp(stored: str) -> datetime:
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 
 def _problem(row: Problem) -> ProblemView:

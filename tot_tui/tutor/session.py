@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-import time
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -227,15 +226,13 @@ class Tutor:
         schema: dict | None = STEPS_SCHEMA
         while True:
             try:
-                async for chunk in gateway.chat(
-                        model, prompt.messages(problem=problem.text), format=schema,
-                        options=self._options("teacher"),
-                        keep_alive=self.config.settings.keep_alive):
-                    if chunk.text:
-                        parts.append(chunk.text)
-                        yield TeacherDelta(chunk.text, tuple(draft_steps("".join(parts))))
-                    if chunk.done:
-                        usage = chunk.usage
+                reply = gateway.chat(model, prompt.messages(problem=problem.text), format=schema,
+                                     options=self._options("teacher"),
+                                     keep_alive=self.config.settings.keep_alive)
+                async for text in reply:
+                    parts.append(text)
+                    yield TeacherDelta(text, tuple(draft_steps("".join(parts))))
+                usage = reply.usage
                 break
             except LLMError as exc:
                 if schema is not None and exc.status == 400 and not parts:
@@ -291,22 +288,30 @@ class Tutor:
             student_model=model, host=gateway.host, mode=mode, prompt_name=prompt.name,
             prompt_hash=prompt.hash, eval_run_id=eval_run_id)
         parts: list[str] = []
-        usage: Usage | None = None
         settled = False  # the row has its final status
+        # A timer raises a flag for the partial text's checkpoints: per token, a flag costs
+        # less than reading the clock.
+        checkpoint_due = False
+
+        def due() -> None:
+            nonlocal checkpoint_due
+            checkpoint_due = True
+
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(CHECKPOINT_SECONDS, due)
         try:
             yield ModelLoading("student", model, gateway.host)
-            last_checkpoint = time.monotonic()
-            async for chunk in gateway.chat(model, messages, options=self._options("student"),
-                                            keep_alive=self.config.settings.keep_alive):
-                if chunk.text:
-                    parts.append(chunk.text)
-                    yield StudentDelta(chunk.text)
-                if chunk.done:
-                    usage = chunk.usage
-                elif time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
-                    last_checkpoint = time.monotonic()
+            reply = gateway.chat(model, messages, options=self._options("student"),
+                                 keep_alive=self.config.settings.keep_alive)
+            async for text in reply:
+                parts.append(text)
+                yield StudentDelta(text)
+                if checkpoint_due:
+                    checkpoint_due = False
                     await self._db("checkpoint_attempt", attempt_id, "".join(parts))
-            attempt = await self._grade_and_finish(attempt_id, problem, "".join(parts), usage)
+                    timer = loop.call_later(CHECKPOINT_SECONDS, due)
+            attempt = await self._grade_and_finish(attempt_id, problem, "".join(parts),
+                                                   reply.usage)
             settled = True
         except LLMError as exc:
             await self._db("finish_attempt", attempt_id,
@@ -316,6 +321,7 @@ class Tutor:
             yield Failed(str(exc.kind), exc.message, "student", "".join(parts))
             return
         finally:
+            timer.cancel()
             if not settled:
                 # Cancelled (Esc, Ctrl+C) or closed by the consumer: keep what arrived. This
                 # write is synchronous on purpose: a cancelled task cannot await reliably; and
