@@ -145,6 +145,56 @@ def test_search_finds_steps_and_settled_replies(tmp_path):
     store.close()
 
 
+def test_replies_are_indexed_when_a_search_needs_them(tmp_path):
+    from tot_tui.domain import AttemptStatus
+
+    store = HistoryStore(tmp_path / "h.db")
+    db = sqlite3.connect(tmp_path / "h.db")
+
+    def indexed() -> list[tuple[int, str]]:
+        return db.execute("SELECT rowid, output FROM reply_fts ORDER BY rowid").fetchall()
+
+    problem = store.add_problem("A baker makes 4 trays of 9 cookies. How many?", "36")
+    first = _attempt(store, problem.id)
+    store.finish_attempt(first, status=AttemptStatus.FINISHED, output="thirty-six cookies")
+    second = _attempt(store, problem.id)
+    store.finish_attempt(second, status=AttemptStatus.INTERRUPTED, output="nine trays")
+    assert indexed() == []  # finishing an answer does not pay for the index
+    assert [r.id for r in store.list_problems(query="cookies thirty")] == [problem.id]
+    assert indexed() == [(first, "thirty-six cookies"), (second, "nine trays")]
+    assert store.index_pending_replies() == 0  # the queue is empty again
+    # A settled reply written again (say, finished after a cancel) replaces its entry.
+    store.finish_attempt(second, status=AttemptStatus.FINISHED, output="forty trays")
+    assert [r.id for r in store.list_problems(query="forty")] == [problem.id]
+    assert store.list_problems(query="nine") == []
+    assert indexed() == [(first, "thirty-six cookies"), (second, "forty trays")]
+    # A reply deleted before any search leaves nothing queued.
+    third = _attempt(store, problem.id)
+    store.finish_attempt(third, status=AttemptStatus.FINISHED, output="unsearched")
+    assert store.delete_problem(problem.id)
+    assert db.execute("SELECT COUNT(*) FROM reply_fts_pending").fetchone()[0] == 0
+    assert indexed() == []
+    store.close()
+
+
+def test_upgrade_from_version_4_keeps_the_reply_index(tmp_path):
+    path = tmp_path / "v4.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    migrations.upgrade(raw, target=4)
+    now = datetime.now(UTC).isoformat(sep=" ")
+    raw.execute("INSERT INTO problem (text, reference, created) VALUES ('Two plus two?', '4', ?)",
+                (now,))
+    raw.execute("INSERT INTO attempt (problem_id, student_model, host, mode, status, output, "
+                "verdict, verdict_reason, reference_norm, answer_norm, prompt_name, "
+                "prompt_hash, created) VALUES (1, 's', 'h', 'baseline', 'finished', "
+                "'Counting gives four.', 'unknown', '', '', '', 'baseline', 'x', ?)", (now,))
+    raw.close()
+    store = HistoryStore(path)
+    assert store.index_pending_replies() == 0  # indexed by version 4's trigger already
+    assert [r.id for r in store.list_problems(query="counting")] == [1]
+    store.close()
+
+
 def test_upgrade_from_version_3_indexes_existing_steps_and_replies(tmp_path):
     path = tmp_path / "v3.db"
     raw = sqlite3.connect(path, isolation_level=None)

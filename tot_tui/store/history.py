@@ -257,6 +257,8 @@ class HistoryStore:
                       model: str | None = None, eval_run_id: int | None = None,
                       limit: int = 200, offset: int = 0) -> list[ProblemSummary]:
         """Newest first. `query` is full-text (every word must match, prefixes allowed)."""
+        if query.strip():
+            self.index_pending_replies()
         with Session(self.engine) as s:
             stmt = select(Problem)
             if query.strip():
@@ -275,6 +277,23 @@ class HistoryStore:
             rows = s.exec(stmt.order_by(col(Problem.created).desc(), col(Problem.id).desc())
                           .offset(offset).limit(limit)).all()
             return [self._summary(s, row) for row in rows]
+
+    def index_pending_replies(self) -> int:
+        """Add the replies settled since the last search to the search index; returns how
+        many. Reads first, so a search with nothing to index never waits for the write lock;
+        the writes are one transaction (two processes searching at once index each reply
+        once: the second finds the queue empty)."""
+        with self.engine.connect() as conn:
+            if conn.exec_driver_sql("SELECT 1 FROM reply_fts_pending LIMIT 1").first() is None:
+                return 0
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "DELETE FROM reply_fts WHERE rowid IN (SELECT attempt_id FROM reply_fts_pending)")
+            added = conn.exec_driver_sql(
+                "INSERT INTO reply_fts(rowid, output) SELECT a.id, COALESCE(a.output, '') "
+                "FROM attempt a JOIN reply_fts_pending p ON p.attempt_id = a.id").rowcount
+            conn.exec_driver_sql("DELETE FROM reply_fts_pending")
+        return added
 
     @staticmethod
     def _search_ids(s: Session, query: str) -> list[int]:

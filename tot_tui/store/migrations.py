@@ -156,6 +156,30 @@ END;
 """
 
 
+# Replies are indexed when a search needs them, not as each one finishes: tokenizing a long
+# reply costs about a millisecond, paid after every answer (and by every item of a batch run)
+# though most are never searched. A trigger notes the settled reply in a small queue, in the
+# same transaction as the reply, and the search works the queue off first (see
+# `HistoryStore.index_pending_replies`). A crash in between loses nothing.
+REPLY_INDEX_ON_SEARCH = """
+DROP TRIGGER attempt_fts_ai;
+DROP TRIGGER attempt_fts_au;
+DROP TRIGGER attempt_fts_ad;
+CREATE TABLE reply_fts_pending (attempt_id INTEGER PRIMARY KEY);
+CREATE TRIGGER attempt_fts_ai AFTER INSERT ON attempt WHEN new.status != 'running' BEGIN
+    INSERT OR IGNORE INTO reply_fts_pending(attempt_id) VALUES (new.id);
+END;
+CREATE TRIGGER attempt_fts_au AFTER UPDATE OF status, output ON attempt
+WHEN new.status != 'running' BEGIN
+    INSERT OR IGNORE INTO reply_fts_pending(attempt_id) VALUES (new.id);
+END;
+CREATE TRIGGER attempt_fts_ad AFTER DELETE ON attempt BEGIN
+    DELETE FROM reply_fts WHERE rowid = old.id;
+    DELETE FROM reply_fts_pending WHERE attempt_id = old.id;
+END;
+"""
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         statement = ""
@@ -174,6 +198,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V2),  # full-text search over problems
     _script(EVAL_ITEM),  # batch evaluation items
     _script(SEARCH_STEPS_AND_REPLIES),  # full-text search over steps and replies
+    _script(REPLY_INDEX_ON_SEARCH),  # replies indexed when a search needs them
 ]
 LATEST = len(UPGRADES)
 
