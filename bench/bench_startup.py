@@ -2,7 +2,8 @@
 
 Each app runs in a real pseudo-terminal (120x36); the clock stops when the first screen's text
 reaches the terminal ("Decompose" for tot-tui, "Hello" for the hello world). Runs alternate so
-both see the same machine state. Target: tot-tui's median at most 1.3x the hello world's.
+both see the same machine state. Target: tot-tui's median at most 1.3x the hello world's. Also
+printed: when tot-tui's whole screen is there (its first frame lacks the widgets' children).
 
     python bench/bench_startup.py [--runs 10]
 """
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import termios
 import time
+from typing import Any
 
 HELLO = """
 from textual.app import App
@@ -47,7 +49,18 @@ BREAKDOWN = {
 }
 
 
-def time_to_paint(code: str, marker: bytes, env: dict[str, str], timeout: float = 30) -> float:
+# Textual paints the screen's top-level widgets before their own children have mounted and
+# been styled (no borders, no placeholders): that first frame has "Decompose" in it; the whole
+# screen is there once the problem box shows its placeholder (after the cursor's cell).
+COMPLETE = b"ype or paste a math problem"
+
+
+def time_to_paint(code: str, marker: bytes | tuple[bytes, ...], env: dict[str, str],
+                  timeout: float = 30) -> Any:
+    """Seconds until `marker` reaches the terminal; with several markers, a tuple of the
+    times each first appears (in order: each is looked for once the one before it is seen)."""
+    markers = (marker,) if isinstance(marker, bytes) else marker
+    times: list[float] = []
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child: a 120x36 terminal, then the app
@@ -55,15 +68,17 @@ def time_to_paint(code: str, marker: bytes, env: dict[str, str], timeout: float 
         os.execve(sys.executable, [sys.executable, "-c", code], env)
     seen = b""
     try:
-        while marker not in seen:
-            ready, _, _ = select.select([fd], [], [], timeout)
-            if not ready:
-                raise TimeoutError(f"no {marker!r} on screen within {timeout} s")
-            try:
-                seen = seen[-4096:] + os.read(fd, 65536)
-            except OSError:  # the child exited
-                raise RuntimeError(seen.decode(errors="replace")[-2000:]) from None
-        return time.perf_counter() - start
+        for wanted in markers:
+            while wanted not in seen:
+                ready, _, _ = select.select([fd], [], [], timeout)
+                if not ready:
+                    raise TimeoutError(f"no {wanted!r} on screen within {timeout} s")
+                try:
+                    seen = seen[-4096:] + os.read(fd, 65536)
+                except OSError:  # the child exited
+                    raise RuntimeError(seen.decode(errors="replace")[-2000:]) from None
+            times.append(time.perf_counter() - start)
+        return times[0] if isinstance(marker, bytes) else tuple(times)
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
@@ -92,14 +107,20 @@ def main() -> int:
     time_to_paint(TOT, b"Decompose", env)
     hello: list[float] = []
     tot: list[float] = []
+    whole: list[float] = []
     for _ in range(args.runs):
         hello.append(time_to_paint(HELLO, b"Hello", env))
-        tot.append(time_to_paint(TOT, b"Decompose", env))
+        first, complete = time_to_paint(TOT, (b"Decompose", COMPLETE), env)
+        tot.append(first)
+        whole.append(complete)
     h, t = statistics.median(hello), statistics.median(tot)
     print(f"hello world  median {h * 1000:6.0f} ms  (min {min(hello) * 1000:.0f}, "
           f"max {max(hello) * 1000:.0f})")
     print(f"tot-tui      median {t * 1000:6.0f} ms  (min {min(tot) * 1000:.0f}, "
-          f"max {max(tot) * 1000:.0f})")
+          f"max {max(tot) * 1000:.0f})  first paint")
+    w = statistics.median(whole)
+    print(f"tot-tui      median {w * 1000:6.0f} ms  (min {min(whole) * 1000:.0f}, "
+          f"max {max(whole) * 1000:.0f})  whole screen, {w / h:.2f}x")
     if args.breakdown:
         for name, code in BREAKDOWN.items():
             times = [time_to_paint(code, b"Hello", env) for _ in range(args.runs)]

@@ -119,6 +119,18 @@ def detail_markdown(detail: ProblemDetail) -> str:
 class HistoryScreen(TotScreen):
     """Every stored problem; the highlighted one is shown in detail on the right."""
 
+    # Layout, read when the screen first opens (not before the first paint).
+    CSS = """
+    #filters { height: 1; padding: 0 1; margin-bottom: 1; }
+    #filters > Input { width: 1fr; }
+    #filters > Select { width: 22; margin-left: 1; }
+    #filters > #eval-run { width: 32; }
+    #history-body { height: 1fr; layout: vertical; }
+    #problems { width: 1fr; height: 40%; }
+    #detail { width: 1fr; height: 1fr; padding: 0 1; border-top: tall $primary 30%; }
+    #detail Markdown { background: transparent; margin: 0; padding: 0; }
+    """
+
     HELP = """\
 ## History
 Every problem with its date, models and verdicts. **/** and type to search (problem text, steps and

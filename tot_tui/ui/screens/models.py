@@ -24,6 +24,20 @@ ROLES = ("teacher", "student")
 
 
 class ModelsScreen(TotScreen):
+    # Layout, read when the screen first opens (not before the first paint).
+    CSS = """
+    #pickers { height: 1fr; }
+    #pull-box { height: 4; padding: 0 1; border-top: tall $primary 30%; }
+    #pull-row { height: 1; }
+    #pull-row > Label { padding-right: 1; text-style: bold; }
+    #pull-row > Input { width: 1fr; }
+    #pull-row > Select { width: 28; margin-left: 1; }
+    #pull-row > Button { margin-left: 1; min-width: 8; width: auto; }
+    #pull-progress-row { height: 1; margin-top: 1; }
+    #pull-progress { width: 60; }
+    #pull-status { width: 1fr; padding-left: 1; }
+    """
+
     HELP = """\
 ## Models screen
 Pick the teacher and the student from each host's models (**Enter** on a row), edit a host URL
