@@ -221,3 +221,47 @@ async def test_missing_model_reported_inside_the_stream_is_still_a_setup_error(f
                               error_message=f"model '{STUDENT}' not found"))
     failed = (await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE)))[-1]
     assert failed.kind == "model_missing" and f"ollama pull {STUDENT}" in failed.message
+
+
+async def test_a_row_appears_at_the_first_checkpoint_and_is_finished_in_place(
+        fake, tutor, config, monkeypatch):
+    from tot_tui.tutor import session
+
+    monkeypatch.setattr(session, "CHECKPOINT_SECONDS", 0.1)
+    words = [f"w{i} " for i in range(40)]
+    fake.reply(STUDENT, Reply(text="".join(words) + "\nFinal answer: 21",
+                              chunks=[*words, "\nFinal answer: 21"], chunk_delay=0.02))
+    problem = await tutor.add_problem(PROBLEM, "21")
+    running: list[tuple] = []
+    async for event in tutor.solve(problem, mode=Mode.BASELINE):
+        if isinstance(event, StudentDelta) and not running:
+            rows = attempt_rows(config)
+            if rows:  # written by the first checkpoint, while the answer streams
+                running = rows
+    assert running and running[0][0] == "running" and running[0][1].startswith("w0 w1")
+    assert attempt_rows(config) == [("finished", "".join(words) + "\nFinal answer: 21", None)]
+
+
+def test_a_cancel_racing_the_final_write_leaves_one_row(tmp_path):
+    import threading
+
+    from tot_tui.store.history import HistoryStore
+    from tot_tui.tutor.session import _AttemptRow
+
+    store = HistoryStore(tmp_path / "h.db")
+    problem = store.add_problem(PROBLEM, "21")
+    for _ in range(20):
+        row = _AttemptRow(store, dict(problem_id=problem.id, step_set_id=None,
+                                      student_model=STUDENT, host="h", mode=Mode.BASELINE,
+                                      prompt_name="baseline", prompt_hash="x"))
+        results: list[object] = []
+        grading = threading.Thread(target=lambda row=row: results.append(row.settle(
+            status=AttemptStatus.FINISHED, output="21", answer="21", verdict=Verdict.CORRECT)))
+        grading.start()  # the worker thread's write, still running when the cancel lands
+        results.append(row.settle(status=AttemptStatus.INTERRUPTED, output="2",
+                                  error="Cancelled."))
+        grading.join()
+        assert sum(r is None for r in results) == 1  # the second writer found it settled
+    rows = sqlite3.connect(tmp_path / "h.db").execute("SELECT status FROM attempt").fetchall()
+    assert len(rows) == 20 and set(rows) <= {("finished",), ("interrupted",)}
+    store.close()

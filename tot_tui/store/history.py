@@ -145,22 +145,55 @@ class HistoryStore:
 
     # -- attempts ----------------------------------------------------------------------------
 
-    # Attempts are written at the start and the end of every stream: these two use SQL
-    # statements on the connection (no ORM unit of work), a few times cheaper per answer.
+    # Attempts are written around every answer: these use plain SQL statements on the
+    # connection (no ORM unit of work), a few times cheaper.
 
     def start_attempt(self, *, problem_id: int, step_set_id: int | None, student_model: str,
                       host: str, mode: Mode, prompt_name: str, prompt_hash: str,
-                      eval_run_id: int | None = None) -> int:
+                      eval_run_id: int | None = None, output: str = "",
+                      created: datetime | None = None) -> int:
+        """A `running` attempt; checkpoint it while it streams, then finish it."""
+        values = {"problem_id": problem_id, "step_set_id": step_set_id,
+                  "eval_run_id": eval_run_id, "student_model": student_model, "host": host,
+                  "mode": str(mode), "status": AttemptStatus.RUNNING.value, "output": output,
+                  "verdict": Verdict.UNKNOWN.value, "verdict_reason": "", "reference_norm": "",
+                  "answer_norm": "", "prompt_name": prompt_name, "prompt_hash": prompt_hash,
+                  "pid": os.getpid(), "created": _timestamp(created or utcnow())}
         with self.engine.begin() as conn:
-            cursor = conn.exec_driver_sql(
-                "INSERT INTO attempt (problem_id, step_set_id, eval_run_id, student_model, host, "
-                "mode, status, output, verdict, verdict_reason, reference_norm, answer_norm, "
-                "prompt_name, prompt_hash, pid, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, '', '', '', ?, ?, ?, ?)",
-                (problem_id, step_set_id, eval_run_id, student_model, host, str(mode),
-                 AttemptStatus.RUNNING.value, Verdict.UNKNOWN.value, prompt_name, prompt_hash,
-                 os.getpid(), _timestamp(utcnow())))
-            return int(cursor.lastrowid)
+            return self._insert_attempt(conn, values)
+
+    def add_attempt(self, *, problem_id: int, step_set_id: int | None, student_model: str,
+                    host: str, mode: Mode, prompt_name: str, prompt_hash: str,
+                    eval_run_id: int | None = None, created: datetime | None = None,
+                    status: AttemptStatus, output: str, answer: str | None = None,
+                    verdict: Verdict = Verdict.UNKNOWN, verdict_reason: str = "",
+                    reference_norm: str = "", answer_norm: str = "",
+                    usage: Usage | None = None, error: str | None = None) -> AttemptView:
+        """A settled attempt in one statement: an answer that ended before its first
+        checkpoint needs no `running` row first."""
+        created = created or utcnow()
+        usage = usage or Usage()
+        values = {"problem_id": problem_id, "step_set_id": step_set_id,
+                  "eval_run_id": eval_run_id, "student_model": student_model, "host": host,
+                  "mode": str(mode), "status": str(status), "output": output, "answer": answer,
+                  "verdict": str(verdict), "verdict_reason": verdict_reason,
+                  "reference_norm": reference_norm, "answer_norm": answer_norm,
+                  "prompt_name": prompt_name, "prompt_hash": prompt_hash, "error": error,
+                  "pid": os.getpid(), "created": _timestamp(created),
+                  "finished": _timestamp(utcnow()), **asdict(usage)}
+        with self.engine.begin() as conn:
+            attempt_id = self._insert_attempt(conn, values)
+        return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
+                           AttemptStatus(status), output, answer, Verdict(verdict),
+                           verdict_reason, reference_norm, answer_norm, usage, error,
+                           prompt_name, prompt_hash, created, eval_run_id)
+
+    @staticmethod
+    def _insert_attempt(conn: Any, values: dict[str, Any]) -> int:
+        cursor = conn.exec_driver_sql(
+            f"INSERT INTO attempt ({', '.join(values)}) "
+            f"VALUES ({', '.join('?' * len(values))})", tuple(values.values()))
+        return int(cursor.lastrowid)
 
     def checkpoint_attempt(self, attempt_id: int, output: str) -> None:
         with self.engine.begin() as conn:

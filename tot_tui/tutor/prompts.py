@@ -43,6 +43,7 @@ class Prompt:
         return out
 
 
+@cache  # where the package lies does not change while it runs
 def shipped_prompts_dir() -> Path:
     """`tot_tui/_prompts` in a wheel; the repo's top-level `prompts/` in a source checkout."""
     package = Path(tot_tui.__file__).parent

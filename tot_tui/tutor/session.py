@@ -12,6 +12,7 @@ import contextlib
 import threading
 import unicodedata
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tot_tui.config import Config, Role
@@ -268,8 +269,9 @@ class Tutor:
                     eval_run_id: int | None = None) -> AsyncIterator[TutorEvent]:
         """Stream the student's reply, check it, record it. Ends with AttemptDone or Failed.
 
-        The attempt is committed as it starts, checkpointed while it streams, and finished with
-        status `interrupted` (keeping the partial text) on an error or a cancel.
+        The attempt is committed at its first checkpoint (while it streams) or as it ends,
+        whichever comes first, and finished with status `interrupted` (keeping the partial
+        text) on an error or a cancel.
         """
         if mode is Mode.STEPS and (step_set is None or not step_set.steps):
             yield Failed("input", "There are no steps to follow: decompose the problem or add "
@@ -280,13 +282,11 @@ class Tutor:
         steps_text = format_steps(step_set.steps) if step_set and mode is Mode.STEPS else ""
         messages = prompt.messages(problem=problem.text, steps=steps_text)
         gateway = self.gateway("student")
-        # A direct (quick) insert: one run in a thread could finish after a cancel, leaving a
-        # row whose id we never learn.
-        attempt_id = self.store.start_attempt(
+        row = _AttemptRow(self.store, dict(
             problem_id=problem.id,
             step_set_id=step_set.id if step_set and mode is Mode.STEPS else None,
             student_model=model, host=gateway.host, mode=mode, prompt_name=prompt.name,
-            prompt_hash=prompt.hash, eval_run_id=eval_run_id)
+            prompt_hash=prompt.hash, eval_run_id=eval_run_id, created=datetime.now(UTC)))
         parts: list[str] = []
         settled = False  # the row has its final status
         # A timer raises a flag for the partial text's checkpoints: per token, a flag costs
@@ -308,15 +308,13 @@ class Tutor:
                 yield StudentDelta(text)
                 if checkpoint_due:
                     checkpoint_due = False
-                    await self._db("checkpoint_attempt", attempt_id, "".join(parts))
+                    await asyncio.to_thread(row.checkpoint, "".join(parts))
                     timer = loop.call_later(CHECKPOINT_SECONDS, due)
-            attempt = await self._grade_and_finish(attempt_id, problem, "".join(parts),
-                                                   reply.usage)
+            attempt = await self._grade_and_finish(row, problem, "".join(parts), reply.usage)
             settled = True
         except LLMError as exc:
-            await self._db("finish_attempt", attempt_id,
-                           status=AttemptStatus.INTERRUPTED, output="".join(parts),
-                           error=exc.message)
+            await asyncio.to_thread(row.settle, status=AttemptStatus.INTERRUPTED,
+                                    output="".join(parts), error=exc.message)
             settled = True
             yield Failed(str(exc.kind), exc.message, "student", "".join(parts))
             return
@@ -327,23 +325,25 @@ class Tutor:
                 # write is synchronous on purpose: a cancelled task cannot await reliably; and
                 # it must not replace the cancel with an error of its own.
                 with contextlib.suppress(Exception):
-                    self.store.finish_attempt(attempt_id, status=AttemptStatus.INTERRUPTED,
-                                              output="".join(parts), error="Cancelled.")
+                    row.settle(status=AttemptStatus.INTERRUPTED, output="".join(parts),
+                               error="Cancelled.")
         yield AttemptDone(attempt)
 
-    async def _grade_and_finish(self, attempt_id: int, problem: ProblemView, output: str,
+    async def _grade_and_finish(self, row: _AttemptRow, problem: ProblemView, output: str,
                                 usage: Usage | None) -> AttemptView:
         from tot_tui.check import extract_answer
 
-        def grade_and_store() -> AttemptView:  # one trip to a worker thread for both
+        def grade_and_store() -> AttemptView | None:  # one trip to a worker thread for both
             answer = extract_answer(output)
             result = self._check(problem.reference, answer)
-            return self.store.finish_attempt(
-                attempt_id, status=AttemptStatus.FINISHED, output=output, answer=answer,
-                verdict=result.verdict, verdict_reason=result.reason,
-                reference_norm=result.gold_norm, answer_norm=result.pred_norm, usage=usage)
+            return row.settle(status=AttemptStatus.FINISHED, output=output, answer=answer,
+                              verdict=result.verdict, verdict_reason=result.reason,
+                              reference_norm=result.gold_norm, answer_norm=result.pred_norm,
+                              usage=usage)
 
-        return await asyncio.to_thread(grade_and_store)
+        attempt = await asyncio.to_thread(grade_and_store)
+        assert attempt is not None  # only a cancel settles the row first, and this awaited it
+        return attempt
 
     async def check_answer(self, reference: str | None, answer: str | None) -> CheckResult:
         """Compare an answer with the reference in the killable checker; never raises."""
@@ -447,6 +447,40 @@ class Tutor:
     async def pull(self, model: str, role: Role = "student") -> AsyncIterator[PullProgress]:
         async for progress in self.gateway(role).pull(model):
             yield progress
+
+
+class _AttemptRow:
+    """One attempt's row, written when there is something to keep: at the first checkpoint
+    (a `running` row), else when the answer ends (settled, in one statement: most answers
+    end before their first checkpoint). Every write holds one lock, so a write still running
+    in a thread after a cancel and the cancel's own write cannot both insert a row."""
+
+    def __init__(self, store: HistoryStore, fields: dict[str, Any]) -> None:
+        self._store, self._fields = store, fields
+        self._id: int | None = None
+        self._settled = False
+        self._lock = threading.Lock()
+
+    def checkpoint(self, output: str) -> None:
+        with self._lock:
+            if self._settled:
+                return
+            if self._id is None:
+                self._id = self._store.start_attempt(**self._fields, output=output)
+            else:
+                self._store.checkpoint_attempt(self._id, output)
+
+    def settle(self, **values: Any) -> AttemptView | None:
+        """The row with its final status; None if an earlier write has settled it already."""
+        with self._lock:
+            if self._settled:
+                return None
+            if self._id is None:
+                view = self._store.add_attempt(**self._fields, **values)
+            else:
+                view = self._store.finish_attempt(self._id, **values)
+            self._settled = True
+            return view
 
 
 def _model_key(name: str) -> str:
