@@ -10,6 +10,7 @@ from tot_tui.ui.screens.settings import SettingsScreen, known_binding_ids
 from tot_tui.ui.screens.solve import SolveScreen
 from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.steps_panel import StepsPanel
+from tot_tui.ui.widgets.student_stream import StudentStream
 
 
 def saved(config) -> dict:
@@ -41,6 +42,10 @@ async def test_settings_are_saved_to_the_config_file(fake, make_app, config):
         # The new key works; the old one no longer solves.
         assert "f8" in app.screen.active_bindings
         assert app.screen.active_bindings["f8"].binding.action == "solve"
+        # Hints that name the key follow it.
+        assert str(app.screen.query_one("#solve").tooltip) == "Student follows the steps (F8)"
+        pane = app.screen.query_one("#with-steps", StudentStream)
+        assert "F8 solves with the steps" in str(pane.query_one(".placeholder").content)
 
 
 async def test_invalid_settings_keep_the_form_and_say_why(fake, make_app, config):
@@ -74,7 +79,13 @@ async def test_user_keymap_from_the_config_applies_at_start(fake, make_app, conf
         await pilot.pause()
         shown = app.screen.query_one(KeyBar).content.plain  # the key bar shows the user's key
         assert "f9 Decompose" in shown and "^t Decompose" not in shown
-        app.screen.query_one(StepsPanel).query_one("#add-step").focus()
+        panel = app.screen.query_one(StepsPanel)
+        assert str(app.screen.query_one("#decompose").tooltip).endswith("(F9)")
+        assert str(panel.query_one("#add-step").tooltip) == "New step (Ctrl+J)"
+        assert str(panel.query_one("#regenerate").tooltip) == "Ask the teacher again (F9)"
+        empty = str(panel.query_one("#empty").content)
+        assert "Decompose the problem (F9)" in empty and "Ctrl+J adds a step" in empty
+        panel.query_one("#add-step").focus()
         await pilot.press("ctrl+j")
         assert len(app.screen.query_one(StepsPanel).steps) == 1
 

@@ -79,6 +79,9 @@ class TotApp(App[int]):
         self._store_worker: Worker[None] | None = None
         # Connection indicators on every screen subscribe to this.
         self.connection_signal: Signal[dict[str, HostStatus]] = Signal(self, "connection")
+        # The user's keymap as applied; hints that name a key (tooltips, placeholders) follow it.
+        self.user_keymap: dict[str, str] = dict(config.settings.keymap)
+        self.keymap_signal: Signal[dict[str, str]] = Signal(self, "keymap")
         if config.settings.theme in self.available_themes:
             self.theme = config.settings.theme
 
@@ -260,6 +263,8 @@ class TotApp(App[int]):
 
     def apply_keymap(self, keymap: dict[str, str]) -> None:
         self.set_keymap(dict(keymap))
+        self.user_keymap = dict(keymap)
+        self.keymap_signal.publish(self.user_keymap)
         # Textual does not announce a new keymap: the key bar redraws on this.
         with contextlib.suppress(ScreenStackError):  # no screen yet
             self.screen.refresh_bindings()

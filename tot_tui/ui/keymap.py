@@ -7,7 +7,8 @@ Ctrl+Enter, so every "send" key has a plain Ctrl+letter fallback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 from textual.binding import Binding
 
@@ -42,9 +43,32 @@ def format_keymap(keymap: dict[str, str]) -> str:
     return "".join(f"{name} = {keys}\n" for name, keys in sorted(keymap.items()))
 
 
+_SHORT = {"escape": "Esc"}  # as the app's texts write it
+
+
 def key_display(keys: str) -> str:
     """'ctrl+enter,ctrl+t' → 'Ctrl+Enter / Ctrl+T'."""
     def one(key: str) -> str:
-        return "+".join(part.capitalize() if len(part) > 1 else part.upper()
+        return "+".join(_SHORT.get(part) or (part.capitalize() if len(part) > 1 else part.upper())
                         for part in key.split("+"))
     return " / ".join(one(k.strip()) for k in keys.split(",") if k.strip())
+
+
+_HINT = re.compile(r"\{([a-z_]+\.[a-z_]+)\}")
+
+
+def with_keys(template: str, bindings: Mapping[str, Binding], keymap: Mapping[str, str]) -> str:
+    """`template` with each `{binding.id}` replaced by its first key as the user has it bound
+    ("Decompose ({solve.decompose})" → "Decompose (Ctrl+T)"), so hints follow a keymap."""
+    def key(match: re.Match[str]) -> str:
+        binding = bindings.get(match.group(1))
+        if binding is None:
+            return match.group(0)
+        keys = keymap.get(match.group(1)) or binding.key
+        return key_display(keys.split(",")[0])
+    return _HINT.sub(key, template)
+
+
+def app_keymap(app: object) -> Mapping[str, str]:
+    """The keymap the app has applied (the TotApp keeps it; other apps have none)."""
+    return getattr(app, "user_keymap", {})

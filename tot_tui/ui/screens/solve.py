@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Header, Input, Label, TextArea
 
+from tot_tui.ui.keymap import app_keymap, binding_ids, with_keys
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.hints import HintView
@@ -27,9 +28,19 @@ from tot_tui.ui.widgets.verdict import VerdictBanner
 if TYPE_CHECKING:  # the domain is imported on first use: the first paint does not need it
     from tot_tui.domain import Mode, ProblemDetail, ProblemView, StepSetView
 
+# `{binding.id}` is the key bound to it, as the user's keymap has it (keymap.with_keys).
 STUDENT_PLACEHOLDER = ("The student's reply appears here.\n\n"
-                       "Ctrl+R solves with the steps · Ctrl+B compares with the baseline "
-                       "(no steps) · Esc cancels.")
+                       "{solve.solve} solves with the steps · {solve.compare} compares with the "
+                       "baseline (no steps) · {solve.cancel} cancels.")
+TOOLTIPS = {
+    "decompose": "Ask the teacher for steps ({solve.decompose})",
+    "solve": "Student follows the steps ({solve.solve})",
+    "compare": "With steps vs baseline ({solve.compare})",
+    "cancel": "Stop, keep what arrived ({solve.cancel})",
+    "new-problem": "Start a new problem ({solve.new})",
+    "hint-mode": "Hide the steps; reveal them one at a time ({solve.hints})",
+    "next-hint": "Reveal the next step ({solve.next_hint})",
+}
 BASELINE_PLACEHOLDER = "The baseline student (the bare problem, no steps) appears here."
 
 
@@ -107,37 +118,49 @@ class SolveScreen(TotScreen):
                             compact=True)
                 with Horizontal(classes="buttons"):
                     yield Button("Decompose", id="decompose", variant="primary", compact=True,
-                                 tooltip="Ask the teacher for steps (Ctrl+T)")
+                                 tooltip=self.hint(TOOLTIPS["decompose"]))
                     yield Button("Solve", id="solve", variant="success", compact=True,
-                                 tooltip="Student follows the steps (Ctrl+R)")
+                                 tooltip=self.hint(TOOLTIPS["solve"]))
                     yield Button("Compare", id="compare", compact=True,
-                                 tooltip="With steps vs baseline (Ctrl+B)")
+                                 tooltip=self.hint(TOOLTIPS["compare"]))
                 with Horizontal(classes="buttons"):
                     yield Button("Cancel", id="cancel", variant="error", compact=True,
-                                 tooltip="Stop, keep what arrived (Esc)")
+                                 tooltip=self.hint(TOOLTIPS["cancel"]))
                     yield Button("New", id="new-problem", compact=True,
-                                 tooltip="Start a new problem (Ctrl+G)")
+                                 tooltip=self.hint(TOOLTIPS["new-problem"]))
         with Horizontal(id="work"):
             yield StepsPanel(id="steps")
             # The hints view and the baseline pane are mounted on first use (a lighter
             # first screen).
             with Horizontal(id="students"):
                 yield StudentStream("Student · with steps", id="with-steps",
-                                    placeholder=STUDENT_PLACEHOLDER)
+                                    placeholder=self.hint(STUDENT_PLACEHOLDER))
         with Horizontal(id="answer-row"):
             yield Label("Your answer", id="answer-label")
             yield Input(placeholder="answer it yourself; Enter checks it", id="human-answer",
                         compact=True)
             yield Button("Check", id="check", compact=True)
             yield Button("Hint mode", id="hint-mode", compact=True,
-                         tooltip="Hide the steps; reveal them one at a time (Ctrl+O)")
+                         tooltip=self.hint(TOOLTIPS["hint-mode"]))
             yield Button("Next hint", id="next-hint", compact=True, disabled=True,
-                         tooltip="Reveal the next step (Ctrl+F)")
+                         tooltip=self.hint(TOOLTIPS["next-hint"]))
         yield VerdictBanner(id="human-verdict")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#problem", TextArea).focus()
+        self.tot_app.keymap_signal.subscribe(self, self._keys_changed)
+
+    def on_unmount(self) -> None:
+        self.tot_app.keymap_signal.unsubscribe(self)
+
+    def hint(self, template: str) -> str:
+        return with_keys(template, _BINDINGS, app_keymap(self.app))
+
+    def _keys_changed(self, _keymap: dict[str, str]) -> None:
+        for button_id, template in TOOLTIPS.items():
+            self.query_one(f"#{button_id}", Button).tooltip = self.hint(template)
+        self.query_one("#with-steps", StudentStream).placeholder = self.hint(STUDENT_PLACEHOLDER)
 
     # -- widgets -----------------------------------------------------------------------------
 
@@ -479,3 +502,6 @@ class SolveScreen(TotScreen):
         step_set = await self.tutor.save_steps(problem, steps, parent_id=parent)
         panel.mark_saved(step_set)
         self.notify(f"Saved as version {step_set.version}.", timeout=3)
+
+
+_BINDINGS = binding_ids([SolveScreen])

@@ -18,6 +18,7 @@ from textual.widgets import Button, Label, Static, TextArea
 
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.dom import uncancellable
+from tot_tui.ui.keymap import app_keymap, binding_ids, with_keys
 from tot_tui.ui.step_diff import align
 
 if TYPE_CHECKING:
@@ -129,6 +130,16 @@ class StepRow(Horizontal):
         self.set_class("answer" in mark, "-leak")
 
 
+# `{binding.id}` is the key bound to it, as the user's keymap has it (keymap.with_keys).
+EMPTY = ("No steps yet. Decompose the problem ({solve.decompose}), or write your own: "
+         "{steps.insert} adds a step.")
+TOOLTIPS = {
+    "add-step": "New step ({steps.insert})",
+    "save-steps": "Save as a new version ({steps.save})",
+    "regenerate": "Ask the teacher again ({solve.decompose})",
+}
+
+
 class StepsPanel(Vertical):
     """Steps of the current problem. `steps` is what the editor shows now."""
 
@@ -210,17 +221,37 @@ records exactly the steps the student saw.
         self._focus_index = 0
         self.note = ""
 
+    def on_mount(self) -> None:
+        signal = getattr(self.app, "keymap_signal", None)
+        if signal is not None:
+            signal.subscribe(self, self._keys_changed)
+
+    def on_unmount(self) -> None:
+        signal = getattr(self.app, "keymap_signal", None)
+        if signal is not None:
+            signal.unsubscribe(self)
+
+    def hint(self, template: str) -> str:
+        # The screen's bindings too: Regenerate is the screen's Decompose key.
+        bindings = binding_ids([type(self.screen), StepsPanel])
+        return with_keys(template, bindings, app_keymap(self.app))
+
+    def _keys_changed(self, _keymap: dict[str, str]) -> None:
+        self.query_one("#empty", Static).update(self.hint(EMPTY))
+        for button_id, template in TOOLTIPS.items():
+            self.query_one(f"#{button_id}", Button).tooltip = self.hint(template)
+
     def compose(self) -> ComposeResult:
         yield Static(id="draft")
-        yield Static("No steps yet. Decompose the problem (Ctrl+T), or write your own: "
-                     "Ctrl+N adds a step.", id="empty")
+        yield Static(self.hint(EMPTY), id="empty")
         yield VerticalScroll(id="rows")
         with Horizontal(id="steps-buttons"):
-            yield Button("+ Step", id="add-step", compact=True, tooltip="New step (Ctrl+N)")
+            yield Button("+ Step", id="add-step", compact=True,
+                         tooltip=self.hint(TOOLTIPS["add-step"]))
             yield Button("Save", id="save-steps", compact=True,
-                         tooltip="Save as a new version (Ctrl+S)")
+                         tooltip=self.hint(TOOLTIPS["save-steps"]))
             yield Button("Regenerate", id="regenerate", compact=True,
-                         tooltip="Ask the teacher again (Ctrl+T)")
+                         tooltip=self.hint(TOOLTIPS["regenerate"]))
 
     # -- state -------------------------------------------------------------------------------
 

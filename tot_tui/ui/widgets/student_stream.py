@@ -75,6 +75,19 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         yield VerdictBanner()
 
     @property
+    def placeholder(self) -> str:
+        """What the pane says before a reply (and after a reset)."""
+        return self._placeholder
+
+    @placeholder.setter
+    def placeholder(self, text: str) -> None:
+        shown = self._placeholder
+        self._placeholder = text
+        for note in self.query(".placeholder").results(Static):
+            if note.content == shown:  # not a note a reset put there instead
+                note.update(text)
+
+    @property
     def text(self) -> str:
         """The reply as it arrived so far."""
         return "".join(self._parts)
