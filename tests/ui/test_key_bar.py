@@ -66,3 +66,10 @@ async def test_in_a_step_the_bar_shows_the_steps_undo_and_redo(fake, make_app):
         await pilot.pause()
         plain = bar_text(app).plain
         assert plain.startswith("^z Undo") and "^y Redo" in plain
+        # More keys than the line holds: whole keys give way (help and the palette stay), no
+        # key is cut at the edge.
+        assert "f1 Help" in plain and plain.rstrip().endswith("^p palette")
+        assert "…" not in plain and len(plain) <= app.screen.query_one(KeyBar).size.width
+        bar = app.screen.query_one(KeyBar)
+        shown = [key.description for _start, _end, key in bar._spans]
+        assert "Decompose" not in shown and "Settings" not in shown  # these gave way

@@ -20,6 +20,15 @@ class _Key(NamedTuple):
     display: str  # how the terminal's key is written ("^t", "f1")
     description: str
     enabled: bool
+    action: str = ""
+
+    @property
+    def width(self) -> int:
+        return cell_len(f"{self.display} {self.description}")
+
+
+# Always on the bar when something must go: help lists every key, the palette every action.
+_KEPT = ("help", "app.help")
 
 
 class KeyBar(Static):
@@ -70,7 +79,7 @@ class KeyBar(Static):
                                binding.description, enabled)
             elif binding.show and binding.action not in shown:
                 shown[binding.action] = _Key(binding.key, app.get_key_display(binding),
-                                             binding.description, enabled)
+                                             binding.description, enabled, binding.action)
         keys = tuple(shown.values())
         if (keys, palette) != (self._keys, self._palette):
             self._keys, self._palette = keys, palette
@@ -93,17 +102,26 @@ class KeyBar(Static):
 
         palette = self._palette
         width = self.size.width
-        lengths = [cell_len(f"{k.display} {k.description}") for k in self._keys]
-        room = width - (cell_len(f"{palette.display} {palette.description}") + 2 if palette else 0)
-        gap = "  " if sum(lengths) + 2 * len(lengths) <= room else " "
-        for i, key in enumerate(self._keys):
+        room = width - (palette.width + 2 if palette else 0)
+        keys = list(self._keys)
+        gap = 2 if sum(k.width for k in keys) + 2 * len(keys) <= room else 1
+        if sum(k.width + gap for k in keys) - gap > room:
+            # Too many for one line (a step's editor adds its own): whole keys give way, the
+            # last first, never help; better than a key cut in half by the edge.
+            kept = [k for k in keys if k.action in _KEPT]
+            used = sum(k.width + gap for k in kept)
+            for key in keys:
+                if key not in kept and used + key.width + gap <= room + gap:
+                    kept.append(key)
+                    used += key.width + gap
+            keys = [k for k in keys if k in kept]
+        for i, key in enumerate(keys):
             if i:
-                line.append(gap)
+                line.append(" " * gap)
             add(key)
         if palette is not None:
-            label = cell_len(f"{palette.display} {palette.description}")
-            if line.cell_len + label + 2 <= width:  # at the right edge, when there is room
-                line.append(" " * (width - line.cell_len - label - 1))
+            if line.cell_len + palette.width + 2 <= width:  # at the right edge, when there is room
+                line.append(" " * (width - line.cell_len - palette.width - 1))
                 add(palette)
         self.update(line)
 
