@@ -235,3 +235,48 @@ def test_saving_steps_a_version_already_holds_returns_that_version(tmp_path):
     assert teacher.version == 4
     assert [s.version for s in store.problem_detail(problem.id).step_sets] == [1, 2, 3, 4]
     store.close()
+
+
+def test_upgrade_to_version_6_keeps_everything_and_ids_are_never_reused(tmp_path):
+    from tot_tui.domain import AttemptStatus, Mode
+
+    path = tmp_path / "v5.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    migrations.upgrade(raw, target=5)
+    raw.close()
+    now = datetime.now(UTC).isoformat(sep=" ")
+    raw = sqlite3.connect(path, isolation_level=None)
+    for n in (1, 2, 3):
+        raw.execute("INSERT INTO problem (text, reference, created) VALUES (?, ?, ?)",
+                    (f"Problem {n} about marbles", str(n), now))
+        raw.execute("INSERT INTO step_set (problem_id, version, steps_json, origin, created) "
+                    "VALUES (?, 1, '[\"Count the marbles.\"]', 'teacher', ?)", (n, now))
+        raw.execute("INSERT INTO attempt (problem_id, step_set_id, student_model, host, mode, "
+                    "status, output, verdict, created) VALUES (?, ?, 's', 'h', 'steps', "
+                    "'finished', ?, 'correct', ?)", (n, n, f"reply {n} with pebbles", now))
+        raw.execute("INSERT INTO human_answer (problem_id, answer, verdict, created) "
+                    "VALUES (?, ?, 'correct', ?)", (n, str(n), now))
+    before = {t: raw.execute(f"SELECT * FROM {t} ORDER BY id").fetchall()
+              for t in ("problem", "step_set", "attempt", "human_answer")}
+    raw.close()
+    store = HistoryStore(path)  # upgrades to the latest version
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == migrations.LATEST
+    for table, rows in before.items():
+        assert db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall() == rows, table
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    # Search, the step index and the reply queue still work on the rebuilt tables.
+    assert [p.id for p in store.list_problems(query="marbles count pebbles")] == [3, 2, 1]
+    # Deleting the newest problem still cascades, and its id is not handed out again.
+    assert store.delete_problem(3)
+    assert db.execute("SELECT count(*) FROM attempt WHERE problem_id = 3").fetchone() == (0,)
+    assert store.list_problems(query="pebbles 3") == []
+    fresh = store.add_problem("A new problem", "4")
+    assert fresh.id == 4
+    attempt = store.start_attempt(problem_id=fresh.id, step_set_id=None, student_model="s",
+                                  host="h", mode=Mode.BASELINE, prompt_name="b", prompt_hash="x")
+    assert attempt == 4  # attempt 3 went with problem 3
+    store.finish_attempt(attempt, status=AttemptStatus.FINISHED, output="four")
+    assert [p.id for p in store.list_problems(query="four")] == [4]
+    store.close()

@@ -180,6 +180,33 @@ END;
 """
 
 
+def _ids_never_reused(conn: sqlite3.Connection) -> None:
+    """Problems, step sets, attempts and human answers get AUTOINCREMENT ids: without it SQLite
+    hands a deleted newest row's id to the next row, and a problem or attempt id that an export
+    or a note mentions could come to mean another one. SQLite cannot add AUTOINCREMENT to a
+    table, so each is rebuilt (its documented way: new table, copy, drop, rename), with its
+    indexes and triggers made again. Foreign keys are not enforced on this connection, so the
+    drop cascades nowhere; the rows keep their ids, so every reference and index stays right."""
+    if conn.execute("PRAGMA foreign_keys").fetchone()[0]:  # the drop would cascade
+        raise sqlite3.DatabaseError("foreign keys must be off while tables are rebuilt")
+    for table in ("problem", "step_set", "attempt", "human_answer"):
+        (create,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+        extras = [sql for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL ORDER BY rowid", (table,))]
+        body = create.split("(", 1)[1]
+        if "id INTEGER PRIMARY KEY," not in body:
+            raise sqlite3.DatabaseError(f"unexpected definition of the {table} table")
+        body = body.replace("id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1)
+        conn.execute(f"CREATE TABLE {table}_new ({body}")
+        conn.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+        conn.execute(f"DROP TABLE {table}")
+        conn.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        for sql in extras:
+            conn.execute(sql)
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def run(conn: sqlite3.Connection) -> None:
         statement = ""
@@ -199,6 +226,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(EVAL_ITEM),  # batch evaluation items
     _script(SEARCH_STEPS_AND_REPLIES),  # full-text search over steps and replies
     _script(REPLY_INDEX_ON_SEARCH),  # replies indexed when a search needs them
+    _ids_never_reused,  # AUTOINCREMENT ids
 ]
 LATEST = len(UPGRADES)
 
@@ -214,6 +242,9 @@ class SchemaTooNew(StoreError):
 def upgrade(conn: sqlite3.Connection, target: int = LATEST) -> int:
     """Bring the database to `target`; returns the version it was at before."""
     before = conn.execute("PRAGMA user_version").fetchone()[0]
+    # Steps may rebuild tables; with foreign keys enforced, dropping the old one would delete
+    # the rows that refer to it. (Only settable outside a transaction, hence here.)
+    conn.execute("PRAGMA foreign_keys = OFF")
     while True:
         # The version is read inside the write lock: two processes opening an old database at
         # once must not both run the same step.
