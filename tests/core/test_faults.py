@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 
 import pytest
 
@@ -255,8 +256,11 @@ def test_a_cancel_racing_the_final_write_leaves_one_row(tmp_path):
                                       student_model=STUDENT, host="h", mode=Mode.BASELINE,
                                       prompt_name="baseline", prompt_hash="x"))
         results: list[object] = []
-        grading = threading.Thread(target=lambda row=row: results.append(row.settle(
-            status=AttemptStatus.FINISHED, output="21", answer="21", verdict=Verdict.CORRECT)))
+        def finish(row: _AttemptRow = row, results: list[object] = results) -> None:
+            results.append(row.settle(status=AttemptStatus.FINISHED, output="21", answer="21",
+                                      verdict=Verdict.CORRECT))
+
+        grading = threading.Thread(target=finish)
         grading.start()  # the worker thread's write, still running when the cancel lands
         results.append(row.settle(status=AttemptStatus.INTERRUPTED, output="2",
                                   error="Cancelled."))
@@ -265,3 +269,69 @@ def test_a_cancel_racing_the_final_write_leaves_one_row(tmp_path):
     rows = sqlite3.connect(tmp_path / "h.db").execute("SELECT status FROM attempt").fetchall()
     assert len(rows) == 20 and set(rows) <= {("finished",), ("interrupted",)}
     store.close()
+
+
+async def test_an_attempt_has_its_row_while_the_model_loads(fake, tutor, config, monkeypatch):
+    from tot_tui.tutor import session
+
+    monkeypatch.setattr(session, "CHECKPOINT_SECONDS", 0.1)
+    fake.reply(STUDENT, Reply(text=ANSWER_TEXT, load_delay=1.5))
+    problem = await tutor.add_problem(PROBLEM, "21")
+    seen: list[object] = []
+
+    async def consume() -> None:
+        async for event in tutor.solve(problem, mode=Mode.BASELINE):
+            seen.append(event)
+
+    task = asyncio.create_task(consume())
+    async with asyncio.timeout(20):
+        while not attempt_rows(config):
+            assert not task.done()
+            await asyncio.sleep(0.02)
+    # Written before any text came: a process killed now leaves an attempt to recover.
+    assert not any(isinstance(e, StudentDelta) for e in seen)
+    assert attempt_rows(config) == [("running", "", None)]
+    await task
+    assert attempt_rows(config) == [("finished", ANSWER_TEXT, None)]
+
+
+async def test_a_cancel_during_a_checkpoint_stops_the_server_at_once(
+        fake, tutor, config, monkeypatch):
+    import gc
+
+    from tot_tui.tutor import session
+
+    monkeypatch.setattr(session, "CHECKPOINT_SECONDS", 0.05)
+    fake.reply(STUDENT, Reply(text=" ".join(f"w{i}" for i in range(400)), chunk_delay=0.01))
+    problem = await tutor.add_problem(PROBLEM, "21")
+    checkpoints = 0
+    real = session._AttemptRow.checkpoint
+
+    def slow_checkpoint(self, output: str) -> None:
+        nonlocal checkpoints
+        checkpoints += 1
+        real(self, output)
+        time.sleep(0.3)  # the cancel lands while this write is in its thread
+
+    monkeypatch.setattr(session._AttemptRow, "checkpoint", slow_checkpoint)
+
+    async def consume() -> None:
+        async for _ in tutor.solve(problem, mode=Mode.BASELINE):
+            pass
+
+    gc.disable()  # closing the stream must not wait for a garbage collection
+    try:
+        task = asyncio.create_task(consume())
+        async with asyncio.timeout(20):
+            while checkpoints < 2:
+                await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with asyncio.timeout(10):
+            while fake.active_streams:
+                await asyncio.sleep(0.02)
+    finally:
+        gc.enable()
+    status, output, _ = attempt_rows(config)[0]
+    assert len(attempt_rows(config)) == 1 and status == "interrupted" and output.startswith("w0")

@@ -133,3 +133,37 @@ async def test_not_ollama_is_reported(tmp_path):
         server.shutdown()
     assert not status.ok and "pointing at Ollama" in status.error
     assert "The model" not in status.error
+
+
+async def test_a_stream_left_early_is_closed_without_waiting_for_the_collector(fake):
+    import asyncio
+    import gc
+
+    fake.reply(STUDENT, Reply(text=" ".join(f"w{i}" for i in range(200)), chunk_delay=0.02))
+    gw = OllamaGateway(fake.url)
+    gc.disable()  # the stream must not need a garbage collection to let go of the server
+    try:
+        async for _ in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
+            break
+        async with asyncio.timeout(10):
+            while fake.active_streams:
+                await asyncio.sleep(0.02)
+    finally:
+        gc.enable()
+        await gw.aclose()
+
+
+async def test_a_stall_after_the_first_part_is_caught_by_the_stall_deadline(fake):
+    import asyncio
+
+    fake.reply(STUDENT, Reply(text="a b c d", stall_after=1))
+    gw = OllamaGateway(fake.url, stall_timeout=0.3, first_token_timeout=60)
+    try:
+        # Not after the minute the first token may take: the stall deadline applies.
+        async with asyncio.timeout(10):
+            with pytest.raises(LLMError) as err:
+                async for _ in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
+                    pass
+    finally:
+        await gw.aclose()
+    assert err.value.kind is ErrorKind.STALL and "0.3 s" in err.value.message

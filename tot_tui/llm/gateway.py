@@ -46,17 +46,32 @@ def _valid(text: str | None) -> str:
     return _SURROGATE.sub("\ufffd", text) if not text.isascii() else text
 
 
-class ChatStream:
-    """A streamed chat reply. Iterate it for the text as it arrives (empty parts are skipped);
-    once the iteration has ended, `usage` holds the server's figures from the final part.
+class _Final:
+    """Where the stream's generator leaves the final part's figures. Not the ChatStream
+    itself: a generator holding its own owner is a cycle, and a dropped stream would then stay
+    open (the server generating) until the garbage collector came round."""
 
-    Iterating goes straight to the one generator below: nothing is added per token."""
-
-    __slots__ = ("_texts", "usage")
+    __slots__ = ("usage",)
 
     def __init__(self) -> None:
         self.usage: Usage | None = None
-        self._texts: AsyncGenerator[str, None]
+
+
+class ChatStream:
+    """A streamed chat reply. Iterate it for the text as it arrives (empty parts are skipped);
+    once the iteration has ended, `usage` holds the server's figures from the final part.
+    Close it (`aclose`, or `contextlib.aclosing`) to stop early: that closes the HTTP stream.
+
+    Iterating goes straight to the one generator below: nothing is added per token."""
+
+    __slots__ = ("_final", "_texts")
+
+    def __init__(self, texts: AsyncGenerator[str, None], final: _Final) -> None:
+        self._texts, self._final = texts, final
+
+    @property
+    def usage(self) -> Usage | None:
+        return self._final.usage
 
     def __aiter__(self) -> AsyncGenerator[str, None]:
         return self._texts
@@ -93,7 +108,9 @@ class _Watchdog:
         self.opened = time.monotonic()
         self.last: float | None = None  # when the consumer last asked for more
         self.waiting, self.fired = True, False
-        self.handle = self.loop.call_later(first_limit, self._check)
+        # At least every `stall_limit`: a server that falls silent right after its first part
+        # is caught then, not when the (much longer) first-token deadline comes round.
+        self.handle = self.loop.call_later(min(first_limit, stall_limit), self._check)
 
     @property
     def first(self) -> bool:
@@ -111,7 +128,8 @@ class _Watchdog:
             self.fired = True
             self.task.cancel()
             return
-        self.handle = self.loop.call_later(max(deadline - now, limit / 10), self._check)
+        self.handle = self.loop.call_later(
+            min(max(deadline - now, limit / 10), self.stall_limit), self._check)
 
     def stop(self) -> None:
         self.handle.cancel()
@@ -150,13 +168,12 @@ class OllamaGateway:
         Raises LLMError. Cancelling the consuming task (or closing the stream) closes the HTTP
         stream, so the server stops generating.
         """
-        reply = ChatStream()
-        reply._texts = self._chat_texts(reply, model, lambda: self._stream.chat(
+        final = _Final()
+        return ChatStream(self._chat_texts(final, model, lambda: self._stream.chat(
             model=model, messages=list(messages), stream=True, format=format,
-            options=dict(options or {}), keep_alive=keep_alive))
-        return reply
+            options=dict(options or {}), keep_alive=keep_alive)), final)
 
-    async def _chat_texts(self, reply: ChatStream, model: str,
+    async def _chat_texts(self, final: _Final, model: str,
                           open_stream: Callable[[], Awaitable[AsyncIterator[Any]]],
                           ) -> AsyncGenerator[str, None]:
         # The one generator between the client and the caller, so it does the least it can per
@@ -170,7 +187,7 @@ class OllamaGateway:
                     watch.waiting = False
                     text = part.message.content
                     if part.done:
-                        reply.usage = _usage(part)
+                        final.usage = _usage(part)
                         if text:
                             yield _valid(text)
                         return

@@ -230,9 +230,10 @@ class Tutor:
                 reply = gateway.chat(model, prompt.messages(problem=problem.text), format=schema,
                                      options=self._options("teacher"),
                                      keep_alive=self.config.settings.keep_alive)
-                async for text in reply:
-                    parts.append(text)
-                    yield TeacherDelta(text, tuple(draft_steps("".join(parts))))
+                async with contextlib.aclosing(reply):  # a cancel or a close stops the server
+                    async for text in reply:
+                        parts.append(text)
+                        yield TeacherDelta(text, tuple(draft_steps("".join(parts))))
                 usage = reply.usage
                 break
             except LLMError as exc:
@@ -269,9 +270,9 @@ class Tutor:
                     eval_run_id: int | None = None) -> AsyncIterator[TutorEvent]:
         """Stream the student's reply, check it, record it. Ends with AttemptDone or Failed.
 
-        The attempt is committed at its first checkpoint (while it streams) or as it ends,
-        whichever comes first, and finished with status `interrupted` (keeping the partial
-        text) on an error or a cancel.
+        The attempt is committed half a second after it starts (then checkpointed every half
+        second while it streams) or as it ends, whichever comes first, and finished with status
+        `interrupted` (keeping the partial text) on an error or a cancel.
         """
         if mode is Mode.STEPS and (step_set is None or not step_set.steps):
             yield Failed("input", "There are no steps to follow: decompose the problem or add "
@@ -296,6 +297,12 @@ class Tutor:
         def due() -> None:
             nonlocal checkpoint_due
             checkpoint_due = True
+            if not row.written:
+                # Half a second in, the attempt gets its row even while nothing has come yet
+                # (a model loading, a long think): a killed process leaves it `interrupted`,
+                # not absent. A direct write, quick; a failure surfaces at the next write.
+                with contextlib.suppress(Exception):
+                    row.checkpoint("".join(parts))
 
         loop = asyncio.get_running_loop()
         timer = loop.call_later(CHECKPOINT_SECONDS, due)
@@ -303,13 +310,14 @@ class Tutor:
             yield ModelLoading("student", model, gateway.host)
             reply = gateway.chat(model, messages, options=self._options("student"),
                                  keep_alive=self.config.settings.keep_alive)
-            async for text in reply:
-                parts.append(text)
-                yield StudentDelta(text)
-                if checkpoint_due:
-                    checkpoint_due = False
-                    await asyncio.to_thread(row.checkpoint, "".join(parts))
-                    timer = loop.call_later(CHECKPOINT_SECONDS, due)
+            async with contextlib.aclosing(reply):  # a cancel or a close stops the server
+                async for text in reply:
+                    parts.append(text)
+                    yield StudentDelta(text)
+                    if checkpoint_due:
+                        checkpoint_due = False
+                        await asyncio.to_thread(row.checkpoint, "".join(parts))
+                        timer = loop.call_later(CHECKPOINT_SECONDS, due)
             attempt = await self._grade_and_finish(row, problem, "".join(parts), reply.usage)
             settled = True
         except LLMError as exc:
@@ -460,6 +468,10 @@ class _AttemptRow:
         self._id: int | None = None
         self._settled = False
         self._lock = threading.Lock()
+
+    @property
+    def written(self) -> bool:
+        return self._id is not None or self._settled
 
     def checkpoint(self, output: str) -> None:
         with self._lock:
