@@ -85,6 +85,8 @@ async def test_user_keymap_from_the_config_applies_at_start(fake, make_app, conf
         assert str(panel.query_one("#regenerate").tooltip) == "Ask the teacher again (F9)"
         empty = str(panel.query_one("#empty").content)
         assert "Decompose the problem (F9)" in empty and "Ctrl+J adds a step" in empty
+        palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert palette["New step"] == "Add a step below the current one (Ctrl+J)"
         panel.query_one("#add-step").focus()
         await pilot.press("ctrl+j")
         assert len(app.screen.query_one(StepsPanel).steps) == 1

@@ -21,6 +21,7 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from tot_tui.config import Config
+from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.notices import describe_error
 from tot_tui.ui.screens.solve import SolveScreen
 
@@ -286,18 +287,25 @@ class TotApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Solve screen", "Decompose, edit, solve (F2)",
+
+        def keys(text: str) -> str:
+            return key_hint(screen, text)
+
+        yield SystemCommand("Solve screen", keys("Decompose, edit, solve ({app.solve})"),
                             lambda: self.run_action("switch_mode('solve')"))
-        yield SystemCommand("History screen", "Every problem, search, export (F3)",
+        yield SystemCommand("History screen", keys("Every problem, search, export ({app.history})"),
                             lambda: self.run_action("switch_mode('history')"))
-        yield SystemCommand("Models screen", "Pick and pull models, hosts (F4)",
+        yield SystemCommand("Models screen", keys("Pick and pull models, hosts ({app.models})"),
                             lambda: self.run_action("switch_mode('models')"))
-        yield SystemCommand("Settings", "Models, hosts, temperature, theme, keymap (F5)",
+        yield SystemCommand("Settings",
+                            keys("Models, hosts, temperature, theme, keymap ({app.settings})"),
                             self.action_settings)
-        yield SystemCommand("Help", "Help for the focused widget (F1)", self.action_help)
+        yield SystemCommand("Help", keys("Help for the focused widget ({app.help})"),
+                            self.action_help)
         yield SystemCommand("Check connection", "Ask each Ollama host again",
                             lambda: self.check_connection())
         for title, help_text, action in getattr(screen, "PALETTE", []):
+            help_text = key_hint(screen, help_text, *getattr(screen, "PALETTE_BINDINGS", ()))
             yield SystemCommand(title, help_text,
                                 lambda action=action: screen.run_action(action))
 

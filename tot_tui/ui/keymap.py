@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from textual.binding import Binding
 
@@ -72,3 +73,11 @@ def with_keys(template: str, bindings: Mapping[str, Binding], keymap: Mapping[st
 def app_keymap(app: object) -> Mapping[str, str]:
     """The keymap the app has applied (the TotApp keeps it; other apps have none)."""
     return getattr(app, "user_keymap", {})
+
+
+def key_hint(node: Any, template: str, *classes: type) -> str:
+    """`with_keys` for a widget: the bindings of its app, its screen and `classes`, and the
+    keymap the app applied."""
+    app, screen = node.app, node.screen
+    bindings = binding_ids([type(app), type(screen), *classes])
+    return with_keys(template, bindings, app_keymap(app))

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 class TotScreen(Screen):
     # (title, help, action on this screen) shown in the command palette.
     PALETTE: ClassVar[list[tuple[str, str, str]]] = []
+    # Widget classes whose keys the palette's help texts name (`{binding.id}`).
+    PALETTE_BINDINGS: ClassVar[tuple[type, ...]] = ()
 
     @property
     def tot_app(self) -> TotApp:

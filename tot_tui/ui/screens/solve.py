@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Header, Input, Label, TextArea
 
-from tot_tui.ui.keymap import app_keymap, binding_ids, with_keys
+from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.hints import HintView
@@ -79,10 +79,10 @@ class SolveScreen(TotScreen):
         Binding("ctrl+g", "new_problem", "New problem", show=False, id="solve.new"),
     ]
 
-    # Shown in the command palette (with the bindings above).
+    # Shown in the command palette (with the bindings above); `{binding.id}` is its key.
     PALETTE: ClassVar[list[tuple[str, str, str]]] = [
         ("Decompose", "Ask the teacher for steps", "decompose"),
-        ("Regenerate steps", "Ask the teacher for new steps (Ctrl+Z brings these back)",
+        ("Regenerate steps", "Ask the teacher for new steps ({steps.undo} brings these back)",
          "decompose"),
         ("Solve", "Send the steps to the student and check the answer", "solve"),
         ("Compare with baseline", "Student with steps and without, side by side", "compare"),
@@ -90,17 +90,19 @@ class SolveScreen(TotScreen):
         ("Hint mode", "Hide the steps and reveal them one at a time", "toggle_hints"),
         ("Next hint", "Reveal the next step in hint mode", "next_hint"),
         ("Your answer", "Answer the problem yourself", "focus_answer"),
-        ("Edit steps", "Move the cursor into the steps (F6)", "focus_steps"),
-        ("New step", "Add a step below the current one (Ctrl+N)", "step('insert_step')"),
-        ("Delete step", "Delete the current step (Ctrl+Delete)", "step('delete_step')"),
-        ("Move step up", "Alt+Up", "step('move_step(-1)')"),
-        ("Move step down", "Alt+Down", "step('move_step(1)')"),
-        ("Undo step edit", "Ctrl+Z in the steps", "step('undo')"),
-        ("Redo step edit", "Ctrl+Y in the steps", "step('redo')"),
-        ("Save steps", "Save the steps as a new version (Ctrl+S)", "step('save')"),
-        ("Edit problem", "Move the cursor into the problem (F7)", "focus_problem"),
+        ("Edit steps", "Move the cursor into the steps ({solve.steps})", "focus_steps"),
+        ("New step", "Add a step below the current one ({steps.insert})", "step('insert_step')"),
+        ("Delete step", "Delete the current step ({steps.delete})", "step('delete_step')"),
+        ("Move step up", "{steps.move_up}", "step('move_step(-1)')"),
+        ("Move step down", "{steps.move_down}", "step('move_step(1)')"),
+        ("Undo step edit", "{steps.undo} in the steps", "step('undo')"),
+        ("Redo step edit", "{steps.redo} in the steps", "step('redo')"),
+        ("Save steps", "Save the steps as a new version ({steps.save})", "step('save')"),
+        ("Edit problem", "Move the cursor into the problem ({solve.problem})", "focus_problem"),
         ("New problem", "Clear the problem, steps and replies", "new_problem"),
     ]
+
+    PALETTE_BINDINGS = (StepsPanel,)
 
     def __init__(self) -> None:
         super().__init__(id="solve-screen")
@@ -155,7 +157,7 @@ class SolveScreen(TotScreen):
         self.tot_app.keymap_signal.unsubscribe(self)
 
     def hint(self, template: str) -> str:
-        return with_keys(template, _BINDINGS, app_keymap(self.app))
+        return key_hint(self, template, StepsPanel)
 
     def _keys_changed(self, _keymap: dict[str, str]) -> None:
         for button_id, template in TOOLTIPS.items():
@@ -418,8 +420,8 @@ class SolveScreen(TotScreen):
             await self.action_toggle_hints()
             return
         if not self.hints.steps:
-            self.notify("No steps yet: decompose the problem first (Ctrl+T).",
-                        severity="warning")
+            self.notify(self.hint("No steps yet: decompose the problem first "
+                                  "({solve.decompose})."), severity="warning")
         elif not self.hints.reveal_next():
             self.notify("All hints are shown.", timeout=2)
 
@@ -503,5 +505,3 @@ class SolveScreen(TotScreen):
         panel.mark_saved(step_set)
         self.notify(f"Saved as version {step_set.version}.", timeout=3)
 
-
-_BINDINGS = binding_ids([SolveScreen])

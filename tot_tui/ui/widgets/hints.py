@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from tot_tui.textsafe import safe_text
+from tot_tui.ui.keymap import key_hint
 
 
 class HintView(VerticalScroll):
@@ -77,11 +78,11 @@ Try the problem yourself. Each hint reveals the next step of the plan (**Ctrl+F*
             self.mount_all(hints, before=note)
         hidden = len(self.steps) - self.revealed
         if not self.steps:
-            note.update("No steps yet: decompose the problem first (Ctrl+T); the hints are "
-                        "the teacher's steps.")
+            note.update(key_hint(self, "No steps yet: decompose the problem first "
+                                       "({solve.decompose}); the hints are the teacher's steps."))
         elif hidden:
-            note.update(f"{hidden} more hint{'s' if hidden > 1 else ''} hidden. "
-                        "Ctrl+F (or Next hint) reveals the next one.")
+            note.update(key_hint(self, f"{hidden} more hint{'s' if hidden > 1 else ''} hidden. "
+                                       "{solve.next_hint} (or Next hint) reveals the next one."))
         else:
             note.update("All hints shown.")
         self.border_title = f"Hints · {self.revealed}/{len(self.steps)} shown"

@@ -18,7 +18,7 @@ from textual.widgets import Button, Label, Static, TextArea
 
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.dom import uncancellable
-from tot_tui.ui.keymap import app_keymap, binding_ids, with_keys
+from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.step_diff import align
 
 if TYPE_CHECKING:
@@ -233,8 +233,7 @@ records exactly the steps the student saw.
 
     def hint(self, template: str) -> str:
         # The screen's bindings too: Regenerate is the screen's Decompose key.
-        bindings = binding_ids([type(self.screen), StepsPanel])
-        return with_keys(template, bindings, app_keymap(self.app))
+        return key_hint(self, template, StepsPanel)
 
     def _keys_changed(self, _keymap: dict[str, str]) -> None:
         self.query_one("#empty", Static).update(self.hint(EMPTY))
@@ -317,7 +316,7 @@ records exactly the steps the student saw.
                 parts.append(safe_text(self.step_set.model, 30))
         self.border_title = " · ".join(parts)
         if self.dirty:
-            self.border_subtitle = "● unsaved changes (Ctrl+S)"
+            self.border_subtitle = self.hint("● unsaved changes ({steps.save})")
         elif self.step_set is not None and self.step_set.leaks:
             self.border_subtitle = "⚠ a step states the answer"
         else:
@@ -513,8 +512,8 @@ records exactly the steps the student saw.
     def action_save(self) -> None:
         steps = _clean(self.steps)
         if not steps:
-            self.notify("There are no steps to save: add a step first (Ctrl+N).",
-                        severity="warning")
+            self.notify(self.hint("There are no steps to save: add a step first "
+                                  "({steps.insert})."), severity="warning")
             return
         if not self.dirty and self.step_set is not None:
             self.notify(f"No changes to save (this is version {self.step_set.version}).",

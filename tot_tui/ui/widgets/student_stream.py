@@ -16,6 +16,7 @@ from textual.widgets import Static
 
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.dom import uncancellable
+from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
 FLUSH_SECONDS = 0.1  # fast enough to read as live, slow enough to keep layouts rare
@@ -139,7 +140,8 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         if self._stream is None:
             return
         if not self._parts:
-            self.banner.show_note("Writing…  (Esc cancels and keeps what arrived)")
+            self.banner.show_note(key_hint(
+                self, "Writing…  ({solve.cancel} cancels and keeps what arrived)"))
             if self._who:
                 self.border_subtitle = f"{self._who} · writing…"
         self._parts.append(text)
