@@ -12,7 +12,15 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from typing import Any
 
 import httpx
@@ -179,9 +187,8 @@ class OllamaGateway:
         # The one generator between the client and the caller, so it does the least it can per
         # token: the watchdog's two flags and a clock read, no object of its own.
         stream = await self._open(open_stream, model)
-        watch = _Watchdog(self.first_token_timeout, self.stall_timeout)
         monotonic = time.monotonic
-        try:
+        with self._watched(model) as watch:
             async with contextlib.aclosing(stream):  # type: ignore[type-var]
                 async for part in stream:
                     watch.waiting = False
@@ -196,13 +203,6 @@ class OllamaGateway:
                     watch.last = monotonic()
                     watch.waiting = True
             raise errors.stream_cut(self.host, model)
-        except BaseException as exc:
-            failure = self._failure(exc, watch, model)
-            if failure is exc:
-                raise
-            raise failure from exc
-        finally:
-            watch.stop()
 
     async def pull(self, model: str) -> AsyncIterator[PullProgress]:
         """Pull a model, yielding progress. Ends after the server's `success`."""
@@ -222,8 +222,7 @@ class OllamaGateway:
 
     async def _pull_progress(self, model: str) -> AsyncGenerator[PullProgress, None]:
         stream = await self._open(lambda: self._stream.pull(model, stream=True), model)
-        watch = _Watchdog(self.first_token_timeout, self.stall_timeout)
-        try:
+        with self._watched(model) as watch:
             async with contextlib.aclosing(stream):  # type: ignore[type-var]
                 async for part in stream:
                     watch.waiting = False
@@ -234,13 +233,6 @@ class OllamaGateway:
                     watch.last = time.monotonic()
                     watch.waiting = True
             raise errors.stream_cut(self.host, model)
-        except BaseException as exc:
-            failure = self._failure(exc, watch, model)
-            if failure is exc:
-                raise
-            raise failure from exc
-        finally:
-            watch.stop()
 
     async def _open(self, open_stream: Callable[[], Awaitable[AsyncIterator[Any]]],
                     model: str) -> AsyncIterator[Any]:
@@ -249,16 +241,23 @@ class OllamaGateway:
         except Exception as exc:
             raise self._map(exc, model) from exc
 
-    def _failure(self, exc: BaseException, watch: _Watchdog, model: str) -> BaseException:
-        """What a stream's exception becomes: the watchdog's cancel a stall, a client error an
-        LLMError; any other cancel, exit or LLMError stays as it is."""
-        if isinstance(exc, asyncio.CancelledError):
+    @contextlib.contextmanager
+    def _watched(self, model: str) -> Iterator[_Watchdog]:
+        """A stream's deadlines, and what its exceptions become: the watchdog's cancel a
+        stall, a client error an LLMError; any other cancel, exit or LLMError stays as it is."""
+        watch = _Watchdog(self.first_token_timeout, self.stall_timeout)
+        try:
+            yield watch
+        except asyncio.CancelledError as exc:
             if watch.fired and watch.task.uncancel() == 0:
-                return errors.stalled(self.host, model, watch.limit, watch.first)
-            return exc
-        if isinstance(exc, LLMError) or not isinstance(exc, Exception):
-            return exc
-        return self._map(exc, model, mid_stream=not watch.first)
+                raise errors.stalled(self.host, model, watch.limit, watch.first) from exc
+            raise
+        except LLMError:
+            raise
+        except Exception as exc:
+            raise self._map(exc, model, mid_stream=not watch.first) from exc
+        finally:
+            watch.stop()
 
     # -- control calls -----------------------------------------------------------------------
 
