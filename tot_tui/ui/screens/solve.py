@@ -504,4 +504,3 @@ class SolveScreen(TotScreen):
         step_set = await self.tutor.save_steps(problem, steps, parent_id=parent)
         panel.mark_saved(step_set)
         self.notify(f"Saved as version {step_set.version}.", timeout=3)
-

@@ -106,8 +106,8 @@ class KeyBar(Static):
         keys = list(self._keys)
         gap = 2 if sum(k.width for k in keys) + 2 * len(keys) <= room else 1
         if sum(k.width + gap for k in keys) - gap > room:
-            # Too many for one line (a step's editor adds its own): whole keys give way, the
-            # last first, never help; better than a key cut in half by the edge.
+            # Too many for one line (a step's editor adds its own): the keys that do not fit
+            # give way, whole, in order; help never does. Better than a key cut at the edge.
             kept = [k for k in keys if k.action in _KEPT]
             used = sum(k.width + gap for k in kept)
             for key in keys:
