@@ -280,3 +280,25 @@ def test_upgrade_to_version_6_keeps_everything_and_ids_are_never_reused(tmp_path
     store.finish_attempt(attempt, status=AttemptStatus.FINISHED, output="four")
     assert [p.id for p in store.list_problems(query="four")] == [4]
     store.close()
+
+
+def test_attempts_are_listed_in_the_order_they_started(tmp_path):
+    from datetime import timedelta
+
+    from tot_tui.domain import AttemptStatus, Mode, Verdict
+
+    store = HistoryStore(tmp_path / "h.db")
+    problem = store.add_problem("Two plus two?", "4")
+    start = datetime.now(UTC)
+    identity = dict(problem_id=problem.id, step_set_id=None, host="h", prompt_name="p",
+                    prompt_hash="x")
+    # Compare: the baseline started second but finished (and was written) first.
+    store.add_attempt(**identity, student_model="baseline", mode=Mode.BASELINE,
+                      created=start + timedelta(milliseconds=5), status=AttemptStatus.FINISHED,
+                      output="5", verdict=Verdict.INCORRECT)
+    store.add_attempt(**identity, student_model="steps", mode=Mode.STEPS, created=start,
+                      status=AttemptStatus.FINISHED, output="4", verdict=Verdict.CORRECT)
+    detail = store.problem_detail(problem.id)
+    assert [a.student_model for a in detail.attempts] == ["steps", "baseline"]
+    assert store.list_problems()[0].last_verdict is Verdict.INCORRECT  # the last to start
+    store.close()

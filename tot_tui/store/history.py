@@ -357,7 +357,7 @@ class HistoryStore:
 
     def _summary(self, s: Session, row: Problem) -> ProblemSummary:
         attempts = s.exec(select(Attempt).where(Attempt.problem_id == row.id)
-                          .order_by(col(Attempt.id))).all()
+                          .order_by(col(Attempt.created), col(Attempt.id))).all()
         teachers = s.exec(select(StepSet.model).where(
             StepSet.problem_id == row.id, col(StepSet.model).is_not(None)).distinct()).all()
         finished = [a for a in attempts if a.status == AttemptStatus.FINISHED.value]
@@ -376,8 +376,10 @@ class HistoryStore:
                 return None
             step_sets = s.exec(select(StepSet).where(StepSet.problem_id == problem_id)
                                .order_by(col(StepSet.version))).all()
+            # In the order they started: an answer's row may be written as it ends, so two run
+            # side by side (Compare) can get their ids the other way round.
             attempts = s.exec(select(Attempt).where(Attempt.problem_id == problem_id)
-                              .order_by(col(Attempt.id))).all()
+                              .order_by(col(Attempt.created), col(Attempt.id))).all()
             humans = s.exec(select(HumanAnswer).where(HumanAnswer.problem_id == problem_id)
                             .order_by(col(HumanAnswer.id))).all()
             return ProblemDetail(_problem(row), [_step_set(r) for r in step_sets],
