@@ -9,6 +9,13 @@ from tot_tui.fake_ollama import Reply
 from tot_tui.llm.errors import ErrorKind, LLMError
 from tot_tui.llm.gateway import OllamaGateway
 
+ASK = [{"role": "user", "content": "x"}]
+
+
+async def drain(gw: OllamaGateway) -> None:
+    async for _ in gw.chat(STUDENT, ASK):
+        pass
+
 
 @pytest.fixture
 async def gateway(fake):
@@ -45,8 +52,7 @@ async def test_show_and_running(gateway, fake):
         await gateway.show("nosuch:1b")
     assert err.value.kind is ErrorKind.MODEL_MISSING
     fake.reply(STUDENT, Reply(text="hi"))
-    async for _ in gateway.chat(STUDENT, [{"role": "user", "content": "x"}]):
-        pass
+    await drain(gateway)
     assert STUDENT in await gateway.running()
 
 
@@ -87,8 +93,7 @@ async def test_first_token_deadline(fake):
     gw = OllamaGateway(fake.url, first_token_timeout=0.3)
     try:
         with pytest.raises(LLMError) as err:
-            async for _ in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
-                pass
+            await drain(gw)
     finally:
         await gw.aclose()
     assert err.value.kind is ErrorKind.STALL and "loading" in err.value.message
@@ -101,7 +106,7 @@ async def test_a_slow_consumer_is_not_a_stall(fake):
     gw = OllamaGateway(fake.url, stall_timeout=0.3, first_token_timeout=3.0)
     seen = []
     try:
-        async for text in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
+        async for text in gw.chat(STUDENT, ASK):
             seen.append(text)
             await asyncio.sleep(0.6)  # twice the stall timeout: only server silence counts
     finally:
@@ -143,7 +148,7 @@ async def test_a_stream_left_early_is_closed_without_waiting_for_the_collector(f
     gw = OllamaGateway(fake.url)
     gc.disable()  # the stream must not need a garbage collection to let go of the server
     try:
-        async for _ in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
+        async for _ in gw.chat(STUDENT, ASK):
             break
         async with asyncio.timeout(10):
             while fake.active_streams:
@@ -162,8 +167,7 @@ async def test_a_stall_after_the_first_part_is_caught_by_the_stall_deadline(fake
         # Not after the minute the first token may take: the stall deadline applies.
         async with asyncio.timeout(10):
             with pytest.raises(LLMError) as err:
-                async for _ in gw.chat(STUDENT, [{"role": "user", "content": "x"}]):
-                    pass
+                await drain(gw)
     finally:
         await gw.aclose()
     assert err.value.kind is ErrorKind.STALL and "0.3 s" in err.value.message

@@ -177,18 +177,29 @@ def test_replies_are_indexed_when_a_search_needs_them(tmp_path):
     store.close()
 
 
-def test_upgrade_from_version_4_keeps_the_reply_index(tmp_path):
-    path = tmp_path / "v4.db"
+def _old_history(path, version: int, replies: list[tuple[str, str]],
+                 steps: str | None = None) -> None:
+    """A history file at an older schema version: one problem, its replies (status, output)
+    and, optionally, one teacher step set."""
     raw = sqlite3.connect(path, isolation_level=None)
-    migrations.upgrade(raw, target=4)
+    migrations.upgrade(raw, target=version)
     now = datetime.now(UTC).isoformat(sep=" ")
     raw.execute("INSERT INTO problem (text, reference, created) VALUES ('Two plus two?', '4', ?)",
                 (now,))
-    raw.execute("INSERT INTO attempt (problem_id, student_model, host, mode, status, output, "
-                "verdict, verdict_reason, reference_norm, answer_norm, prompt_name, "
-                "prompt_hash, created) VALUES (1, 's', 'h', 'baseline', 'finished', "
-                "'Counting gives four.', 'unknown', '', '', '', 'baseline', 'x', ?)", (now,))
+    if steps is not None:
+        raw.execute("INSERT INTO step_set (problem_id, version, steps_json, origin, created) "
+                    "VALUES (1, 1, ?, 'teacher', ?)", (steps, now))
+    for status, output in replies:
+        raw.execute("INSERT INTO attempt (problem_id, student_model, host, mode, status, output, "
+                    "verdict, verdict_reason, reference_norm, answer_norm, prompt_name, "
+                    "prompt_hash, created) VALUES (1, 's', 'h', 'baseline', ?, ?, 'unknown', "
+                    "'', '', '', 'baseline', 'x', ?)", (status, output, now))
     raw.close()
+
+
+def test_upgrade_from_version_4_keeps_the_reply_index(tmp_path):
+    path = tmp_path / "v4.db"
+    _old_history(path, 4, [("finished", "Counting gives four.")])
     store = HistoryStore(path)
     assert store.index_pending_replies() == 0  # indexed by version 4's trigger already
     assert [r.id for r in store.list_problems(query="counting")] == [1]
@@ -197,19 +208,8 @@ def test_upgrade_from_version_4_keeps_the_reply_index(tmp_path):
 
 def test_upgrade_from_version_3_indexes_existing_steps_and_replies(tmp_path):
     path = tmp_path / "v3.db"
-    raw = sqlite3.connect(path, isolation_level=None)
-    migrations.upgrade(raw, target=3)
-    now = datetime.now(UTC).isoformat(sep=" ")
-    raw.execute("INSERT INTO problem (text, reference, created) VALUES ('Two plus two?', '4', ?)",
-                (now,))
-    raw.execute("INSERT INTO step_set (problem_id, version, steps_json, origin, created) "
-                "VALUES (1, 1, '[\"Count on from two.\"]', 'teacher', ?)", (now,))
-    for status, output in (("finished", "Counting gives four."), ("running", "Counting giv")):
-        raw.execute("INSERT INTO attempt (problem_id, student_model, host, mode, status, output, "
-                    "verdict, verdict_reason, reference_norm, answer_norm, prompt_name, "
-                    "prompt_hash, created) VALUES (1, 's', 'h', 'baseline', ?, ?, 'unknown', "
-                    "'', '', '', 'baseline', 'x', ?)", (status, output, now))
-    raw.close()
+    _old_history(path, 3, [("finished", "Counting gives four."), ("running", "Counting giv")],
+                 steps='["Count on from two."]')
     store = HistoryStore(path)
     assert [r.id for r in store.list_problems(query="count four")] == [1]
     store.close()

@@ -458,9 +458,9 @@ class Tutor:
 
 
 class _AttemptRow:
-    """One attempt's row, written when there is something to keep: at the first checkpoint
-    (a `running` row), else when the answer ends (settled, in one statement: most answers
-    end before their first checkpoint). Every write holds one lock, so a write still running
+    """One attempt's row, written half a second after the attempt starts (a `running` row,
+    even before any text) or, if it ends sooner, as it ends (settled, in one statement: most
+    answers end first). Every write holds one lock, so a write still running
     in a thread after a cancel and the cancel's own write cannot both insert a row."""
 
     def __init__(self, store: HistoryStore, fields: dict[str, Any]) -> None:
