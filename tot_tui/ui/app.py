@@ -100,10 +100,27 @@ class TotApp(App[int]):
         if self.config.settings.keymap:
             self.apply_keymap(dict(self.config.settings.keymap))
         self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._paint_whole_first_frame()
         self.call_after_refresh(self._after_first_paint)
 
+    def _paint_whole_first_frame(self) -> None:
+        # Textual (8.x) lays out a mode's first screen while the app's start-up batch is still
+        # open, and drops that frame. The next frame then paints only the widgets that changed
+        # since (no borders, no inputs) and the rest follows a frame later (~20 ms). Marking
+        # the whole screen dirty here makes the first frame the whole screen. Textual's own
+        # set (no public API does this); if it ever goes away, the old two frames come back.
+        dirty = getattr(self.screen, "_dirty_widgets", None)
+        if isinstance(dirty, set):
+            dirty.add(self.screen)
+
     def _after_first_paint(self) -> None:
-        gc.enable()  # `tot-tui` starts with the garbage collector off (see tot_tui.cli)
+        if not gc.isenabled():  # `tot-tui` starts with the collector off (see tot_tui.cli)
+            # Most of what start-up made lives as long as the app. Frozen, the collector never
+            # walks it: turned on as it is, its first pass would cover all of it (~30 ms, before
+            # the first key is read). The price: start-up's few thousand unreachable objects
+            # in cycles are kept, once.
+            gc.freeze()
+            gc.enable()
         _ = self.tutor  # made here, on the event loop, before any worker thread asks for it
         if not self.config.validated:
             self.run_worker(self._validate_config(), group="validate-config",
