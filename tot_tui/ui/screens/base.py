@@ -26,6 +26,18 @@ class TotScreen(Screen):
     def tutor(self) -> Tutor:
         return self.tot_app.tutor
 
+    def _compositor_refresh(self) -> None:
+        # Textual (8.x) renders a frame here even while the app holds a batch update, and
+        # drops it along with what was dirty. A mode's first screen is laid out inside the
+        # app's start-up batch: its first frame was lost that way (~9 ms of rendering), the
+        # next frame painted only the widgets that changed since (no borders, no inputs), the
+        # rest came a frame later. Skipped, with the whole screen left dirty, the first frame
+        # written is the whole screen. (tests/ui/test_first_frame.py)
+        if self.app._batch_count:
+            self._dirty_widgets.add(self)
+            return
+        super()._compositor_refresh()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Worker.StateChanged does not bubble: hand every failure to the one handler.
         self.tot_app.worker_changed(event.worker)
