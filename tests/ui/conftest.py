@@ -15,6 +15,7 @@ from tot_tui.config import Config
 from tot_tui.fake_ollama import FakeOllama, Reply
 from tot_tui.tutor.session import Tutor
 from tot_tui.ui.app import TotApp
+from tot_tui.ui.widgets.button_bar import ButtonBar
 
 PROBLEM = ("Tom has 12 marbles. He gives 5 marbles to his sister and then buys 8 more. "
            "How many marbles does Tom have now?")
@@ -31,6 +32,15 @@ def script(fake: FakeOllama, *, steps: list[str] | None = None,
     # Newest rule first: the general baseline reply, then the with-steps one on top.
     fake.reply(STUDENT, Reply(text=baseline, chunk_delay=delay))
     fake.reply(STUDENT, Reply(text=answer, chunk_delay=delay), when="steps as a plan")
+
+
+async def click_button(pilot: Any, button_id: str) -> None:
+    """Click a ButtonBar's button on its cell, as a user would."""
+    for bar in pilot.app.screen.query(ButtonBar):
+        if any(button.id == button_id for button in bar.buttons):
+            await pilot.click(bar, offset=bar.offset_of(button_id))
+            return
+    raise LookupError(f"no button {button_id!r} on this screen")
 
 
 def notices(app: TotApp) -> list[str]:

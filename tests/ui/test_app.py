@@ -8,6 +8,7 @@ from tests.ui.conftest import SIZE, notice_text, settle
 from tot_tui.ui.screens.help import HelpScreen
 from tot_tui.ui.screens.settings import SettingsScreen, known_binding_ids
 from tot_tui.ui.screens.solve import SolveScreen
+from tot_tui.ui.widgets.button_bar import ButtonBar
 from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 from tot_tui.ui.widgets.student_stream import StudentStream
@@ -43,7 +44,8 @@ async def test_settings_are_saved_to_the_config_file(fake, make_app, config):
         assert "f8" in app.screen.active_bindings
         assert app.screen.active_bindings["f8"].binding.action == "solve"
         # Hints that name the key follow it.
-        assert str(app.screen.query_one("#solve").tooltip) == "Student follows the steps (F8)"
+        actions = app.screen.query_one("#problem-actions", ButtonBar)
+        assert actions.button("solve").tooltip == "Student follows the steps (F8)"
         pane = app.screen.query_one("#with-steps", StudentStream)
         assert "F8 solves with the steps" in str(pane.query_one(".placeholder").content)
 
@@ -80,14 +82,16 @@ async def test_user_keymap_from_the_config_applies_at_start(fake, make_app, conf
         shown = app.screen.query_one(KeyBar).content.plain  # the key bar shows the user's key
         assert "f9 Decompose" in shown and "^t Decompose" not in shown
         panel = app.screen.query_one(StepsPanel)
-        assert str(app.screen.query_one("#decompose").tooltip).endswith("(F9)")
-        assert str(panel.query_one("#add-step").tooltip) == "New step (Ctrl+J)"
-        assert str(panel.query_one("#regenerate").tooltip) == "Ask the teacher again (F9)"
+        actions = app.screen.query_one("#problem-actions", ButtonBar)
+        assert str(actions.button("decompose").tooltip).endswith("(F9)")
+        steps_bar = panel.query_one("#steps-buttons", ButtonBar)
+        assert steps_bar.button("add-step").tooltip == "New step (Ctrl+J)"
+        assert steps_bar.button("regenerate").tooltip == "Ask the teacher again (F9)"
         empty = str(panel.query_one("#empty").content)
         assert "Decompose the problem (F9)" in empty and "Ctrl+J adds a step" in empty
         palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
         assert palette["New step"] == "Add a step below the current one (Ctrl+J)"
-        panel.query_one("#add-step").focus()
+        panel.query_one("#steps-buttons").focus()
         await pilot.press("ctrl+j")
         assert len(app.screen.query_one(StepsPanel).steps) == 1
 
@@ -105,7 +109,7 @@ def test_every_binding_has_an_id_and_send_keys_have_fallbacks():
 async def test_f1_shows_help_for_the_focused_widget(fake, make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.query_one("#add-step").focus()
+        app.screen.query_one("#steps-buttons").focus()
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

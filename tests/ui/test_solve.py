@@ -8,6 +8,7 @@ from tests.conftest import STUDENT, TEACHER
 from tests.ui.conftest import (
     SIZE,
     STEPS,
+    click_button,
     notice_text,
     script,
     settle,
@@ -203,7 +204,7 @@ async def test_regenerate_and_undo_brings_edits_back(fake, make_app):
         panel.rows[0].input.focus()
         await pilot.press("end", *"!")
         fake.reply(TEACHER, Reply(text='{"steps": ["A new first step.", "A second."]}'))
-        await pilot.click("#regenerate")
+        await click_button(pilot, "regenerate")
         await settle(pilot, app)
         assert panel.steps == ["A new first step.", "A second."]
         assert panel.step_set.version == 2

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from textual.app import App, ComposeResult
+from textual.command import CommandPalette
 
+from tests.ui.conftest import click_button
 from tot_tui.domain import (
     AttemptStatus,
     AttemptView,
@@ -21,10 +23,12 @@ from tot_tui.domain import (
 )
 from tot_tui.ui.keymap import key_display, parse_keymap
 from tot_tui.ui.notices import describe_error
+from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.hints import HintView
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 from tot_tui.ui.widgets.student_stream import StudentStream
+from tot_tui.ui.widgets.title_bar import TitleBar
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
 NOW = datetime(2026, 1, 5, 9, 30)
@@ -161,7 +165,7 @@ async def test_steps_panel_draft_failure_keeps_partial_steps_and_marks_leaks():
         await panel.load(step_set(["x", "the answer is 18"], leaks=[1]))
         assert "answer" in str(panel.rows[1].query_one(".mark").render())
         assert "states the answer" in str(panel.border_subtitle)
-        await pilot.click("#regenerate")
+        await click_button(pilot, "regenerate")
         assert any(isinstance(m, StepsPanel.RegenerateRequested) for m in app.messages)
 
 
@@ -322,3 +326,79 @@ async def test_model_picker_alone():
         picker.show_status(HostStatus("http://h:1", False, error="Cannot reach it"))
         assert "Cannot reach it" in str(picker.query_one(".status").render())
     assert human_size(986_061_892) == "986 MB" and human_size(4_683_087_332) == "4.7 GB"
+
+
+class BarHost(App):
+    CSS = "ButtonBar { width: 32; }"
+
+    def __init__(self, bar: ButtonBar) -> None:
+        super().__init__()
+        self.bar = bar
+        self.pressed: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield self.bar
+
+    def on_button_bar_pressed(self, message: ButtonBar.Pressed) -> None:
+        self.pressed.append(message.button_id)
+
+
+async def test_button_bar_wraps_and_presses_by_click_and_keys():
+    bar = ButtonBar(BarButton("go", "Decompose", "primary", "Go (Ctrl+T)"),
+                    BarButton("solve", "Solve"), BarButton("stop", "Cancel", "error"),
+                    BarButton("hint", "Next hint", disabled=True), min_width=9)
+    app = BarHost(bar)
+    async with app.run_test(size=(40, 6)) as pilot:
+        # 11 + 1 + 9 + 1 + 9 columns fill the first line; "Next hint" goes on the second.
+        assert bar.size.height == 2
+        assert bar.offset_of("stop") == (22, 0) and bar.offset_of("hint") == (0, 1)
+        assert "Decompose" in bar.render().plain.splitlines()[0]
+        await pilot.click(bar, offset=bar.offset_of("solve"))
+        await pilot.click(bar, offset=(10, 0))  # Decompose's last cell
+        await pilot.click(bar, offset=(11, 0))  # the gap: nothing
+        await pilot.click(bar, offset=bar.offset_of("hint"))  # disabled: nothing
+        await pilot.pause()
+        assert app.pressed == ["solve", "go"]
+        # One Tab stop; the arrows skip the disabled button and wrap around.
+        app.pressed.clear()
+        bar.focus()
+        bar.cursor = 0
+        await pilot.press("left", "enter", "right", "right", "space")
+        await pilot.pause()
+        assert app.pressed == ["stop", "solve"]
+        # A label that no longer fits takes another line; enabled, the button presses.
+        bar.set_label("solve", "Solve it with the steps")
+        bar.set_disabled("hint", False)
+        await pilot.pause()
+        assert bar.size.height == 3
+        bar.press("hint")
+        await pilot.pause()
+        assert app.pressed[-1] == "hint"
+
+
+async def test_button_bar_tooltip_follows_the_button_under_the_mouse():
+    bar = ButtonBar(BarButton("go", "Decompose", tooltip="Go (Ctrl+T)"),
+                    BarButton("solve", "Solve", tooltip="Solve (Ctrl+R)"))
+    async with BarHost(bar).run_test(size=(40, 6)) as pilot:
+        await pilot.hover(bar, offset=bar.offset_of("solve"))
+        assert bar.tooltip == "Solve (Ctrl+R)"
+        bar.set_tooltip("solve", "Solve (F8)")  # a new keymap, the mouse still there
+        assert bar.tooltip == "Solve (F8)"
+        await pilot.hover(bar, offset=bar.offset_of("go"))
+        assert bar.tooltip == "Go (Ctrl+T)"
+        await pilot.hover(bar, offset=(bar.offset_of("solve").x + 9, 0))  # past the last one
+        assert bar.tooltip is None
+
+
+async def test_title_bar_shows_the_titles_and_opens_the_palette():
+    bar = TitleBar()
+    app = Host(bar)
+    app.title = "tot-tui"
+    async with app.run_test(size=(60, 6)) as pilot:
+        assert bar.render().plain.strip() == "⭘" + " " * 24 + "tot-tui"  # centred
+        app.screen.sub_title = "problem #3"
+        await pilot.pause()
+        assert bar.render().plain.endswith("tot-tui — problem #3")
+        await pilot.click(bar)
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)

@@ -12,7 +12,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Header, Input, Markdown, Select
+from textual.widgets import DataTable, Input, Markdown, Select
 
 from tot_tui.domain import EvalRunSummary, ProblemDetail, ProblemSummary, StepSetView, Verdict
 from tot_tui.textsafe import safe_text
@@ -24,6 +24,7 @@ from tot_tui.ui.step_diff import align
 from tot_tui.ui.tables import fit_column
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.key_bar import KeyBar
+from tot_tui.ui.widgets.title_bar import TitleBar
 from tot_tui.ui.widgets.verdict import describe_reason
 
 VERDICT_MARK = {Verdict.CORRECT: ("✔", "green"), Verdict.INCORRECT: ("✘", "red"),
@@ -172,7 +173,7 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         self._search_timer: object | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield ConnectionIndicator()
         with Horizontal(id="filters"):
             yield Input(placeholder="Search problems, steps and replies…  (/)", id="search",

@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from tot_tui.config import normalize_host
 from tot_tui.domain import HostStatus
@@ -19,6 +19,7 @@ from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.model_picker import ModelPicker, has_model
+from tot_tui.ui.widgets.title_bar import TitleBar
 
 ROLES = ("teacher", "student")
 
@@ -62,7 +63,7 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
 
     def compose(self) -> ComposeResult:
         config = self.tutor.config
-        yield Header()
+        yield TitleBar()
         yield ConnectionIndicator()
         with Horizontal(id="pickers"):
             for role in ROLES:

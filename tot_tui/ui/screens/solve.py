@@ -14,15 +14,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Header, Input, Label, TextArea
+from textual.widgets import Input, Label, TextArea
 
 from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.screens.base import TotScreen
+from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.hints import HintView
 from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 from tot_tui.ui.widgets.student_stream import StudentStream
+from tot_tui.ui.widgets.title_bar import TitleBar
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
 if TYPE_CHECKING:  # the domain is imported on first use: the first paint does not need it
@@ -110,7 +112,7 @@ class SolveScreen(TotScreen):
         self.hint_mode = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield ConnectionIndicator()
         with Horizontal(id="problem-row"):
             yield TextArea(id="problem", soft_wrap=True, compact=True,
@@ -118,18 +120,11 @@ class SolveScreen(TotScreen):
             with Vertical(id="problem-side"):
                 yield Input(placeholder="Reference answer (optional)", id="reference",
                             compact=True)
-                with Horizontal(classes="buttons"):
-                    yield Button("Decompose", id="decompose", variant="primary", compact=True,
-                                 tooltip=self.hint(TOOLTIPS["decompose"]))
-                    yield Button("Solve", id="solve", variant="success", compact=True,
-                                 tooltip=self.hint(TOOLTIPS["solve"]))
-                    yield Button("Compare", id="compare", compact=True,
-                                 tooltip=self.hint(TOOLTIPS["compare"]))
-                with Horizontal(classes="buttons"):
-                    yield Button("Cancel", id="cancel", variant="error", compact=True,
-                                 tooltip=self.hint(TOOLTIPS["cancel"]))
-                    yield Button("New", id="new-problem", compact=True,
-                                 tooltip=self.hint(TOOLTIPS["new-problem"]))
+                yield ButtonBar(
+                    BarButton("decompose", "Decompose", "primary"),
+                    BarButton("solve", "Solve", "success"), BarButton("compare", "Compare"),
+                    BarButton("cancel", "Cancel", "error"), BarButton("new-problem", "New"),
+                    id="problem-actions", min_width=9)
         with Horizontal(id="work"):
             yield StepsPanel(id="steps")
             # The hints view and the baseline pane are mounted on first use (a lighter
@@ -141,16 +136,14 @@ class SolveScreen(TotScreen):
             yield Label("Your answer", id="answer-label")
             yield Input(placeholder="answer it yourself; Enter checks it", id="human-answer",
                         compact=True)
-            yield Button("Check", id="check", compact=True)
-            yield Button("Hint mode", id="hint-mode", compact=True,
-                         tooltip=self.hint(TOOLTIPS["hint-mode"]))
-            yield Button("Next hint", id="next-hint", compact=True, disabled=True,
-                         tooltip=self.hint(TOOLTIPS["next-hint"]))
-        yield VerdictBanner(id="human-verdict")
+            yield ButtonBar(
+                BarButton("check", "Check"), BarButton("hint-mode", "Hint mode"),
+                BarButton("next-hint", "Next hint", disabled=True), id="answer-actions")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#problem", TextArea).focus()
+        self._show_tooltips()
         self.tot_app.keymap_signal.subscribe(self, self._keys_changed)
 
     def on_unmount(self) -> None:
@@ -159,12 +152,27 @@ class SolveScreen(TotScreen):
     def hint(self, template: str) -> str:
         return key_hint(self, template, StepsPanel)
 
+    def _show_tooltips(self) -> None:
+        for bar in self.query("#problem-actions, #answer-actions").results(ButtonBar):
+            for button in bar.buttons:
+                if button.id in TOOLTIPS:
+                    bar.set_tooltip(button.id, self.hint(TOOLTIPS[button.id]))
+
     def _keys_changed(self, _keymap: dict[str, str]) -> None:
-        for button_id, template in TOOLTIPS.items():
-            self.query_one(f"#{button_id}", Button).tooltip = self.hint(template)
+        self._show_tooltips()
         self.query_one("#with-steps", StudentStream).placeholder = self.hint(STUDENT_PLACEHOLDER)
 
     # -- widgets -----------------------------------------------------------------------------
+
+    @property
+    def human_verdict(self) -> VerdictBanner:
+        """The verdict on the human's answer, under it; mounted on first use (a lighter
+        first screen)."""
+        banner = next(iter(self.query("#human-verdict").results(VerdictBanner)), None)
+        if banner is None:
+            banner = VerdictBanner(id="human-verdict")
+            self.mount(banner, after="#answer-row")
+        return banner
 
     @property
     def steps_panel(self) -> StepsPanel:
@@ -236,7 +244,8 @@ class SolveScreen(TotScreen):
         self.hints.set_steps([])
         for pane in self.panes():
             await pane.reset()
-        self.query_one("#human-verdict", VerdictBanner).clear()
+        for banner in self.query("#human-verdict").results(VerdictBanner):
+            banner.clear()
         self.sub_title = f"problem #{new.id}"
 
     async def load_problem(self, detail: ProblemDetail) -> None:
@@ -365,7 +374,7 @@ class SolveScreen(TotScreen):
 
     @work(exclusive=True, group="human", exit_on_error=False)
     async def run_check_human(self, answer: str) -> None:
-        banner = self.query_one("#human-verdict", VerdictBanner)
+        banner = self.human_verdict
         problem = await self._ensure_problem()
         banner.show_note("Checking your answer…")
         if self.hint_mode:
@@ -407,10 +416,9 @@ class SolveScreen(TotScreen):
         await self.ensure_hints()
         self.hint_mode = not self.hint_mode
         self.set_class(self.hint_mode, "-hints")
-        self.query_one("#next-hint", Button).disabled = not self.hint_mode
-        button = self.query_one("#hint-mode", Button)
-        button.label = "Show steps" if self.hint_mode else "Hint mode"
-        button.refresh(layout=True)  # the width follows the new label
+        bar = self.query_one("#answer-actions", ButtonBar)
+        bar.set_disabled("next-hint", not self.hint_mode)
+        bar.set_label("hint-mode", "Show steps" if self.hint_mode else "Hint mode")
         if self.hint_mode:
             self.hints.set_steps(_clean(self.steps_panel.steps))
             self.query_one("#human-answer", Input).focus()
@@ -436,7 +444,9 @@ class SolveScreen(TotScreen):
         if self.steps_panel.rows:
             self.steps_panel.focus_step(0)
         else:
-            self.steps_panel.query_one("#add-step").focus()
+            bar = self.steps_panel.query_one("#steps-buttons", ButtonBar)
+            bar.cursor = 0  # "+ Step"
+            bar.focus()
 
     def action_focus_problem(self) -> None:
         self.query_one("#problem", TextArea).focus()
@@ -458,18 +468,19 @@ class SolveScreen(TotScreen):
             await pane.reset()
         self.remove_class("-compare")
         self.hints.set_steps([])
-        self.query_one("#human-verdict", VerdictBanner).clear()
+        for banner in self.query("#human-verdict").results(VerdictBanner):
+            banner.clear()
         self.sub_title = ""
         self.query_one("#problem", TextArea).focus()
 
     # -- events ------------------------------------------------------------------------------
 
-    @on(Button.Pressed)
-    async def _button(self, event: Button.Pressed) -> None:
+    @on(ButtonBar.Pressed, "#problem-actions, #answer-actions")
+    async def _button(self, event: ButtonBar.Pressed) -> None:
         actions = {"decompose": "decompose", "solve": "solve", "compare": "compare",
                    "cancel": "cancel", "new-problem": "new_problem", "check": "check",
                    "hint-mode": "toggle_hints", "next-hint": "next_hint"}
-        action = actions.get(event.button.id or "")
+        action = actions.get(event.button_id)
         if action == "check":
             self.run_check_human(self.query_one("#human-answer", Input).value)
         elif action:

@@ -14,12 +14,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.dom import uncancellable
 from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.step_diff import align
+from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
 
 if TYPE_CHECKING:
     from tot_tui.domain import StepSetView
@@ -171,8 +172,7 @@ records exactly the steps the student saw.
     StepsPanel.-drafting > #rows { display: none; }
     StepsPanel > #rows { height: 1fr; scrollbar-size-vertical: 1; }
     StepsPanel > #empty { padding: 0 1; color: $text-muted; height: auto; }
-    StepsPanel > #steps-buttons { height: 1; dock: bottom; padding: 0 1; }
-    StepsPanel > #steps-buttons > Button { margin-right: 1; min-width: 8; width: auto; }
+    StepsPanel > #steps-buttons { dock: bottom; padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -237,20 +237,19 @@ records exactly the steps the student saw.
 
     def _keys_changed(self, _keymap: dict[str, str]) -> None:
         self.query_one("#empty", Static).update(self.hint(EMPTY))
+        bar = self.query_one("#steps-buttons", ButtonBar)
         for button_id, template in TOOLTIPS.items():
-            self.query_one(f"#{button_id}", Button).tooltip = self.hint(template)
+            bar.set_tooltip(button_id, self.hint(template))
 
     def compose(self) -> ComposeResult:
-        yield Static(id="draft")
+        # The teacher's draft (#draft) is mounted on first use: a lighter first screen.
         yield Static(self.hint(EMPTY), id="empty")
         yield VerticalScroll(id="rows")
-        with Horizontal(id="steps-buttons"):
-            yield Button("+ Step", id="add-step", compact=True,
-                         tooltip=self.hint(TOOLTIPS["add-step"]))
-            yield Button("Save", id="save-steps", compact=True,
-                         tooltip=self.hint(TOOLTIPS["save-steps"]))
-            yield Button("Regenerate", id="regenerate", compact=True,
-                         tooltip=self.hint(TOOLTIPS["regenerate"]))
+        yield ButtonBar(
+            BarButton("add-step", "+ Step", tooltip=self.hint(TOOLTIPS["add-step"])),
+            BarButton("save-steps", "Save", tooltip=self.hint(TOOLTIPS["save-steps"])),
+            BarButton("regenerate", "Regenerate", tooltip=self.hint(TOOLTIPS["regenerate"])),
+            id="steps-buttons", min_width=8)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -374,11 +373,18 @@ records exactly the steps the student saw.
         self.remove_class("-drafting")
         await self._rebuild()
 
+    def _draft(self) -> Static:
+        draft = next(iter(self.query_children("#draft").results(Static)), None)
+        if draft is None:
+            draft = Static(id="draft")
+            self.mount(draft, before=0)
+        return draft
+
     def begin_draft(self, note: str) -> None:
         """The teacher is writing: show the draft read-only until `end_draft`/`load`."""
         self.add_class("-drafting")
         self.query_one("#empty").display = False
-        self.query_one("#draft", Static).update(Text(note))
+        self._draft().update(Text(note))
         self.border_subtitle = "the teacher is writing…"
 
     def show_draft(self, draft: tuple[str, ...] | list[str]) -> None:
@@ -386,7 +392,7 @@ records exactly the steps the student saw.
         for i, step in enumerate(draft):
             text.append(f"{i + 1:>3}. ", style="bold")
             text.append(safe_text(step) + "\n")
-        self.query_one("#draft", Static).update(text)
+        self._draft().update(text)
 
     async def load(self, step_set: StepSetView, *, original: list[str] | None = None,
                    focus: bool = False, note: str = "") -> None:
@@ -538,17 +544,12 @@ records exactly the steps the student saw.
         row.input.move_cursor(row.input.document.end)
         row.scroll_visible()
 
-    @on(Button.Pressed, "#add-step")
-    async def _add_pressed(self, event: Button.Pressed) -> None:
+    @on(ButtonBar.Pressed, "#steps-buttons")
+    async def _button_pressed(self, event: ButtonBar.Pressed) -> None:
         event.stop()
-        await self.action_insert_step()
-
-    @on(Button.Pressed, "#save-steps")
-    def _save_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_save()
-
-    @on(Button.Pressed, "#regenerate")
-    def _regenerate_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.post_message(self.RegenerateRequested(self))
+        if event.button_id == "add-step":
+            await self.action_insert_step()
+        elif event.button_id == "save-steps":
+            self.action_save()
+        elif event.button_id == "regenerate":
+            self.post_message(self.RegenerateRequested(self))

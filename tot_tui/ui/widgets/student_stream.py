@@ -38,6 +38,9 @@ The student model's answer streams here. Scroll up to read while it writes: the 
 following the bottom until you scroll back down. **Esc** cancels and keeps what arrived.
 """
 
+    # The Markdown is at least as tall as the view: an anchored view then starts short replies
+    # at the top instead of pinning them to the bottom. (No comments in the CSS: Textual parses
+    # them slowly, and this is parsed before the first paint.)
     DEFAULT_CSS = """
     StudentStream {
         border: round $primary 50%;
@@ -49,8 +52,6 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
     }
     StudentStream:focus-within { border: round $primary; }
     StudentStream > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; }
-    /* At least as tall as the view: an anchored view then starts short replies at the top
-       instead of pinning them to the bottom. */
     StudentStream Markdown { margin: 0 1; padding: 0; background: transparent;
                              min-height: 100%; }
     StudentStream .placeholder { color: $text-muted; margin: 0 1; }
@@ -69,11 +70,10 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.running = False
 
     def compose(self) -> ComposeResult:
-        # The Markdown widget (and markdown-it) is created on first use: the first screen
-        # paints sooner without it.
+        # The Markdown widget (and markdown-it) and the verdict banner are created on first
+        # use: the first screen paints sooner without them.
         with VerticalScroll(can_focus=True):
             yield Static(self._placeholder, classes="placeholder", markup=False)
-        yield VerdictBanner()
 
     @property
     def placeholder(self) -> str:
@@ -118,7 +118,12 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
 
     @property
     def banner(self) -> VerdictBanner:
-        return self.query_one(VerdictBanner)
+        """The verdict line under the reply, mounted on first use (like the Markdown)."""
+        banner = next(iter(self.query(VerdictBanner)), None)
+        if banner is None:
+            banner = VerdictBanner()
+            self.mount(banner)
+        return banner
 
     async def start(self, subtitle: str) -> None:
         """Clear the pane and open a new stream."""
@@ -188,7 +193,8 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.running = False
         self._parts = []
         self.border_subtitle = ""
-        self.banner.clear()
+        for banner in self.query(VerdictBanner):
+            banner.clear()
         from textual.widgets import Markdown
 
         for markdown in self.query(Markdown):
