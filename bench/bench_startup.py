@@ -1,9 +1,11 @@
 """Start-up: time from process start to the first paint, tot-tui versus a Textual hello world.
 
 Each app runs in a real pseudo-terminal (120x36); the clock stops when the first screen's text
-reaches the terminal ("Decompose" for tot-tui, "Hello" for the hello world). Runs alternate so
-both see the same machine state. Target: tot-tui's median at most 1.3x the hello world's. Also
-printed: when tot-tui's whole screen is there (its first frame lacks the widgets' children).
+reaches the terminal: "Hello" for the hello world; for tot-tui, the problem box's placeholder,
+drawn once the whole screen is (also printed: when "Decompose" first shows, which once came a
+frame earlier than the rest). Runs alternate so both see the same machine state. Target:
+tot-tui's median at most 1.3x the hello world's. Run it from the repository's root: tot-tui
+is imported from the current directory.
 
     python bench/bench_startup.py [--runs 10]
 """
@@ -49,9 +51,10 @@ BREAKDOWN = {
 }
 
 
-# Textual paints the screen's top-level widgets before their own children have mounted and
-# been styled (no borders, no placeholders): that first frame has "Decompose" in it; the whole
-# screen is there once the problem box shows its placeholder (after the cursor's cell).
+# The whole screen is there once the problem box shows its placeholder (after the cursor's
+# cell). The first frame used to have "Decompose" but no borders or inputs, the rest coming a
+# frame later: Textual dropped the whole frame inside its start-up batch (see
+# TotScreen._compositor_refresh).
 COMPLETE = b"ype or paste a math problem"
 
 
@@ -117,10 +120,10 @@ def main() -> int:
     print(f"hello world  median {h * 1000:6.0f} ms  (min {min(hello) * 1000:.0f}, "
           f"max {max(hello) * 1000:.0f})")
     print(f"tot-tui      median {t * 1000:6.0f} ms  (min {min(tot) * 1000:.0f}, "
-          f"max {max(tot) * 1000:.0f})  first paint")
+          f"max {max(tot) * 1000:.0f})  \"Decompose\" shown")
     w = statistics.median(whole)
     print(f"tot-tui      median {w * 1000:6.0f} ms  (min {min(whole) * 1000:.0f}, "
-          f"max {max(whole) * 1000:.0f})  whole screen, {w / h:.2f}x")
+          f"max {max(whole) * 1000:.0f})  whole screen")
     if args.breakdown:
         for name, code in BREAKDOWN.items():
             times = [time_to_paint(code, b"Hello", env) for _ in range(args.runs)]
@@ -128,8 +131,9 @@ def main() -> int:
         first = [time_to_paint(TOT, b"\x1b", env) for _ in range(args.runs)]
         print(f"{'tot-tui: first byte to the terminal':36} median "
               f"{statistics.median(first) * 1000:6.0f} ms")
-    ratio = t / h
-    print(f"ratio {ratio:.2f}x (target <= 1.3x): {'OK' if ratio <= 1.3 else 'TOO SLOW'}")
+    ratio = w / h
+    print(f"ratio {ratio:.2f}x, whole screen (target <= 1.3x): "
+          f"{'OK' if ratio <= 1.3 else 'TOO SLOW'}")
     return 0 if ratio <= 1.3 else 1
 
 
