@@ -129,9 +129,8 @@ class SolveScreen(TotScreen):
             yield StepsPanel(id="steps")
             # The hints view and the baseline pane are mounted on first use (a lighter
             # first screen).
-            with Horizontal(id="students"):
-                yield StudentStream("Student · with steps", id="with-steps",
-                                    placeholder=self.hint(STUDENT_PLACEHOLDER))
+            yield StudentStream("Student · with steps", id="with-steps",
+                                placeholder=self.hint(STUDENT_PLACEHOLDER))
         with Horizontal(id="answer-row"):
             yield Label("Your answer", id="answer-label")
             yield Input(placeholder="answer it yourself; Enter checks it", id="human-answer",
@@ -189,7 +188,7 @@ class SolveScreen(TotScreen):
         if found:
             return found.first()
         hints = HintView(id="hints")
-        await self.query_one("#work").mount(hints, before="#students")
+        await self.query_one("#work").mount(hints, before="#with-steps")
         return hints
 
     def pane(self, mode: Mode) -> StudentStream:
@@ -207,7 +206,7 @@ class SolveScreen(TotScreen):
             return cast(StudentStream, found.first())
         pane = StudentStream("Student · baseline (no steps)", id="baseline",
                              placeholder=BASELINE_PLACEHOLDER)
-        await self.query_one("#students").mount(pane)
+        await self.query_one("#work").mount(pane)
         return pane
 
     def _problem_input(self) -> tuple[str, str]:

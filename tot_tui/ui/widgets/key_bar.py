@@ -88,7 +88,7 @@ class KeyBar(Static):
     def _draw(self) -> None:
         if not self.is_attached:
             return
-        colors = self.app.get_css_variables()
+        colors = self.app.theme_variables
         key_style = f"bold {colors.get('footer-key-foreground', '')}".strip()
         text_style = colors.get("footer-description-foreground", "")
         line = Text(no_wrap=True, overflow="ellipsis")
