@@ -182,3 +182,14 @@ async def test_new_problem_clears_and_saves_pending_edits(fake, make_app):
         assert screen.query_one("#problem").text == "" and panel.steps == []
         detail = await app.tutor.problem_detail(problem.id)
         assert detail.step_sets[-1].steps[0].endswith(" now")
+
+
+async def test_an_ansi_theme_draws_the_key_bar_and_the_buttons(fake, make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = "ansi-dark"  # "ansi_magenta", "ansi_default 50%", "transparent"
+        await pilot.pause()
+        await pilot.pause()
+        assert "Decompose" in app.screen.query_one(KeyBar).content.plain
+        actions = app.screen.query_one("#problem-actions", ButtonBar)
+        assert "Decompose" in actions.render_line(0).text

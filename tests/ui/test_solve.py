@@ -167,6 +167,12 @@ async def test_compare_runs_baseline_and_steps_side_by_side(fake, make_app):
         assert baseline.banner.verdict is Verdict.INCORRECT
         detail = await app.tutor.problem_detail(screen.problem.id)
         assert sorted(a.mode for a in detail.attempts) == sorted([Mode.BASELINE, Mode.STEPS])
+        # Hint mode hides every answer, the baseline's too.
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert screen.query_one("#hints").display
+        assert not baseline.display and not with_steps.display
+        assert baseline.region.width == 0 and with_steps.region.width == 0
 
 
 async def test_human_answer_with_hints(fake, make_app):

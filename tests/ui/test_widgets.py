@@ -329,7 +329,7 @@ async def test_model_picker_alone():
 
 
 class BarHost(App):
-    CSS = "ButtonBar { width: 32; }"
+    CSS = "ButtonBar { width: 34; padding: 0 1; }"  # a 32-cell line inside the padding
 
     def __init__(self, bar: ButtonBar) -> None:
         super().__init__()
@@ -349,13 +349,15 @@ async def test_button_bar_wraps_and_presses_by_click_and_keys():
                     BarButton("hint", "Next hint", disabled=True), min_width=9)
     app = BarHost(bar)
     async with app.run_test(size=(40, 6)) as pilot:
-        # 11 + 1 + 9 + 1 + 9 columns fill the first line; "Next hint" goes on the second.
+        # 11 + 1 + 9 + 1 + 9 cells fill the first line; "Next hint" goes on the second. Offsets
+        # count from the bar's edge: one cell of padding first.
         assert bar.size.height == 2
-        assert bar.offset_of("stop") == (22, 0) and bar.offset_of("hint") == (0, 1)
+        assert bar.offset_of("stop") == (23, 0) and bar.offset_of("hint") == (1, 1)
         assert "Decompose" in bar.render().plain.splitlines()[0]
         await pilot.click(bar, offset=bar.offset_of("solve"))
-        await pilot.click(bar, offset=(10, 0))  # Decompose's last cell
-        await pilot.click(bar, offset=(11, 0))  # the gap: nothing
+        await pilot.click(bar, offset=(11, 0))  # Decompose's last cell
+        await pilot.click(bar, offset=(12, 0))  # the gap: nothing
+        await pilot.click(bar, offset=(0, 0))  # the padding: nothing
         await pilot.click(bar, offset=bar.offset_of("hint"))  # disabled: nothing
         await pilot.pause()
         assert app.pressed == ["solve", "go"]
@@ -374,6 +376,25 @@ async def test_button_bar_wraps_and_presses_by_click_and_keys():
         bar.press("hint")
         await pilot.pause()
         assert app.pressed[-1] == "hint"
+        # Disabled under the cursor, the cursor moves to the enabled button before it.
+        bar.cursor = 3
+        bar.set_disabled("hint", True)
+        assert bar.cursor == 2
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.pressed[-1] == "stop"
+
+
+async def test_button_bar_draws_with_an_ansi_theme():
+    bar = ButtonBar(BarButton("go", "Decompose", "primary"), BarButton("x", "Off", disabled=True))
+    app = BarHost(bar)
+    async with app.run_test(size=(40, 6)) as pilot:
+        app.theme = "ansi-dark"  # colours such as "ansi_default 50%" and "transparent"
+        await pilot.pause()
+        line = bar.render()
+        assert line.plain.split() == ["Decompose", "Off"]
+        disabled = line.get_style_at_offset(app.console, line.plain.index("Off"))
+        assert disabled.dim and disabled.bgcolor is None  # "transparent" surface: none
 
 
 async def test_button_bar_tooltip_follows_the_button_under_the_mouse():
@@ -395,10 +416,10 @@ async def test_title_bar_shows_the_titles_and_opens_the_palette():
     app = Host(bar)
     app.title = "tot-tui"
     async with app.run_test(size=(60, 6)) as pilot:
-        assert bar.render().plain.strip() == "⭘" + " " * 24 + "tot-tui"  # centred
+        assert bar.render_line(0).text.strip() == "⭘" + " " * 24 + "tot-tui"  # centred
         app.screen.sub_title = "problem #3"
         await pilot.pause()
-        assert bar.render().plain.endswith("tot-tui — problem #3")
+        assert bar.render_line(0).text.endswith("tot-tui — problem #3")
         await pilot.click(bar)
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)

@@ -14,6 +14,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from tot_tui.ui.theme_colours import rich_colour, theme_colour
+
 Variant = Literal["default", "primary", "success", "error"]
 GAP = 1  # columns between two buttons
 CURSOR = Style(reverse=True)  # the focused bar's chosen button (a focused Button's look)
@@ -107,6 +109,8 @@ too: hover over one to see it, or look at the key bar.
 
     def set_disabled(self, button_id: str, disabled: bool) -> None:
         self.button(button_id).disabled = disabled
+        if disabled and self.buttons[self.cursor].id == button_id:
+            self.action_move(-1)  # the cursor never rests on a disabled button
         self.refresh()
 
     def set_label(self, button_id: str, label: str) -> None:
@@ -124,10 +128,12 @@ too: hover over one to see it, or look at the key bar.
             self.post_message(self.Pressed(self, button_id))
 
     def offset_of(self, button_id: str) -> Offset:
-        """Where the button is drawn in the bar (its first cell): for a click."""
-        for place in self._places(self.size.width):
+        """Where the button is drawn in the bar, padding included (its first cell): for a
+        click."""
+        gutter = self.styles.gutter
+        for place in self._places(self.content_size.width):
             if self.buttons[place.index].id == button_id:
-                return Offset(place.x, place.y)
+                return Offset(place.x + gutter.left, place.y + gutter.top)
         raise KeyError(button_id)
 
     # -- layout ------------------------------------------------------------------------------
@@ -163,7 +169,7 @@ too: hover over one to see it, or look at the key bar.
         return self._styles[1].get(name, Style.null())
 
     def render(self) -> Text:
-        places = self._places(self.size.width)
+        places = self._places(self.content_size.width)
         lines = [Text() for _ in range(places[-1].y + 1 if places else 1)]
         for place in places:
             button = self.buttons[place.index]
@@ -181,7 +187,7 @@ too: hover over one to see it, or look at the key bar.
         return Text("\n").join(lines)
 
     def _index_at(self, x: int, y: int) -> int | None:
-        for place in self._places(self.size.width):
+        for place in self._places(self.content_size.width):
             if place.y == y and place.x <= x < place.x + place.width:
                 return place.index
         return None
@@ -204,49 +210,45 @@ too: hover over one to see it, or look at the key bar.
     def on_blur(self) -> None:
         self.refresh()
 
+    def _index_under(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)  # None on the padding
+        return None if offset is None else self._index_at(offset.x, offset.y)
+
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        self.hover = self._index_at(event.x, event.y)
+        self.hover = self._index_under(event)
 
     def on_leave(self) -> None:
         self.hover = None
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
-        index = self._index_at(event.x, event.y)
+        index = self._index_under(event)
         if index is not None:
             self.cursor = index
             self.press(self.buttons[index].id)
 
     def action_move(self, step: int) -> None:
-        enabled = [i for i, b in enumerate(self.buttons) if not b.disabled]
-        if not enabled:
-            return
-        if self.cursor not in enabled:
-            self.cursor = enabled[0]
-            return
-        self.cursor = enabled[(enabled.index(self.cursor) + step) % len(enabled)]
+        """The next enabled button that way, round the end (the cursor stays if none)."""
+        count = len(self.buttons)
+        for distance in range(1, count):
+            index = (self.cursor + step * distance) % count
+            if not self.buttons[index].disabled:
+                self.cursor = index
+                return
 
     def action_press(self) -> None:
         if self.buttons:
-            self.press(self.buttons[self.cursor].id)
+            self.press(self.buttons[self.cursor].id)  # nothing if it is disabled
 
 
 def _theme_styles(variables: dict[str, str]) -> dict[str, Style]:
     """Each variant's style (and its hover style) from the theme's variables."""
 
     def colour(name: str, on: Color | None = None) -> Color | None:
-        value = variables.get(name, "")
-        try:
-            if value.startswith("auto") and on is not None:  # "auto 87%": contrast with `on`
-                alpha = float(value.split()[1].rstrip("%")) / 100 if " " in value else 1.0
-                return on + on.get_contrast_text(alpha)
-            return Color.parse(value)
-        except (ValueError, IndexError):  # a theme without it: the terminal's own colour
-            return None
+        return theme_colour(variables, name, on)
 
     def style(fg: Color | None, bg: Color | None) -> Style:
-        return Style(bold=True, color=fg.rich_color if fg else None,
-                     bgcolor=bg.rich_color if bg else None)
+        return Style(bold=True, color=rich_colour(fg), bgcolor=rich_colour(bg))
 
     styles: dict[str, Style] = {}
     for variant, background, hover, text in COLOURS:
@@ -254,5 +256,8 @@ def _theme_styles(variables: dict[str, str]) -> dict[str, Style]:
         styles[variant] = style(colour(text, bg), bg)
         styles[f"{variant}-hover"] = style(colour(text, hover_bg), hover_bg)
     surface = colour("surface")
-    styles["disabled"] = style(colour("text-disabled", surface), surface)
+    disabled = colour("text-disabled", surface)
+    styles["disabled"] = style(disabled, surface)
+    if disabled is None or disabled.ansi is not None:  # ANSI themes: no faded colour to use
+        styles["disabled"] += Style(dim=True)
     return styles

@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.widgets import Static
+
+from tot_tui.ui.theme_colours import rich_colour, theme_colour
 
 
 class _Key(NamedTuple):
@@ -88,9 +91,11 @@ class KeyBar(Static):
     def _draw(self) -> None:
         if not self.is_attached:
             return
-        colors = self.app.theme_variables
-        key_style = f"bold {colors.get('footer-key-foreground', '')}".strip()
-        text_style = colors.get("footer-description-foreground", "")
+        colours = self.app.theme_variables
+        key_style = Style(bold=True,
+                          color=rich_colour(theme_colour(colours, "footer-key-foreground")))
+        text_style = Style(color=rich_colour(theme_colour(colours,
+                                                          "footer-description-foreground")))
         line = Text(no_wrap=True, overflow="ellipsis")
         self._spans = []
 
