@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, TextArea
 
+from tot_tui.ui.dom import child_on_first_use
 from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
@@ -167,11 +168,8 @@ class SolveScreen(TotScreen):
     def human_verdict(self) -> VerdictBanner:
         """The verdict on the human's answer, under it; mounted on first use (a lighter
         first screen)."""
-        banner = next(iter(self.query("#human-verdict").results(VerdictBanner)), None)
-        if banner is None:
-            banner = VerdictBanner(id="human-verdict")
-            self.mount(banner, after="#answer-row")
-        return banner
+        return child_on_first_use(self, "#human-verdict", VerdictBanner,
+                                  lambda: VerdictBanner(id="human-verdict"), after="#answer-row")
 
     @property
     def steps_panel(self) -> StepsPanel:

@@ -51,8 +51,8 @@ class _Place:
 
 class ButtonBar(Widget):
     """Buttons that look like compact Textual Buttons, wrapped onto as many lines as the width
-    needs. One widget instead of a container and a Button each: the Solve screen's eleven
-    buttons cost ~15 ms less before its first paint this way (bench/README.md).
+    needs. One widget instead of a container and a Button each: with the title bar, the Solve
+    screen's first frame came ~35 ms sooner from `App.run` (bench/README.md, Start-up).
 
     A click presses a button; focused, the bar is one Tab stop: Left/Right choose a button,
     Enter or Space presses it (the toolbar pattern). Every press posts `ButtonBar.Pressed`."""

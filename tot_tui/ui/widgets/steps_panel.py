@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Label, Static, TextArea
 
 from tot_tui.textsafe import safe_text
-from tot_tui.ui.dom import uncancellable
+from tot_tui.ui.dom import child_on_first_use, uncancellable
 from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.step_diff import align
 from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
@@ -374,11 +374,7 @@ records exactly the steps the student saw.
         await self._rebuild()
 
     def _draft(self) -> Static:
-        draft = next(iter(self.query_children("#draft").results(Static)), None)
-        if draft is None:
-            draft = Static(id="draft")
-            self.mount(draft, before=0)
-        return draft
+        return child_on_first_use(self, "#draft", Static, lambda: Static(id="draft"), before=0)
 
     def begin_draft(self, note: str) -> None:
         """The teacher is writing: show the draft read-only until `end_draft`/`load`."""

@@ -15,7 +15,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from tot_tui.textsafe import safe_text
-from tot_tui.ui.dom import uncancellable
+from tot_tui.ui.dom import child_on_first_use, uncancellable
 from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
@@ -119,11 +119,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
     @property
     def banner(self) -> VerdictBanner:
         """The verdict line under the reply, mounted on first use (like the Markdown)."""
-        banner = next(iter(self.query(VerdictBanner)), None)
-        if banner is None:
-            banner = VerdictBanner()
-            self.mount(banner)
-        return banner
+        return child_on_first_use(self, "VerdictBanner", VerdictBanner, VerdictBanner)
 
     async def start(self, subtitle: str) -> None:
         """Clear the pane and open a new stream."""
