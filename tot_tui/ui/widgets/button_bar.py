@@ -198,11 +198,8 @@ too: hover over one to see it, or look at the key bar.
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
     def watch_hover(self, hover: int | None) -> None:
+        # (`hover` and `cursor` repaint the bar by themselves: reactives do.)
         self.tooltip = None if hover is None else self.buttons[hover].tooltip
-        self.refresh()
-
-    def watch_cursor(self) -> None:
-        self.refresh()
 
     def on_focus(self) -> None:
         self.refresh()
