@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import tomllib
 
-from tests.ui.conftest import SIZE, notice_text, settle
+from textual.command import CommandList
+
+from tests.ui.conftest import SIZE, notice_text, settle, wait_until
+from tot_tui.ui.bindings import known_binding_ids
 from tot_tui.ui.screens.help import HelpScreen
-from tot_tui.ui.screens.settings import SettingsScreen, known_binding_ids
+from tot_tui.ui.screens.settings import SettingsScreen
 from tot_tui.ui.screens.solve import SolveScreen
 from tot_tui.ui.widgets.button_bar import ButtonBar
 from tot_tui.ui.widgets.key_bar import KeyBar
@@ -144,7 +147,9 @@ async def test_command_palette_runs_a_command(fake, make_app):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"History screen")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: any(
+            "History screen" in str(option.prompt)
+            for option in app.screen.query_one(CommandList).options))
         await pilot.press("enter")
         await settle(pilot, app)
         assert app.current_mode == "history"

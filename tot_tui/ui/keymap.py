@@ -1,17 +1,19 @@
 """Binding ids and the user's keymap.
 
-Every binding has an id; the config's `keymap` table maps ids to keys (comma-separated
-alternatives), e.g. `"solve.solve" = "ctrl+r,f8"`. Terminals disagree about Shift+Enter and
-Ctrl+Enter, so every "send" key has a plain Ctrl+letter fallback.
+Every binding has an id (the table in `tot_tui.ui.bindings`); the config's `keymap` table maps
+ids to keys (comma-separated alternatives), e.g. `"solve.solve" = "ctrl+r,f8"`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
 
 
 def binding_ids(classes: Iterable[type]) -> dict[str, Binding]:
@@ -70,12 +72,19 @@ def with_keys(template: str, bindings: Mapping[str, Binding], keymap: Mapping[st
     return _HINT.sub(key, template)
 
 
+class KeymapOwner:
+    """What an app that applies a user's keymap offers its widgets (the TotApp is one): the
+    keymap as applied, so hints that name a key follow it."""
+
+    user_keymap: dict[str, str]
+
+
 def app_keymap(app: object) -> Mapping[str, str]:
-    """The keymap the app has applied (the TotApp keeps it; other apps have none)."""
-    return getattr(app, "user_keymap", {})
+    """The keymap the app has applied (other apps, as in widget tests, have none)."""
+    return app.user_keymap if isinstance(app, KeymapOwner) else {}
 
 
-def key_hint(node: Any, template: str, *classes: type) -> str:
+def key_hint(node: DOMNode, template: str, *classes: type) -> str:
     """`with_keys` for a widget: the bindings of its app, its screen and `classes`, and the
     keymap the app applied."""
     app, screen = node.app, node.screen

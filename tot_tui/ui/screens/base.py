@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from textual.screen import Screen
 from textual.worker import Worker
 
+from tot_tui.ui.widgets.connection import ConnectionIndicator
+
 if TYPE_CHECKING:
+    from tot_tui.domain import HostStatus, Role
     from tot_tui.tutor.session import Tutor
     from tot_tui.ui.app import TotApp
 
@@ -37,6 +40,23 @@ class TotScreen(Screen):
             self._dirty_widgets.add(self)
             return
         super()._compositor_refresh()
+
+    def on_mount(self) -> None:
+        # Connection indicators show what the app last learned, and follow its signal.
+        if self.query(ConnectionIndicator):
+            self._show_connection(self.tot_app.statuses)
+            self.tot_app.connection_signal.subscribe(self, self._show_connection)
+
+    def _show_connection(self, statuses: dict[Role, HostStatus]) -> None:
+        if not statuses:
+            return  # not checked yet: the indicators say "checking"
+        config = self.tot_app.config
+        models = {role: config.model(role) for role in statuses}
+        for indicator in self.query(ConnectionIndicator):
+            indicator.show(statuses, models)
+
+    def on_connection_indicator_clicked(self) -> None:
+        self.app.switch_mode("models")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Worker.StateChanged does not bubble: hand every failure to the one handler.

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet
 
 from tot_tui.tutor.export import FORMATS
+from tot_tui.ui.bindings import bindings
 
 FORMAT_LABELS = {"markdown": "Markdown (.md)", "json": "JSON (.json)", "csv": "CSV (.csv)"}
 
@@ -28,9 +29,7 @@ class ExportScreen(ModalScreen[tuple[str, bool] | None]):
     ExportScreen Button { margin-left: 2; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="export.cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("export")
 
     def __init__(self, selected: int) -> None:
         super().__init__()

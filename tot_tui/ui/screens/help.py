@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Markdown
 
+from tot_tui.ui.bindings import bindings
 from tot_tui.ui.keymap import key_display
 
 OVERVIEW = """\
@@ -47,8 +48,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen Markdown { background: transparent; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,f1,q", "dismiss", "Close", id="help.close")]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("help")
 
     def __init__(self, focused: Widget | None, keys: list[tuple[str, str]]) -> None:
         super().__init__()

@@ -10,13 +10,14 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Markdown, Select
 
 from tot_tui.domain import EvalRunSummary, ProblemDetail, ProblemSummary, StepSetView, Verdict
 from tot_tui.textsafe import safe_text
 from tot_tui.tutor.export import EXTENSIONS
+from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import uncancellable
 from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
@@ -143,14 +144,7 @@ teacher's original) and attempts.
 current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the selection or everything.
 """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash,ctrl+k", "focus_search", "Search", id="history.search"),
-        Binding("space", "toggle_mark", "Select", id="history.mark"),
-        Binding("ctrl+o", "open", "Open", id="history.open"),
-        Binding("ctrl+r", "rerun", "Re-run", id="history.rerun"),
-        Binding("ctrl+d,delete", "delete", "Delete", id="history.delete"),
-        Binding("ctrl+s", "export", "Export", id="history.export"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("history")
 
     PALETTE: ClassVar[list[tuple[str, str, str]]] = [
         ("Search history", "Full-text search", "focus_search"),

@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import ValidationError
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from tot_tui.config import describe_problems, normalize_host, validate_settings
-from tot_tui.ui.keymap import binding_ids, format_keymap, parse_keymap
+from tot_tui.domain import ROLES
+from tot_tui.ui.bindings import bindings, known_binding_ids
+from tot_tui.ui.keymap import format_keymap, parse_keymap
 from tot_tui.ui.notices import show_path
 
 if TYPE_CHECKING:
@@ -30,18 +32,6 @@ LABELS = {"teacher_model": "Teacher model", "student_model": "Student model",
           "teacher_temperature": "Teacher temperature",
           "student_temperature": "Student temperature", "keep_alive": "Keep alive",
           "theme": "Theme", "keymap": "Keymap"}
-
-
-def known_binding_ids() -> dict[str, str]:
-    """Every binding id with its default keys, for the keymap help and validation."""
-    from tot_tui.ui.app import TotApp
-    from tot_tui.ui.screens.history import HistoryScreen
-    from tot_tui.ui.screens.models import ModelsScreen
-    from tot_tui.ui.screens.solve import SolveScreen
-    from tot_tui.ui.widgets.steps_panel import StepsPanel
-
-    found = binding_ids([TotApp, SolveScreen, StepsPanel, HistoryScreen, ModelsScreen])
-    return {name: binding.key for name, binding in found.items()}
 
 
 class SettingsScreen(ModalScreen[bool]):
@@ -69,10 +59,7 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
     SettingsScreen #settings-buttons > Button { margin-left: 2; min-width: 10; width: auto; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="settings.close"),
-        Binding("ctrl+s", "save", "Save", id="settings.save"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("settings")
 
     @property
     def tot_app(self) -> TotApp:
@@ -80,9 +67,10 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
 
     def _host_placeholder(self, name: str) -> str:
         """An empty host field shows, dimmed, the host used without a value here."""
-        if name not in ("teacher_host", "student_host"):
-            return ""
-        return self.tot_app.config.host(name.removesuffix("_host"))  # type: ignore[arg-type]
+        for role in ROLES:
+            if name == f"{role}_host":
+                return self.tot_app.config.host(role)
+        return ""
 
     def compose(self) -> ComposeResult:
         s = self.tot_app.config.settings

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import Static
 
 from tot_tui.textsafe import safe_text
 
 if TYPE_CHECKING:
-    from tot_tui.domain import HostStatus
+    from tot_tui.domain import HostStatus, Role
 
 
 class ConnectionIndicator(Static):
@@ -34,33 +36,20 @@ to change hosts, pick models or pull a missing one.
     ConnectionIndicator.-bad { background: $error-muted; color: $text; }
     """
 
+    class Clicked(Message):
+        """The indicator was clicked (the app's screens open the Models screen)."""
+
     def on_mount(self) -> None:
-        # In the app, follow its connection signal; alone (tests), wait for `show`.
-        app = self.app
-        statuses = getattr(app, "statuses", None)
-        if statuses:
-            self._from_app(statuses)
-        else:
-            self.show_checking()
-        signal = getattr(app, "connection_signal", None)
-        if signal is not None:
-            signal.subscribe(self, self._from_app)
+        self.show_checking()  # until its screen hands it the statuses (`show`)
 
     def on_click(self) -> None:
-        # In the app, a click on the indicator opens the Models screen.
-        if "models" in getattr(self.app, "MODES", {}):
-            self.app.switch_mode("models")
-
-    def _from_app(self, statuses: dict[str, HostStatus]) -> None:
-        config = getattr(self.app, "config", None)
-        models = {role: config.model(role) for role in statuses} if config else {}
-        self.show(statuses, models)
+        self.post_message(self.Clicked())
 
     def show_checking(self) -> None:
         self.remove_class("-ok", "-bad")
         self.update(Text("○ checking the Ollama server…"))
 
-    def show(self, statuses: dict[str, HostStatus], models: dict[str, str]) -> None:
+    def show(self, statuses: Mapping[Role, HostStatus], models: Mapping[Role, str]) -> None:
         """`statuses` and `models` are keyed by role ("teacher", "student")."""
         text = Text()
         bad = False

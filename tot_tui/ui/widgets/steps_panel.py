@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, Static, TextArea
 
 from tot_tui.textsafe import safe_text
+from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import child_on_first_use, uncancellable
 from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.step_diff import align
@@ -34,12 +35,7 @@ class StepEditor(TextArea):
     """A step's inline editor: wraps long steps; Enter starts a new step instead of a newline;
     Ctrl+Z / Ctrl+Y go to the panel's undo stack (which also covers insert, delete and move)."""
 
-    # TextArea's undo/redo keys are hidden; these (the panel's stack, same ids: one keymap
-    # entry moves both) show on the key bar.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+z", "undo", "Undo", id="steps.undo"),
-        Binding("ctrl+y", "redo", "Redo", id="steps.redo"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("step_editor")
 
     DEFAULT_CSS = """
     StepEditor { height: auto; max-height: 6; border: none; padding: 0; width: 1fr; }
@@ -175,19 +171,7 @@ records exactly the steps the student saw.
     StepsPanel > #steps-buttons { dock: bottom; padding: 0 1; }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "insert_step", "New step", id="steps.insert"),
-        Binding("ctrl+delete,alt+d", "delete_step", "Delete step", id="steps.delete"),
-        Binding("alt+up,ctrl+shift+up", "move_step(-1)", "Move up", id="steps.move_up"),
-        Binding("alt+down,ctrl+shift+down", "move_step(1)", "Move down", id="steps.move_down"),
-        Binding("ctrl+z", "undo", "Undo", id="steps.undo"),
-        Binding("ctrl+y,ctrl+shift+z", "redo", "Redo", id="steps.redo"),
-        Binding("ctrl+s", "save", "Save steps", id="steps.save"),
-        Binding("alt+left,ctrl+shift+left", "focus_step(-1)", "Previous step", show=False,
-                id="steps.previous"),
-        Binding("alt+right,ctrl+shift+right", "focus_step(1)", "Next step", show=False,
-                id="steps.next"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("steps")
 
     class Changed(Message):
         """The steps in the editor changed (typing, insert, delete, move, undo, redo)."""
@@ -221,21 +205,12 @@ records exactly the steps the student saw.
         self._focus_index = 0
         self.note = ""
 
-    def on_mount(self) -> None:
-        signal = getattr(self.app, "keymap_signal", None)
-        if signal is not None:
-            signal.subscribe(self, self._keys_changed)
-
-    def on_unmount(self) -> None:
-        signal = getattr(self.app, "keymap_signal", None)
-        if signal is not None:
-            signal.unsubscribe(self)
-
     def hint(self, template: str) -> str:
         # The screen's bindings too: Regenerate is the screen's Decompose key.
         return key_hint(self, template, StepsPanel)
 
-    def _keys_changed(self, _keymap: dict[str, str]) -> None:
+    def keys_changed(self) -> None:
+        """The keymap changed: redraw the hints that name keys."""
         self.query_one("#empty", Static).update(self.hint(EMPTY))
         bar = self.query_one("#steps-buttons", ButtonBar)
         for button_id, template in TOOLTIPS.items():
