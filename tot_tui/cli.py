@@ -10,7 +10,7 @@ from __future__ import annotations
 # imported where they are used, so the app's first screen does not wait for them.
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -26,6 +26,9 @@ from tot_tui.exit_codes import (
 
 if TYPE_CHECKING:
     import argparse
+
+    from tot_tui.config import Config
+    from tot_tui.tutor.session import Tutor
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -95,12 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="serve a fake Ollama (demo brain) to try the app without a GPU; "
                         "`tot-tui fake-server --help` for its options")
 
-    try:
-        from tot_tui.evaluate import command as eval_command
-    except ImportError:  # the evaluator is optional while it is being built
-        eval_command = None  # type: ignore[assignment]
-    if eval_command is not None:
-        eval_command.add_parser(sub, common)
+    from tot_tui.evaluate import command as eval_command
+
+    eval_command.add_parser(sub, common)
     return parser
 
 
@@ -173,7 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return eval_command.run(args, config)
 
 
-async def _with_tutor(config: Any, handler: Any, args: argparse.Namespace) -> int:
+async def _with_tutor(config: Config, handler: Callable[[Tutor, argparse.Namespace],
+                      Awaitable[int]], args: argparse.Namespace) -> int:
     from tot_tui.store.migrations import StoreError
     from tot_tui.tutor.session import InputError, LLMError, Tutor
 

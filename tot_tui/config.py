@@ -4,24 +4,23 @@ Hosts resolve per role, most specific first: the role's flag, `TOT_TUI_<ROLE>_HO
 key in the file, `--host`, `OLLAMA_HOST`, the file's `ollama_host`, and finally Ollama's default.
 
 `Settings` is a dataclass whose annotations carry the constraints (`Bounds`, `Normalize`, which
-pydantic understands); pydantic validates it (`validate_settings`) and is imported only then, so
-the app can paint its first screen first: `load_config(validate=False)` builds the settings from
-the values of the right type and range (anything else stays at its default), and
-`Config.validate()` runs pydantic afterwards. The CLI's commands and tests validate at once.
+pydantic understands). Pydantic is the only validator (`validate_settings`), imported only when
+it runs, so the app can paint its first screen first: `load_config(validate=False)` defers it,
+and `Config.validate()` runs it right after the paint. The CLI's commands validate at once.
 """
 
-# No `from __future__ import annotations`: the fast path reads the constraints from the
-# evaluated annotations.
+# No `from __future__ import annotations`: pydantic reads the evaluated annotations.
 
 import os
-import types
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
+from tot_tui.domain import ROLES, Role
 from tot_tui.paths import Paths, resolve_paths
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_TEACHER = "qwen2.5:7b"
 DEFAULT_STUDENT = "llama3.2:1b"
 
-Role = Literal["teacher", "student"]
 
 
 class ConfigError(Exception):
@@ -56,18 +54,13 @@ def normalize_host(host: str) -> str:
 
 
 class Bounds:
-    """Annotated metadata: numeric bounds (`ge`, `gt`, `le`). Pydantic enforces them (through
-    `__get_pydantic_core_schema__`, with its usual messages); the fast path calls `allows`.
-    Not annotated-types' Ge/Le: importing that package costs more than parsing the config."""
+    """Annotated metadata: numeric bounds (`ge`, `gt`, `le`), for pydantic (through
+    `__get_pydantic_core_schema__`, with its usual messages). Not annotated-types' Ge/Le:
+    importing that package costs more than reading the config on the path to the first paint."""
 
     def __init__(self, *, ge: float | None = None, gt: float | None = None,
                  le: float | None = None) -> None:
         self.bounds = {k: v for k, v in (("ge", ge), ("gt", gt), ("le", le)) if v is not None}
-
-    def allows(self, value: float) -> bool:
-        b = self.bounds
-        return (value >= b.get("ge", value) and value <= b.get("le", value)
-                and ("gt" not in b or value > b["gt"]))
 
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
         schema = handler(source)  # an int or float schema, which take these keys
@@ -76,9 +69,8 @@ class Bounds:
 
 
 class Normalize:
-    """Annotated metadata: `func` normalizes a value or raises ValueError. Pydantic applies it
-    after the type check (through `__get_pydantic_core_schema__`, so defining it needs no
-    pydantic import); the unvalidated fast path calls it directly."""
+    """Annotated metadata: `func` normalizes a value or raises ValueError; pydantic applies it
+    after the type check (defining it needs no pydantic import)."""
 
     def __init__(self, func: Callable[[Any], Any]) -> None:
         self.func = func
@@ -96,7 +88,14 @@ def _model_name(value: str) -> str:
     return value
 
 
+def _host_or_none(value: str | None) -> str | None:
+    if value is not None:
+        normalize_host(value)  # raises ValueError (a bad port, say)
+    return value
+
+
 ModelName = Annotated[str, Normalize(_model_name)]
+Host = Annotated[str | None, Normalize(_host_or_none)]
 
 
 @dataclass
@@ -107,9 +106,9 @@ class Settings:
 
     teacher_model: ModelName = DEFAULT_TEACHER
     student_model: ModelName = DEFAULT_STUDENT
-    ollama_host: str | None = None
-    teacher_host: str | None = None
-    student_host: str | None = None
+    ollama_host: Host = None
+    teacher_host: Host = None
+    student_host: Host = None
     teacher_temperature: Annotated[float, Bounds(ge=0.0, le=2.0)] = 0.2
     student_temperature: Annotated[float, Bounds(ge=0.0, le=2.0)] = 0.0
     seed: int | None = None
@@ -149,71 +148,65 @@ def describe_problems(exc: "ValidationError") -> list[tuple[str, str]]:
     return problems
 
 
-# -- the fast path: no pydantic ---------------------------------------------------------------
-
-def _conforms(hint: Any, value: Any) -> bool:
-    """Does `value` already have the annotated type (and meet its constraints)? No coercion."""
-    origin = get_origin(hint)
-    if origin is Annotated:
-        base, *metadata = get_args(hint)
-        if not _conforms(base, value):
-            return False
-        return all(rule.allows(value) for rule in metadata if isinstance(rule, Bounds))
-    if origin in (Union, types.UnionType):
-        return any(_conforms(arg, value) for arg in get_args(hint))
-    if origin is dict:
-        key_type, value_type = get_args(hint)
-        return isinstance(value, dict) and all(
-            _conforms(key_type, k) and _conforms(value_type, v) for k, v in value.items())
-    if hint is type(None):
-        return value is None
-    if isinstance(value, bool):
-        return hint is bool
-    if hint is float:
-        return isinstance(value, (int, float))
-    return isinstance(value, hint)
+# Settings the first paint reads before pydantic has seen the file (`Config.first_paint`).
+FIRST_PAINT = ("theme", "keymap")
 
 
-def _default(name: str) -> Any:
-    spec = Settings.__dataclass_fields__[name]
-    return spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[misc]
-
-
-def _settings_unchecked(raw: Mapping[str, Any]) -> Settings:
-    """Settings from the values that already fit; any other value is left at its default."""
-    values: dict[str, Any] = {}
-    for spec in fields(Settings):
-        if spec.name not in raw or not _conforms(spec.type, raw[spec.name]):
-            continue
-        value = raw[spec.name]
-        if get_origin(spec.type) is Annotated:
-            for rule in get_args(spec.type)[1:]:
-                if isinstance(rule, Normalize):
-                    try:
-                        value = rule.func(value)
-                    except ValueError:
-                        break
-            else:
-                values[spec.name] = value
-        else:
-            values[spec.name] = value
-    return Settings(**values)
+def _first_paint_value(raw: Mapping[str, Any], name: str) -> Any:
+    """The file's value for the first paint if it has the default's shape (a str; a table of
+    strs), else the default. Not a validation (no bounds, no normalization, no unknown keys):
+    it only keeps the first frame from tripping over a wrong type. Pydantic decides next."""
+    default = getattr(Settings(), name)
+    value = raw.get(name, default)
+    if isinstance(default, dict):
+        fits = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    else:
+        fits = type(value) is type(default)
+    return value if fits else default
 
 
 # -- where the settings came from -------------------------------------------------------------
 
 class Config:
-    """Settings plus where they came from, so the UI can save changes back to the same file."""
+    """Settings plus where they came from, so the UI can save changes back to the same file.
 
-    def __init__(self, settings: Settings, paths: Paths, overrides: dict[str, Any] | None = None,
-                 env: dict[str, str] | None = None, *, raw: Mapping[str, Any] | None = None,
-                 validated: bool = True) -> None:
-        self.settings = settings
+    Pydantic is the one validator. `load_config(validate=False)` (the app's start) defers it:
+    `first_paint` serves the few values the first frame needs, and `validate()` (or the first
+    read of `settings`) runs pydantic; the app does it in a thread right after the paint."""
+
+    def __init__(self, settings: Settings | None, paths: Paths,
+                 overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None,
+                 *, raw: Mapping[str, Any] | None = None) -> None:
+        self._settings = settings
         self.paths = paths
         self._overrides = overrides or {}
         self._env = dict(os.environ if env is None else env)
         self._raw = dict(raw or {})
-        self.validated = validated
+        self._problem: str | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def validated(self) -> bool:
+        return self._settings is not None
+
+    @property
+    def settings(self) -> Settings:
+        """The validated settings; validates now (imports pydantic) if that has not happened."""
+        if self._settings is None:
+            self.validate()
+        assert self._settings is not None
+        return self._settings
+
+    def first_paint(self, name: str) -> Any:
+        """A setting for the first frame (`FIRST_PAINT`): validated if that has happened, else
+        the file's value where it has the right shape. Nothing else may read unvalidated
+        values."""
+        if name not in FIRST_PAINT:
+            raise KeyError(f"{name} is not read before validation; use `settings`")
+        if self._settings is not None:
+            return getattr(self._settings, name)
+        return _first_paint_value(self._raw, name)
 
     def host(self, role: Role) -> str:
         env_role = self._env.get(f"TOT_TUI_{role.upper()}_HOST")
@@ -229,29 +222,27 @@ class Config:
         return self.settings.teacher_model if role == "teacher" else self.settings.student_model
 
     def validate(self) -> str | None:
-        """Validate settings read with `load_config(validate=False)` (imports pydantic; safe in a
-        thread). Returns None when they are valid, else the message `load_config` would raise;
-        the invalid keys are then back at their defaults. The settings object stays the same
-        (it is updated in place), so whoever holds it sees the result."""
-        if self.validated:
-            return None
+        """Run pydantic on settings read with `load_config(validate=False)` (safe in a thread).
+        Returns None when they are valid, else (once) the message `load_config` would raise;
+        the invalid keys are then at their defaults."""
         from pydantic import ValidationError
 
-        message = None
-        try:
-            checked = validate_settings(self._raw)
-        except ValidationError as exc:
-            problems = describe_problems(exc)
-            message = _invalid_message(self.paths.config_file, problems)
-            bad = {key.split(".")[0] for key, _ in problems}
+        with self._lock:
+            if self._settings is not None:
+                problem, self._problem = self._problem, None
+                return problem
             try:
-                checked = validate_settings({k: v for k, v in self._raw.items() if k not in bad})
-            except ValidationError:  # a check across keys: keep only what fits on its own
-                checked = _settings_unchecked(self._raw)
-        for spec in fields(Settings):
-            setattr(self.settings, spec.name, getattr(checked, spec.name))
-        self.validated = True
-        return message
+                self._settings = validate_settings(self._raw)
+                return None
+            except ValidationError as exc:
+                problems = describe_problems(exc)
+            bad = {key.split(".")[0] for key, _ in problems}
+            kept = {k: v for k, v in self._raw.items() if k not in bad}
+            try:
+                self._settings = validate_settings(kept)
+            except ValidationError:  # only a check across keys fails now: all at defaults
+                self._settings = Settings()
+            return _invalid_message(self.paths.config_file, problems)
 
     def save(self, **changes: Any) -> None:
         """Validate changes, apply them and write them to the config file, keeping the user's
@@ -324,16 +315,20 @@ def load_config(*, config_dir: str | None = None, data_dir: str | None = None,
             raise ConfigError(_invalid_message(paths.config_file, describe_problems(exc))) \
                 from exc
     else:
-        settings = _settings_unchecked(raw)
-    config = Config(settings, paths, overrides, env, raw=raw, validated=validate)
-    for role in ("teacher", "student"):
-        try:
-            config.host(role)  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise ConfigError(f"Invalid Ollama host for the {role} ({exc}): check OLLAMA_HOST, "
-                              f"TOT_TUI_{role.upper()}_HOST, --host and {paths.config_file}.") \
-                from exc
-    return config
+        settings = None
+    # The file's hosts are pydantic's to check; flags and the environment are checked here.
+    given = {"--host": overrides.get("host"), "OLLAMA_HOST": env.get("OLLAMA_HOST")}
+    for role in ROLES:
+        given[f"--{role}-host"] = overrides.get(f"{role}_host")
+        given[f"TOT_TUI_{role.upper()}_HOST"] = env.get(f"TOT_TUI_{role.upper()}_HOST")
+    for where, host in given.items():
+        if host:
+            try:
+                normalize_host(host)
+            except ValueError as exc:
+                raise ConfigError(f"Invalid Ollama host {host!r} in {where} ({exc}): write it "
+                                  "as http://HOST:PORT.") from exc
+    return Config(settings, paths, overrides, env, raw=raw)
 
 
 def describe_locations(paths: Paths) -> dict[str, Path]:

@@ -9,7 +9,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
+
+Role = Literal["teacher", "student"]
+ROLES: tuple[Role, ...] = ("teacher", "student")
+
+
+class ErrorKind(StrEnum):
+    """Why a step of the tutor failed (`Failed.kind`, `LLMError.kind`)."""
+
+    # Talking to the model server (tot_tui.llm.errors):
+    UNREACHABLE = "unreachable"
+    MODEL_MISSING = "model_missing"
+    BUSY = "busy"
+    STREAM_ERROR = "stream_error"  # the server reported an error mid-stream
+    STREAM_CUT = "stream_cut"  # the connection closed before the final chunk
+    STALL = "stall"  # no token within the stall timeout
+    SERVER_ERROR = "server_error"  # any other HTTP error status
+    BAD_RESPONSE = "bad_response"  # something that is not Ollama's protocol
+    # The tutor's own:
+    INPUT = "input"  # what a person gave cannot be used (the message says how to fix it)
+    NO_STEPS = "no_steps"  # the teacher replied without steps that could be read
+    INTERNAL = "internal"  # a stream ended without its result
+
+
+SETUP_KINDS = frozenset({ErrorKind.UNREACHABLE, ErrorKind.MODEL_MISSING})  # "fix your setup"
 
 
 class CheckStatus(StrEnum):
@@ -223,7 +247,7 @@ class HostStatus:
 class ModelLoading:
     """A request was sent and no token has arrived yet (the model may be loading)."""
 
-    role: str  # "teacher" | "student"
+    role: Role
     model: str
     host: str
 
@@ -255,10 +279,12 @@ class AttemptDone:
 class Failed:
     """The step failed; `message` says what happened and what to do. Partial work was saved."""
 
-    kind: str  # an ErrorKind value from tot_tui.llm.errors, or "input" / "internal"
+    kind: ErrorKind
     message: str
-    role: str | None = None
+    role: Role | None = None
     partial: str = ""
 
 
+DecomposeEvent = ModelLoading | TeacherDelta | StepsReady | Failed
+SolveEvent = ModelLoading | StudentDelta | AttemptDone | Failed
 TutorEvent = ModelLoading | TeacherDelta | StepsReady | StudentDelta | AttemptDone | Failed

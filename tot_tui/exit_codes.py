@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from tot_tui.domain import SETUP_KINDS, ErrorKind
+
 EXIT_OK = 0  # the command ran (whatever the verdicts)
 EXIT_USAGE = 2  # bad arguments or input
 EXIT_SETUP = 3  # Ollama unreachable or a model missing
 EXIT_FAILURE = 4  # anything else
 EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report SIGINT
 
-SETUP_KINDS = frozenset({"unreachable", "model_missing"})
 
 
-def exit_status(kind: str) -> int:
-    """The exit status for a failure of this kind (an ErrorKind value, "input", ...)."""
+def exit_status(kind: ErrorKind) -> int:
+    """The exit status for a failure of this kind."""
     if kind in SETUP_KINDS:
         return EXIT_SETUP
-    return EXIT_USAGE if kind == "input" else EXIT_FAILURE
+    return EXIT_USAGE if kind is ErrorKind.INPUT else EXIT_FAILURE
 
 
 def print_error(message: str) -> None:

@@ -134,7 +134,10 @@ def test_checks_queued_behind_a_slow_one_keep_their_own_deadline(debug_checker: 
     results: list[str] = []
     slow = threading.Thread(target=debug_checker._debug_request, args=("sleep", 30))
     slow.start()
-    time.sleep(0.2)  # let the slow request take the worker first
+    deadline = time.monotonic() + 30
+    while not debug_checker._lock.locked():  # the slow request has the worker first
+        assert time.monotonic() < deadline, "the slow request never started"
+        time.sleep(0.005)
 
     def good() -> None:
         results.append(debug_checker.check("18", "Final answer: 18").status)

@@ -85,26 +85,45 @@ def test_unvalidated_load_skips_pydantic_and_validates_later(isolated):
     config_dir.mkdir()
     (config_dir / "config.toml").write_text(
         'teacher_temperature = 9\nstudent_temperature = 1\nbogus = 1\ntheme = ["x"]\n'
-        'student_model = " small:1b "\nnum_ctx = 8192\n')
+        'student_model = " small:1b "\nnum_ctx = 8192\nkeymap = { "solve.solve" = 5 }\n')
     code = ("import sys; from tot_tui.config import load_config; "
-            "load_config(validate=False); print('pydantic' in sys.modules)")
+            "c = load_config(validate=False); c.first_paint('theme'); c.first_paint('keymap'); "
+            "print('pydantic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
     cfg = load_config(validate=False)
-    s = cfg.settings
-    # Before validation: what fits is used, the rest is at its default.
-    assert (s.teacher_temperature, s.student_temperature, s.theme) == (0.2, 1, "textual-dark")
-    assert (s.student_model, s.num_ctx) == ("small:1b", 8192)
+    assert not cfg.validated
+    # The first frame gets the defaults where the file's value has the wrong shape.
+    assert cfg.first_paint("theme") == "textual-dark" and cfg.first_paint("keymap") == {}
+    with pytest.raises(KeyError):  # anything else waits for pydantic
+        cfg.first_paint("teacher_temperature")
     message = cfg.validate()
     assert message is not None and "config.toml" in message
-    assert "bogus" in message and "teacher_temperature" in message and "theme" in message
-    assert cfg.settings is s and s.teacher_temperature == 0.2 and s.num_ctx == 8192
+    for key in ("bogus", "teacher_temperature", "theme", "keymap"):
+        assert key in message
+    s = cfg.settings
+    assert (s.teacher_temperature, s.num_ctx, s.student_model) == (0.2, 8192, "small:1b")
     assert s.student_temperature == 1.0 and isinstance(s.student_temperature, float)
-    assert cfg.validate() is None  # once is enough
-    (config_dir / "config.toml").write_text('teacher_model = "t:7b"\n')
+    assert cfg.validate() is None  # said once
+    (config_dir / "config.toml").write_text('teacher_model = " t:7b"\ntheme = "nord"\n')
     good = load_config(validate=False)
-    assert good.validate() is None and good.model("teacher") == "t:7b"
+    assert good.first_paint("theme") == "nord"
+    # Reading a setting validates on demand (the app's thread may not have run yet).
+    assert good.model("teacher") == "t:7b" and good.validated and good.validate() is None
+
+
+def test_a_malformed_host_in_the_file_is_pydantics_to_report(isolated):
+    config_dir = isolated / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text('student_host = "gpu:port"\n')
+    with pytest.raises(ConfigError, match="student_host"):
+        load_config()
+    cfg = load_config(validate=False)
+    message = cfg.validate()
+    assert message is not None and "student_host" in message
+    assert cfg.settings.student_host is None  # the bad key is at its default
+    assert cfg.host("student") == cfg.host("teacher")
 
 
 def test_save_validates_before_writing(isolated):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import time
+import threading
 
 import pytest
 
@@ -306,12 +306,14 @@ async def test_a_cancel_during_a_checkpoint_stops_the_server_at_once(
     problem = await tutor.add_problem(PROBLEM, "21")
     checkpoints = 0
     real = session._AttemptRow.checkpoint
+    cancelled = threading.Event()
 
     def slow_checkpoint(self, output: str) -> None:
         nonlocal checkpoints
         checkpoints += 1
         real(self, output)
-        time.sleep(0.3)  # the cancel lands while this write is in its thread
+        if checkpoints == 2:  # the cancel lands while this write is in its thread
+            cancelled.wait(10)
 
     monkeypatch.setattr(session._AttemptRow, "checkpoint", slow_checkpoint)
 
@@ -328,6 +330,7 @@ async def test_a_cancel_during_a_checkpoint_stops_the_server_at_once(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+        cancelled.set()
         async with asyncio.timeout(10):
             while fake.active_streams:
                 await asyncio.sleep(0.02)

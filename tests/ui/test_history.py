@@ -51,11 +51,9 @@ async def test_list_search_filter_and_detail(fake, make_app):
         assert TEACHER in row[4] and STUDENT in row[4] and "1/1" in row[5]
         # Full-text search.
         screen.query_one("#search").value = "cookies"
-        await pilot.pause(0.4)
-        await settle(pilot, app)
-        assert [r.id for r in screen.rows] == [second]
+        await wait_until(pilot, lambda: [r.id for r in screen.rows] == [second])
         screen.query_one("#search").value = ""
-        await pilot.pause(0.4)
+        await wait_until(pilot, lambda: len(screen.rows) == 2)
         await settle(pilot, app)
         # Filter by verdict, then by model.
         screen.query_one("#verdict").value = "correct"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 
 from tests.conftest import STUDENT, TEACHER, closed_port
-from tests.ui.conftest import SIZE, notice_text, settle
+from tests.ui.conftest import SIZE, notice_text, settle, wait_until
 from tot_tui.ui.screens.models import ModelsScreen
 
 
@@ -115,7 +115,7 @@ async def test_pull_can_be_cancelled(fake, make_app):
         screen = await open_models(pilot, app)
         screen.query_one("#pull-name").value = "llama3.2:3b"
         await pilot.click("#pull")
-        await pilot.pause(0.4)
+        await wait_until(pilot, lambda: fake.active_streams > 0)
         assert not screen.query_one("#cancel-pull").disabled
         await pilot.press("escape")
         await settle(pilot, app)

@@ -1,13 +1,15 @@
 """SVG snapshots of every screen and main state at 120x36.
 
-Deterministic on purpose: the fake server listens on a fixed port (the connection line shows
-it), the config lives under a fake home (paths show as ~/…), dates in the history are set to
-fixed values, notices are cleared and the cursor does not blink. Update the baselines with
+Deterministic on purpose: the fake server listens on a free port, and the pictures show it as
+SHOWN_PORT (`SnapApp.export_screenshot`); the config lives under a fake home (paths show as
+~/…), dates in the history are set to fixed values, notices are cleared and the cursor does not
+blink. Update the baselines with
 `pytest tests/ui/test_snapshots.py --snapshot-update` and look at them before committing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +26,7 @@ from tot_tui.tutor.session import Tutor
 from tot_tui.ui.app import TotApp
 from tot_tui.ui.widgets.steps_panel import StepsPanel
 
-SNAP_PORT = 47311
+SHOWN_PORT = 47311  # how the pictures show the fake server's port, whichever it got
 FIXED_TIMES = ["2026-01-05 09:30:00.000000", "2026-01-05 09:31:00.000000",
                "2026-01-05 09:32:00.000000", "2026-01-05 09:33:00.000000"]
 
@@ -32,13 +34,24 @@ FIXED_TIMES = ["2026-01-05 09:30:00.000000", "2026-01-05 09:31:00.000000",
 class SnapApp(TotApp):
     """The app with a test tutor that it closes itself (snapshots run their own loop)."""
 
+    port = SHOWN_PORT  # the fake server's real port, set by `snap_app`
+
     async def on_unmount(self) -> None:
         await self.tutor.aclose()
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        # Parallel test runs give every fake server a port of its own; the picture shows one.
+        # Same width (`snap_fake` keeps five digits), so nothing else on the line moves.
+        svg = super().export_screenshot(title=title, simplify=simplify)
+        return svg.replace(f"127.0.0.1:{self.port}", f"127.0.0.1:{SHOWN_PORT}")
 
 
 @pytest.fixture
 def snap_fake() -> Iterator[FakeOllama]:
-    with FakeOllama("127.0.0.1", SNAP_PORT) as server:
+    with contextlib.ExitStack() as stack:
+        server = stack.enter_context(FakeOllama())
+        while len(str(server.port)) != len(str(SHOWN_PORT)):  # a port the picture can hide
+            server = stack.enter_context(FakeOllama())
         server.simulated_timing = True  # durations on screen must not depend on machine load
         server.add_model(TEACHER, family="qwen2", parameter_size="7.6B", quantization="Q4_K_M",
                          size=4_683_087_332)
@@ -50,17 +63,20 @@ def snap_fake() -> Iterator[FakeOllama]:
 
 
 @pytest.fixture
-def snap_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
+def snap_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, snap_fake: FakeOllama,
+                ) -> Config:
     monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("OLLAMA_HOST", f"http://127.0.0.1:{SNAP_PORT}")
+    monkeypatch.setenv("OLLAMA_HOST", snap_fake.url)
     return load_config()
 
 
 @pytest.fixture
-def snap_app(snap_config: Config, checker: object):
+def snap_app(snap_config: Config, snap_fake: FakeOllama, checker: object):
     def make(config: Config | None = None) -> SnapApp:
         cfg = config or snap_config
-        return SnapApp(cfg, Tutor(cfg, checker=checker))  # type: ignore[arg-type]
+        app = SnapApp(cfg, Tutor(cfg, checker=checker))  # type: ignore[arg-type]
+        app.port = snap_fake.port
+        return app
 
     return make
 

@@ -217,3 +217,26 @@ async def test_regenerate_and_undo_brings_edits_back(fake, make_app):
         assert app.focused is panel.rows[0].input  # back in the steps, where undo works
         await pilot.press("ctrl+z")
         assert panel.steps[0] == STEPS[0] + "!"
+
+
+async def test_tab_reaches_every_pane_of_the_solve_screen(fake, make_app):
+    # Both reply panes too: a pane whose method shadowed Widget.loading counted as loading,
+    # left the focus chain and ignored the mouse.
+    script(fake)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
+        await pilot.press("ctrl+b")
+        await settle(pilot, app)
+        panes = ["#problem", "#reference", "#problem-actions", "#steps", "#with-steps",
+                 "#baseline", "#human-answer", "#answer-actions"]
+        reached: set[str] = set()
+        for _ in range(40):
+            await pilot.press("tab")
+            focused = app.focused
+            assert focused is not None
+            for pane in panes:
+                node = screen.query_one(pane)
+                if focused is node or node in focused.ancestors:
+                    reached.add(pane)
+        assert reached == set(panes)
+        for pane in ("#with-steps", "#baseline"):
+            assert not screen.query_one(pane, StudentStream).loading

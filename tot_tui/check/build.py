@@ -78,7 +78,8 @@ def literal_text(node: Node) -> str:
         inner = literal_text(node[1])
         return "-" + inner if inner else ""
     if node[0] == "num":
-        return node[1].text()
+        literal: NumLit = node[1]
+        return literal.text()
     return ""
 
 
@@ -110,6 +111,7 @@ def _function_name(node: Node) -> str | None:
 def expand_pm(node: Node) -> list[Node]:
     """Expand every ± into its two readings (R18.1), bounded by MAX_ALTERNATIVES."""
     tag = node[0]
+    out: list[Node]
     if tag in ("pm", "mp"):
         out = []
         for a in expand_pm(node[1]):

@@ -106,7 +106,7 @@ def eqn_eq(g: Eqn, p: Eqn) -> Tri:
         return same_value(ga[1], pa[1])
     e1, e2 = g.lhs - g.rhs, p.lhs - p.rhs
     if e1 == 0 or e2 == 0:
-        return e1 == e2
+        return bool(e1 == e2)
     syms = sorted(e1.free_symbols | e2.free_symbols, key=str)
     if {str(s) for s in e1.free_symbols} != {str(s) for s in e2.free_symbols}:
         return False

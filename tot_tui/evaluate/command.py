@@ -26,6 +26,7 @@ from tot_tui.exit_codes import (
 
 if TYPE_CHECKING:
     from tot_tui.config import Config
+    from tot_tui.domain import Role
     from tot_tui.evaluate.spec import RunSpec
     from tot_tui.tutor.session import Tutor
 
@@ -81,7 +82,7 @@ def _parent_without_student(common: argparse.ArgumentParser) -> argparse.Argumen
 
 
 def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p = subparsers.add_parser(
+    p: argparse.ArgumentParser = subparsers.add_parser(
         "eval", parents=[_parent_without_student(common)],
         help="measure how much the teacher's steps raise students' accuracy on a dataset",
         description=textwrap.fill(
@@ -274,10 +275,10 @@ def _resumed_spec(tutor: Tutor, args: argparse.Namespace,
     return spec, {i: ds.items[i] for i in spec.indices}, status
 
 
-async def _preflight(tutor: Tutor, needs: list[tuple[str, str]]) -> None:
+async def _preflight(tutor: Tutor, needs: list[tuple[Role, str]]) -> None:
     """Fail fast (exit 3) when a host is down or a model is not on it."""
     for role, model in dict.fromkeys(needs):
-        problem = await tutor.setup_problem(role, model)  # type: ignore[arg-type]
+        problem = await tutor.setup_problem(role, model)
         if problem:
             raise SetupError(problem)
 
@@ -301,7 +302,8 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
     state["run_id"] = run_id or None
 
     pending = data.pending(spec) if data is not None else spec.triples()
-    needs = [("student", s) for s in spec.students if any(p[1] == s for p in pending)]
+    needs: list[tuple[Role, str]] = [
+        ("student", s) for s in spec.students if any(p[1] == s for p in pending)]
     if spec.teacher and any(p[2] == "tot" for p in pending):
         needs.insert(0, ("teacher", spec.teacher))
     await _preflight(tutor, needs)

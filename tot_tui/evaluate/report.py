@@ -33,7 +33,7 @@ def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
     errors = errors or {}
     outcomes = data.outcomes
     n = len(spec.indices)
-    results = []
+    results: list[dict[str, Any]] = []
     for student in spec.students:
         for mode in spec.modes:
             attempts = [outcomes[(i, student, mode)] for i in spec.indices
@@ -300,7 +300,7 @@ def svg_chart(report: dict[str, Any]) -> str:
             x = x0 + m * bar
             cx = x + bar / 2
             acc = r["accuracy"] if r else None
-            if acc is None:
+            if r is None or acc is None:
                 out.append(f'<text x="{cx}" y="{top + plot_h - 4}" text-anchor="middle" '
                            f'fill="#999">n/a</text>')
                 continue

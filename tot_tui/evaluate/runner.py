@@ -16,13 +16,23 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, assert_never
 
-from tot_tui.domain import AttemptDone, Failed, ModelLoading, StepSetView, StepsReady, TeacherDelta
+from tot_tui.domain import (
+    SETUP_KINDS,
+    AttemptDone,
+    ErrorKind,
+    Failed,
+    ModelLoading,
+    Role,
+    StepSetView,
+    StepsReady,
+    StudentDelta,
+    TeacherDelta,
+)
 from tot_tui.evaluate.datasets import Item
 from tot_tui.evaluate.results import RunData, Triple, is_correct
 from tot_tui.evaluate.spec import MODES, RunSpec
-from tot_tui.exit_codes import SETUP_KINDS
 from tot_tui.store import eval_runs
 
 if TYPE_CHECKING:
@@ -31,11 +41,14 @@ if TYPE_CHECKING:
     from tot_tui.tutor.session import Tutor
 
 # Failures that no retry can fix and that would fail every other request too: stop the run.
-NO_RETRY_KINDS = frozenset({"input"})
+NO_RETRY_KINDS = frozenset({ErrorKind.INPUT})
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class JobFailed(Exception):
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -59,8 +72,6 @@ class RunOutcome:
     status: str  # "finished", "incomplete" (some items failed) or "interrupted"
     fatal: FatalError | None = None
     errors: dict[Triple, str] = field(default_factory=dict)  # failed after retries
-    teacher_new: int = 0  # step sets the teacher wrote in this session
-    teacher_reused: int = 0
 
 
 class EvalRunner:
@@ -93,8 +104,8 @@ class EvalRunner:
 
     # -- planning ----------------------------------------------------------------------------
 
-    def _group(self, role: str, model: str) -> tuple[str, str]:
-        return (self.tutor.config.host(role), model)  # type: ignore[arg-type]
+    def _group(self, role: Role, model: str) -> tuple[str, str]:
+        return (self.tutor.config.host(role), model)
 
     def _plan(self, pending: list[Triple]) -> None:
         students = {s: i for i, s in enumerate(self.spec.students)}
@@ -172,7 +183,7 @@ class EvalRunner:
         else:
             await self._student_job(job)
 
-    async def _with_retries(self, fn: Callable[[], Awaitable[Any]]) -> Any:
+    async def _with_retries(self, fn: Callable[[], Awaitable[R]]) -> R:
         for attempt_no in range(self.retries + 1):
             try:
                 return await fn()
@@ -188,7 +199,7 @@ class EvalRunner:
                 await asyncio.sleep(self.retry_delay * 2 ** attempt_no)
         raise AssertionError("unreachable")
 
-    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def _db(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
     async def _problem(self, index: int) -> ProblemView:
@@ -206,7 +217,7 @@ class EvalRunner:
                 try:
                     problem = await self.tutor.add_problem(item.question, item.answer, self._label)
                 except InputError as exc:
-                    raise JobFailed("input", f"item {index}: {exc}") from exc
+                    raise JobFailed(ErrorKind.INPUT, f"item {index}: {exc}") from exc
                 await self._db(eval_runs.link_item, self.store, self.run_id, index, problem.id)
                 self._problems[index] = problem
         return self._problems[index]
@@ -239,26 +250,25 @@ class EvalRunner:
             async with contextlib.aclosing(self.tutor.decompose(
                     problem, model=self.spec.teacher, reuse=True)) as events:
                 async for event in events:
-                    if isinstance(event, ModelLoading):
-                        asked = True
-                    elif isinstance(event, TeacherDelta):
-                        chunks += 1
-                    elif isinstance(event, StepsReady):
-                        step_set = event.step_set
-                    elif isinstance(event, Failed):
-                        await self._db(eval_runs.set_item_teacher, self.store, self.run_id,
-                                       index, step_set_id=None, reused=None, ms=None,
-                                       chunks=chunks, error=event.message)
-                        raise JobFailed(event.kind, event.message)
+                    match event:
+                        case ModelLoading():
+                            asked = True
+                        case TeacherDelta():
+                            chunks += 1
+                        case StepsReady():
+                            step_set = event.step_set
+                        case Failed():
+                            await self._db(eval_runs.set_item_teacher, self.store, self.run_id,
+                                           index, step_set_id=None, reused=None, ms=None,
+                                           chunks=chunks, error=event.message)
+                            raise JobFailed(event.kind, event.message)
+                        case _:
+                            assert_never(event)
             assert step_set is not None
             ms = int((time.monotonic() - started) * 1000)
             await self._db(eval_runs.set_item_teacher, self.store, self.run_id, index,
                            step_set_id=step_set.id, reused=not asked,
                            ms=ms if asked else 0, chunks=chunks)
-        if asked:
-            self.outcome.teacher_new += 1
-        else:
-            self.outcome.teacher_reused += 1
         return step_set
 
     # -- students ----------------------------------------------------------------------------
@@ -285,11 +295,16 @@ class EvalRunner:
                 problem, mode=MODES[job.mode], step_set=step_set, model=job.student,
                 eval_run_id=self.run_id)) as events:
             async for event in events:
-                if isinstance(event, AttemptDone):
-                    return event.attempt
-                if isinstance(event, Failed):
-                    raise JobFailed(event.kind, event.message)
-        raise JobFailed("internal", "the student's stream ended without a result")
+                match event:
+                    case AttemptDone():
+                        return event.attempt
+                    case Failed():
+                        raise JobFailed(event.kind, event.message)
+                    case ModelLoading() | StudentDelta():
+                        pass
+                    case _:
+                        assert_never(event)
+        raise JobFailed(ErrorKind.INTERNAL, "the student's stream ended without a result")
 
     def _fail(self, job: _Job, message: str) -> None:
         assert job.student is not None and job.mode is not None

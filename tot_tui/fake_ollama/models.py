@@ -155,9 +155,10 @@ def parse_keep_alive(value: Any, default: timedelta = timedelta(minutes=5)) -> t
     try:
         seconds = float(text)
     except ValueError:
-        seconds = _go_duration_seconds(text)
-        if seconds is None:
+        parsed = _go_duration_seconds(text)
+        if parsed is None:
             return default
+        seconds = parsed
     return None if seconds < 0 else timedelta(seconds=seconds)
 
 

@@ -567,7 +567,8 @@ class _Handler(BaseHTTPRequestHandler):
             readable, _, _ = select.select([self.connection], [], [], 0)
             if not readable:
                 return False
-            return self.connection.recv(1, socket.MSG_PEEK) == b""
+            peeked: bytes = self.connection.recv(1, socket.MSG_PEEK)
+            return peeked == b""
         except (OSError, ValueError):
             return True
 
@@ -719,7 +720,9 @@ class _Handler(BaseHTTPRequestHandler):
         if think not in (None, False) and "thinking" not in info.capabilities:
             self._send_json(400, {"error": f'"{name}" does not support thinking'})
             return
-        options = body.get("options") if isinstance(body.get("options"), dict) else {}
+        options: dict[str, Any] = body.get("options") or {}
+        if not isinstance(options, dict):
+            options = {}
         keep = parse_keep_alive(body.get("keep_alive"))
         num_ctx = int(options.get("num_ctx") or 4096)
 
@@ -733,7 +736,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if not fake.is_loaded(key) and fake.load_delay > 0:
                     self._pause(fake.load_delay)
                 fake._mark_loaded(key, keep, num_ctx)
-            final = {"model": name, "created_at": go_time(now_utc())}
+            final: dict[str, Any] = {"model": name, "created_at": go_time(now_utc())}
             final |= {"message": {"role": "assistant", "content": ""}} if chat else {"response": ""}
             final |= {"done_reason": "unload" if unload else "load", "done": True}
             self._send_json(200, final)
@@ -769,7 +772,9 @@ class _Handler(BaseHTTPRequestHandler):
         num_ctx: int,
     ) -> None:
         fake = self.fake
-        options = body.get("options") if isinstance(body.get("options"), dict) else {}
+        options: dict[str, Any] = body.get("options") or {}
+        if not isinstance(options, dict):
+            options = {}
         content = _cut_at_stop(reply.stream_chunks(), options.get("stop"))
         # Thinking tokens come first (unless the request said think=false) and count towards
         # num_predict and eval_count, as on a real thinking model.

@@ -5,20 +5,9 @@ The message is meant for a person: what happened, where, and what to do about it
 
 from __future__ import annotations
 
-from enum import StrEnum
+from tot_tui.domain import SETUP_KINDS, ErrorKind
 
-from tot_tui.exit_codes import SETUP_KINDS
-
-
-class ErrorKind(StrEnum):
-    UNREACHABLE = "unreachable"
-    MODEL_MISSING = "model_missing"
-    BUSY = "busy"
-    STREAM_ERROR = "stream_error"  # the server reported an error mid-stream
-    STREAM_CUT = "stream_cut"  # the connection closed before the final chunk
-    STALL = "stall"  # no token within the stall timeout
-    SERVER_ERROR = "server_error"  # any other HTTP error status
-    BAD_RESPONSE = "bad_response"  # something that is not Ollama's protocol
+__all__ = ["ErrorKind", "LLMError"]
 
 
 class LLMError(Exception):

@@ -21,7 +21,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import ollama
@@ -168,7 +168,7 @@ class OllamaGateway:
     # -- streaming ---------------------------------------------------------------------------
 
     def chat(self, model: str, messages: Sequence[Mapping[str, Any]], *,
-             format: dict[str, Any] | str | None = None,
+             format: dict[str, Any] | Literal["", "json"] | None = None,
              options: Mapping[str, Any] | None = None,
              keep_alive: str | float | None = None) -> ChatStream:
         """Stream a chat reply: iterate the result for its text; then `usage` is set.

@@ -241,7 +241,7 @@ class SchemaTooNew(StoreError):
 
 def upgrade(conn: sqlite3.Connection, target: int = LATEST) -> int:
     """Bring the database to `target`; returns the version it was at before."""
-    before = conn.execute("PRAGMA user_version").fetchone()[0]
+    before = int(conn.execute("PRAGMA user_version").fetchone()[0])
     # Steps may rebuild tables; with foreign keys enforced, dropping the old one would delete
     # the rows that refer to it. (Only settable outside a transaction, hence here.)
     conn.execute("PRAGMA foreign_keys = OFF")
@@ -250,7 +250,7 @@ def upgrade(conn: sqlite3.Connection, target: int = LATEST) -> int:
         # once must not both run the same step.
         conn.execute("BEGIN IMMEDIATE")
         try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version > LATEST:
                 raise SchemaTooNew(
                     f"The history database is from a newer tot-tui (schema {version}, this "

@@ -33,7 +33,8 @@ def render(details: list[ProblemDetail], fmt: str) -> str:
 
 
 def _plain(detail: ProblemDetail) -> dict[str, Any]:
-    return json.loads(json.dumps(asdict(detail), default=_json_value))
+    plain: dict[str, Any] = json.loads(json.dumps(asdict(detail), default=_json_value))
+    return plain
 
 
 def _json_value(value: object) -> str:

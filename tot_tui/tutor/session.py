@@ -11,17 +11,19 @@ import asyncio
 import contextlib
 import threading
 import unicodedata
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tot_tui.config import Config, Role
+from tot_tui.config import Config
 from tot_tui.domain import (
     AttemptDone,
     AttemptStatus,
     AttemptView,
     CheckResult,
     CheckStatus,
+    DecomposeEvent,
+    ErrorKind,
     EvalRunSummary,
     Failed,
     HostStatus,
@@ -33,6 +35,8 @@ from tot_tui.domain import (
     ProblemSummary,
     ProblemView,
     PullProgress,
+    Role,
+    SolveEvent,
     StepOrigin,
     StepSetView,
     StepsReady,
@@ -56,6 +60,8 @@ if TYPE_CHECKING:
     from tot_tui.check import Checker
     from tot_tui.llm.gateway import OllamaGateway
     from tot_tui.store.history import HistoryStore
+
+R = TypeVar("R")
 
 MAX_PROBLEM_CHARS = 20_000
 CHECKPOINT_SECONDS = 0.5  # how often a streaming attempt's partial text is committed
@@ -187,10 +193,12 @@ class Tutor:
             options["seed"] = s.seed
         return options
 
-    async def _db(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Call a HistoryStore method in a worker thread; the store itself (which imports
-        sqlmodel and may migrate the file) is also built there, never on the event loop."""
-        return await asyncio.to_thread(lambda: getattr(self.store, method)(*args, **kwargs))
+    async def _db(self, call: Callable[[HistoryStore], R]) -> R:
+        """`call(store)` in a worker thread, typed end to end (`lambda s: s.add_problem(...)`).
+        The store itself (which imports sqlmodel and may migrate the file) is also built there,
+        never on the event loop: that is why this takes a function of the store rather than
+        one of its bound methods."""
+        return await asyncio.to_thread(lambda: call(self.store))
 
     # -- problems and steps ------------------------------------------------------------------
 
@@ -199,15 +207,15 @@ class Tutor:
         text = clean_problem(text)
         reference = (reference or "").strip() or None
         _check_answer_length(reference, "reference answer")
-        return await self._db("add_problem", text, reference,
-                              reference_source if reference else None)
+        source = reference_source if reference else None
+        return await self._db(lambda s: s.add_problem(text, reference, source))
 
     def _with_leaks(self, step_set: StepSetView, problem: ProblemView) -> StepSetView:
         step_set.leaks = leaking_steps_for(problem.text, step_set.steps, problem.reference)
         return step_set
 
     async def decompose(self, problem: ProblemView, *, model: str | None = None,
-                        reuse: bool = False) -> AsyncIterator[TutorEvent]:
+                        reuse: bool = False) -> AsyncGenerator[DecomposeEvent, None]:
         """Ask the teacher for steps. Ends with StepsReady (a new teacher version) or Failed.
 
         With `reuse`, a stored step set from the same teacher and prompt text is returned
@@ -216,7 +224,8 @@ class Tutor:
         model = model or self.config.model("teacher")
         prompt = self.prompt("teacher")
         if reuse:
-            found = await self._db("find_teacher_steps", problem.id, model, prompt.hash)
+            found = await self._db(
+                lambda s: s.find_teacher_steps(problem.id, model, prompt.hash))
             if found is not None:
                 yield StepsReady(self._with_leaks(found, problem), problem)
                 return
@@ -224,7 +233,7 @@ class Tutor:
         yield ModelLoading("teacher", model, gateway.host)
         parts: list[str] = []
         usage: Usage | None = None
-        schema: dict | None = STEPS_SCHEMA
+        schema: dict[str, Any] | None = STEPS_SCHEMA
         while True:
             try:
                 reply = gateway.chat(model, prompt.messages(problem=problem.text), format=schema,
@@ -242,32 +251,33 @@ class Tutor:
                     # `format`: ask again in plain text; the fallback parser reads lists.
                     schema = None
                     continue
-                yield Failed(str(exc.kind), exc.message, "teacher", "".join(parts))
+                yield Failed(exc.kind, exc.message, "teacher", "".join(parts))
                 return
         raw = "".join(parts)
         steps = parse_steps(raw)
         if not steps:
-            yield Failed("no_steps", f"The teacher ({model}) replied without any steps I could "
-                         "read. Regenerate, or write the steps yourself.", "teacher", raw)
+            yield Failed(ErrorKind.NO_STEPS, f"The teacher ({model}) replied without any steps "
+                         "I could read. Regenerate, or write the steps yourself.", "teacher", raw)
             return
-        step_set = await self._db("add_step_set", problem.id, steps, StepOrigin.TEACHER,
-                                  model=model, prompt_name=prompt.name, prompt_hash=prompt.hash,
-                                  raw_output=raw)
+        step_set = await self._db(lambda s: s.add_step_set(
+            problem.id, steps, StepOrigin.TEACHER, model=model, prompt_name=prompt.name,
+            prompt_hash=prompt.hash, raw_output=raw))
         yield StepsReady(self._with_leaks(step_set, problem), problem, usage)
 
     async def save_steps(self, problem: ProblemView, steps: Sequence[str], *,
                          parent_id: int | None = None,
                          origin: StepOrigin = StepOrigin.EDITED) -> StepSetView:
         """Store an edited (or hand-written) version of the steps; returns the new version."""
-        step_set = await self._db("add_step_set", problem.id, clean_steps(steps), origin,
-                                  parent_id=parent_id)
+        cleaned = clean_steps(steps)
+        step_set = await self._db(
+            lambda s: s.add_step_set(problem.id, cleaned, origin, parent_id=parent_id))
         return self._with_leaks(step_set, problem)
 
     # -- the student -------------------------------------------------------------------------
 
     async def solve(self, problem: ProblemView, *, mode: Mode = Mode.STEPS,
                     step_set: StepSetView | None = None, model: str | None = None,
-                    eval_run_id: int | None = None) -> AsyncIterator[TutorEvent]:
+                    eval_run_id: int | None = None) -> AsyncGenerator[SolveEvent, None]:
         """Stream the student's reply, check it, record it. Ends with AttemptDone or Failed.
 
         The attempt is committed half a second after it starts (then checkpointed every half
@@ -275,8 +285,8 @@ class Tutor:
         `interrupted` (keeping the partial text) on an error or a cancel.
         """
         if mode is Mode.STEPS and (step_set is None or not step_set.steps):
-            yield Failed("input", "There are no steps to follow: decompose the problem or add "
-                         "steps first, or solve without steps.", "student")
+            yield Failed(ErrorKind.INPUT, "There are no steps to follow: decompose the problem "
+                         "or add steps first, or solve without steps.", "student")
             return
         model = model or self.config.model("student")
         prompt = self.prompt(_PROMPT_FOR_MODE[mode])
@@ -324,7 +334,7 @@ class Tutor:
             await asyncio.to_thread(row.settle, status=AttemptStatus.INTERRUPTED,
                                     output="".join(parts), error=exc.message)
             settled = True
-            yield Failed(str(exc.kind), exc.message, "student", "".join(parts))
+            yield Failed(exc.kind, exc.message, "student", "".join(parts))
             return
         finally:
             timer.cancel()
@@ -371,15 +381,15 @@ class Tutor:
             raise InputError("Type your answer first.")
         _check_answer_length(answer, "answer")
         result = await self.check_answer(problem.reference, answer)
-        view = await self._db("add_human_answer", problem.id, answer, result.verdict,
-                              result.reason, hints_shown)
+        view = await self._db(lambda s: s.add_human_answer(
+            problem.id, answer, result.verdict, result.reason, hints_shown))
         return view, result
 
     # -- the whole loop (CLI) ----------------------------------------------------------------
 
     async def run(self, text: str, reference: str | None = None, *,
                   steps: Sequence[str] | None = None,
-                  mode: Mode = Mode.STEPS) -> AsyncIterator[TutorEvent]:
+                  mode: Mode = Mode.STEPS) -> AsyncGenerator[TutorEvent, None]:
         """Problem → steps (teacher, or given) → student → verdict, all recorded."""
         problem = await self.add_problem(text, reference)
         step_set: StepSetView | None = None
@@ -394,16 +404,16 @@ class Tutor:
                         return
                     if isinstance(event, StepsReady):
                         step_set = event.step_set
-        async for event in self.solve(problem, mode=mode, step_set=step_set):
-            yield event
+        async for solve_event in self.solve(problem, mode=mode, step_set=step_set):
+            yield solve_event
 
     # -- history -----------------------------------------------------------------------------
 
     async def history(self, *, query: str = "", verdict: Verdict | None = None,
                       model: str | None = None, eval_run_id: int | None = None,
                       limit: int = 200) -> list[ProblemSummary]:
-        return await self._db("list_problems", query=query, verdict=verdict,
-                              model=model, eval_run_id=eval_run_id, limit=limit)
+        return await self._db(lambda s: s.list_problems(
+            query=query, verdict=verdict, model=model, eval_run_id=eval_run_id, limit=limit))
 
     async def eval_runs(self, limit: int = 100) -> list[EvalRunSummary]:
         """Batch evaluation runs, newest first; open one with `history(eval_run_id=...)`."""
@@ -412,14 +422,14 @@ class Tutor:
         return await asyncio.to_thread(lambda: list_runs(self.store, limit))
 
     async def problem_detail(self, problem_id: int) -> ProblemDetail | None:
-        detail = await self._db("problem_detail", problem_id)
+        detail = await self._db(lambda s: s.problem_detail(problem_id))
         if detail is not None:
             for step_set in detail.step_sets:
                 self._with_leaks(step_set, detail.problem)
         return detail
 
     async def delete_problem(self, problem_id: int) -> bool:
-        return await self._db("delete_problem", problem_id)
+        return await self._db(lambda s: s.delete_problem(problem_id))
 
     async def export(self, problem_ids: Sequence[int] | None, fmt: str) -> str:
         """Markdown, JSON or CSV of the given problems (all when None)."""
@@ -452,7 +462,7 @@ class Tutor:
     async def list_models(self, role: Role) -> list[ModelInfo]:
         return await self.gateway(role).list_models()
 
-    async def pull(self, model: str, role: Role = "student") -> AsyncIterator[PullProgress]:
+    async def pull(self, model: str, role: Role = "student") -> AsyncGenerator[PullProgress, None]:
         async for progress in self.gateway(role).pull(model):
             yield progress
 

@@ -209,6 +209,7 @@ def draft_steps(text: str) -> list[str]:
 
 def _decode(literal: str) -> str:
     try:
-        return json.loads(f'"{literal}"')
+        decoded: str = json.loads(f'"{literal}"')  # a JSON string literal decodes to a str
+        return decoded
     except ValueError:  # a partial escape at the end of the stream
         return literal.rsplit("\\", 1)[0]

@@ -15,13 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, ScreenStackError, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from tot_tui.config import Config
-from tot_tui.ui.keymap import key_hint
+from tot_tui.domain import ROLES, SETUP_KINDS, Role
+from tot_tui.ui.bindings import bindings
+from tot_tui.ui.keymap import KeymapOwner, key_hint
 from tot_tui.ui.notices import describe_error
 from tot_tui.ui.screens.solve import SolveScreen
 
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
     from tot_tui.domain import Failed, HostStatus
     from tot_tui.tutor.session import Tutor
 
-ROLES = ("teacher", "student")
 RECHECK_SECONDS = 10.0
 
 
@@ -47,7 +48,7 @@ def _models_screen() -> Screen:
     return ModelsScreen()
 
 
-class TotApp(App[int]):
+class TotApp(KeymapOwner, App[int]):
     """The app. Pass a prebuilt `tutor` in tests (it is then closed by whoever made it)."""
 
     # The Solve screen's layout; widgets carry their own look in DEFAULT_CSS, the other screens
@@ -62,14 +63,7 @@ class TotApp(App[int]):
         "solve": SolveScreen, "history": _history_screen, "models": _models_screen}
     DEFAULT_MODE = "solve"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "help", "Help", id="app.help"),
-        Binding("f2", "switch_mode('solve')", "Solve", id="app.solve"),
-        Binding("f3", "switch_mode('history')", "History", id="app.history"),
-        Binding("f4", "switch_mode('models')", "Models", id="app.models"),
-        Binding("f5", "settings", "Settings", id="app.settings"),
-        Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", priority=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("app")
 
     def __init__(self, config: Config, tutor: Tutor | None = None, *,
                  check_connection: bool = True, warm_up: bool = True) -> None:
@@ -80,15 +74,17 @@ class TotApp(App[int]):
         self._owns_tutor = tutor is None
         self._check_on_start = check_connection
         self._warm_up = warm_up
-        self.statuses: dict[str, HostStatus] = {}
+        self.statuses: dict[Role, HostStatus] = {}
         self._store_worker: Worker[None] | None = None
         # Connection indicators on every screen subscribe to this.
-        self.connection_signal: Signal[dict[str, HostStatus]] = Signal(self, "connection")
+        self.connection_signal: Signal[dict[Role, HostStatus]] = Signal(self, "connection")
         # The user's keymap as applied; hints that name a key (tooltips, placeholders) follow it.
-        self.user_keymap: dict[str, str] = dict(config.settings.keymap)
+        # The theme and the keymap paint the first frame before pydantic has read the file
+        # (`Config.first_paint`); `_validate_config` applies its verdict right after.
+        self.user_keymap: dict[str, str] = dict(config.first_paint("keymap"))
         self.keymap_signal: Signal[dict[str, str]] = Signal(self, "keymap")
-        if config.settings.theme in self.available_themes:
-            self.theme = config.settings.theme
+        if config.first_paint("theme") in self.available_themes:
+            self.theme = config.first_paint("theme")
 
     @property
     def tutor(self) -> Tutor:
@@ -101,8 +97,8 @@ class TotApp(App[int]):
     # -- start and stop ----------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        if self.config.settings.keymap:
-            self.apply_keymap(dict(self.config.settings.keymap))
+        if self.user_keymap:
+            self.apply_keymap(self.user_keymap)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.call_after_refresh(self._after_first_paint)
 
@@ -127,10 +123,15 @@ class TotApp(App[int]):
             self.set_interval(RECHECK_SECONDS, self._recheck_if_down)
 
     async def _validate_config(self) -> None:
-        # `tot-tui` reads its settings without pydantic so the first screen paints sooner; the
-        # full validation (pydantic in a thread) follows. The fast path has already put badly
-        # typed or out-of-range values back to their defaults; this names them.
+        # `tot-tui` reads its settings without pydantic so the first screen paints sooner;
+        # pydantic follows in a thread. What the first frame took from the file is set again
+        # from its verdict (a bad theme or keymap is back at its default).
         problem = await asyncio.to_thread(self.config.validate)
+        settings = self.config.settings
+        if settings.keymap != self.user_keymap:
+            self.apply_keymap(dict(settings.keymap))
+        if settings.theme != self.theme and settings.theme in self.available_themes:
+            self.theme = settings.theme
         if problem:
             self.notify(f"{problem}. Those settings are at their defaults until the file is "
                         "fixed.", title="Config file", severity="error", timeout=20)
@@ -175,11 +176,11 @@ class TotApp(App[int]):
         # The ollama client is imported in a thread so the event loop never waits for it.
         await asyncio.to_thread(self.tutor.gateway, "teacher")
         by_host: dict[str, HostStatus] = {}
-        statuses: dict[str, HostStatus] = {}
+        statuses: dict[Role, HostStatus] = {}
         for role in ROLES:
-            host = self.config.host(role)  # type: ignore[arg-type]
+            host = self.config.host(role)
             if host not in by_host:
-                by_host[host] = await self.tutor.host_status(role)  # type: ignore[arg-type]
+                by_host[host] = await self.tutor.host_status(role)
             statuses[role] = by_host[host]
         was_down = {s.host for s in self.statuses.values() if not s.ok}
         self.statuses = statuses
@@ -191,8 +192,8 @@ class TotApp(App[int]):
         if announce:
             self._announce(statuses)
 
-    def _announce(self, statuses: dict[str, HostStatus]) -> None:
-        down: dict[str, list[str]] = {}
+    def _announce(self, statuses: dict[Role, HostStatus]) -> None:
+        down: dict[str, list[Role]] = {}
         for role, status in statuses.items():
             if not status.ok:
                 down.setdefault(status.host, []).append(role)
@@ -202,7 +203,7 @@ class TotApp(App[int]):
                         title=f"No Ollama server for the {' and '.join(roles)}",
                         severity="error", timeout=15)
         for role, status in statuses.items():
-            model = self.config.model(role)  # type: ignore[arg-type]
+            model = self.config.model(role)
             if not status.ok:
                 continue
             names = {m.name for m in status.models}
@@ -233,7 +234,7 @@ class TotApp(App[int]):
         """A `Failed` event from the tutor: its message already says what to do."""
         who = f"The {failed.role}" if failed.role else "The request"
         self.notify(failed.message, title=f"{who} stopped", severity="error", timeout=15)
-        if failed.kind in ("unreachable", "model_missing"):
+        if failed.kind in SETUP_KINDS:
             self.check_connection(announce=False)
 
     # -- moving between screens -------------------------------------------------------------

@@ -7,21 +7,20 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 
 from tot_tui.config import normalize_host
-from tot_tui.domain import HostStatus
+from tot_tui.domain import ROLES, HostStatus, Role
 from tot_tui.textsafe import safe_text
+from tot_tui.ui.bindings import bindings
 from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.model_picker import ModelPicker, has_model
 from tot_tui.ui.widgets.title_bar import TitleBar
-
-ROLES = ("teacher", "student")
 
 
 class ModelsScreen(TotScreen):
@@ -46,11 +45,7 @@ Pick the teacher and the student from each host's models (**Enter** on a row), e
 The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the hosts again.
 """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "refresh", "Refresh", id="models.refresh"),
-        Binding("ctrl+l", "focus_pull", "Pull…", id="models.pull"),
-        Binding("escape", "cancel_pull", "Cancel pull", id="models.cancel_pull"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("models")
 
     PALETTE: ClassVar[list[tuple[str, str, str]]] = [
         ("Refresh models", "Ask each host for its models again", "refresh"),
@@ -67,7 +62,7 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
         yield ConnectionIndicator()
         with Horizontal(id="pickers"):
             for role in ROLES:
-                yield ModelPicker(role, config.host(role), config.model(role),  # type: ignore[arg-type]
+                yield ModelPicker(role, config.host(role), config.model(role),
                                   id=f"{role}-picker")
         with Vertical(id="pull-box"):
             with Horizontal(id="pull-row"):
@@ -106,12 +101,12 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
         by_host: dict[str, HostStatus] = {}
         missing: list[str] = []
         for role in ROLES:
-            host = config.host(role)  # type: ignore[arg-type]
+            host = config.host(role)
             if host not in by_host:
-                by_host[host] = await self.tutor.host_status(role)  # type: ignore[arg-type]
+                by_host[host] = await self.tutor.host_status(role)
             status = by_host[host]
             picker = self.picker(role)
-            picker.set_model(config.model(role))  # type: ignore[arg-type]
+            picker.set_model(config.model(role))
             picker.show_status(status)
             if status.ok and not has_model(status.models, picker.model):
                 missing.append(role)
@@ -150,7 +145,7 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
         if not self.tot_app.save_settings(**{f"{event.role}_host": host}):
             return
         config = self.tutor.config
-        effective = config.host(event.role)  # type: ignore[arg-type]
+        effective = config.host(event.role)
         if host and effective != host:
             self.notify(f"Saved, but {effective} is still used for the {event.role}: an "
                         f"environment variable (TOT_TUI_{event.role.upper()}_HOST) or a "
@@ -182,8 +177,8 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
                         severity="warning")
             self.action_focus_pull()
             return
-        role = self.query_one("#pull-role", Select).value
-        self.pull(name, role if isinstance(role, str) else "student")
+        chosen = self.query_one("#pull-role", Select).value
+        self.pull(name, next((r for r in ROLES if r == chosen), "student"))
 
     @on(Button.Pressed, "#cancel-pull")
     def _cancel_pressed(self) -> None:
@@ -194,16 +189,16 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
         self.query_one("#cancel-pull", Button).disabled = not active
 
     @work(exclusive=True, group="pull", exit_on_error=False)
-    async def pull(self, name: str, role: str) -> None:
+    async def pull(self, name: str, role: Role) -> None:
         bar = self.query_one("#pull-progress", ProgressBar)
         status = self.query_one("#pull-status", Static)
-        host = self.tutor.config.host(role)  # type: ignore[arg-type]
+        host = self.tutor.config.host(role)
         bar.update(total=None, progress=0)
         bar.display = True
         status.update(f"Asking {host} for {safe_text(name, 40)}…")
         self._pulling(True)
         try:
-            async for progress in self.tutor.pull(name, role):  # type: ignore[arg-type]
+            async for progress in self.tutor.pull(name, role):
                 if progress.total:
                     bar.update(total=progress.total, progress=progress.completed or 0)
                 status.update(safe_text(progress.status, 60))

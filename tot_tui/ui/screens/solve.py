@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, TextArea
 
+from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import child_on_first_use
 from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.screens.base import TotScreen
@@ -67,20 +68,7 @@ class SolveScreen(TotScreen):
 **Esc** cancels what is running and keeps what arrived.
 """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+t,ctrl+enter", "decompose", "Decompose", id="solve.decompose"),
-        Binding("ctrl+r,ctrl+shift+enter", "solve", "Solve", id="solve.solve"),
-        Binding("ctrl+b", "compare", "Compare", id="solve.compare"),
-        Binding("escape", "cancel", "Cancel", id="solve.cancel"),
-        Binding("ctrl+o", "toggle_hints", "Hint mode", id="solve.hints"),
-        Binding("ctrl+f", "next_hint", "Next hint", show=False, id="solve.next_hint"),
-        Binding("ctrl+l", "focus_answer", "Your answer", show=False, id="solve.answer"),
-        # Priority: TextArea binds F6/F7 to selections, and these must work from the problem.
-        Binding("f6", "focus_steps", "Edit steps", show=False, priority=True, id="solve.steps"),
-        Binding("f7", "focus_problem", "Edit problem", show=False, priority=True,
-                id="solve.problem"),
-        Binding("ctrl+g", "new_problem", "New problem", show=False, id="solve.new"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("solve")
 
     # Shown in the command palette (with the bindings above); `{binding.id}` is its key.
     PALETTE: ClassVar[list[tuple[str, str, str]]] = [
@@ -160,6 +148,7 @@ class SolveScreen(TotScreen):
 
     def _keys_changed(self, _keymap: dict[str, str]) -> None:
         self._show_tooltips()
+        self.steps_panel.keys_changed()
         self.query_one("#with-steps", StudentStream).placeholder = self.hint(STUDENT_PLACEHOLDER)
 
     # -- widgets -----------------------------------------------------------------------------
@@ -335,7 +324,7 @@ class SolveScreen(TotScreen):
         try:
             async for event in self.tutor.solve(problem, mode=mode, step_set=step_set):
                 if isinstance(event, ModelLoading):
-                    pane.loading(event.model, event.host)
+                    pane.show_loading(event.model, event.host)
                 elif isinstance(event, StudentDelta):
                     await pane.append(event.text)
                 elif isinstance(event, AttemptDone):

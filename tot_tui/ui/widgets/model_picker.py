@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
-from tot_tui.domain import HostStatus, ModelInfo
+from tot_tui.domain import HostStatus, ModelInfo, Role
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.tables import fit_column
 
@@ -50,20 +50,20 @@ save it. Choose a model with **Enter** on its row; the current one is marked ●
     """
 
     class HostSubmitted(Message):
-        def __init__(self, picker: ModelPicker, role: str, host: str) -> None:
+        def __init__(self, picker: ModelPicker, role: Role, host: str) -> None:
             super().__init__()
             self.picker = picker
             self.role = role
             self.host = host
 
     class ModelChosen(Message):
-        def __init__(self, picker: ModelPicker, role: str, model: str) -> None:
+        def __init__(self, picker: ModelPicker, role: Role, model: str) -> None:
             super().__init__()
             self.picker = picker
             self.role = role
             self.model = model
 
-    def __init__(self, role: str, host: str, model: str, *, id: str | None = None) -> None:
+    def __init__(self, role: Role, host: str, model: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.role = role
         self.host = host

@@ -133,7 +133,8 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.scroller.anchor()
         self._stream = type(markdown).get_stream(markdown)
 
-    def loading(self, model: str, host: str) -> None:
+    def show_loading(self, model: str, host: str) -> None:
+        """The request is out and no token has come (a cold model loads first)."""
         self._who = f"{safe_text(model, 40)} @ {host.removeprefix('http://')}"
         self.border_subtitle = f"{self._who} · waiting (a cold model loads first)…"
 

@@ -26,8 +26,11 @@ class TitleBar(Widget):
     def on_mount(self) -> None:
         self.tooltip = "Click for the command palette"
         for node in (self.app, self.screen):
-            self.watch(node, "title", self.refresh, init=False)
-            self.watch(node, "sub_title", self.refresh, init=False)
+            self.watch(node, "title", self._repaint, init=False)
+            self.watch(node, "sub_title", self._repaint, init=False)
+
+    def _repaint(self) -> None:
+        self.refresh()
 
     def render(self) -> Content:
         screen, app = self.screen, self.app
