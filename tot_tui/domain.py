@@ -37,7 +37,7 @@ SETUP_KINDS = frozenset({ErrorKind.UNREACHABLE, ErrorKind.MODEL_MISSING})  # "fi
 
 
 class CheckStatus(StrEnum):
-    """What the answer checker concluded (see shared POLICY §0)."""
+    """What the answer checker concluded (tot_tui/check/POLICY.md §0)."""
 
     EQUIVALENT = "equivalent"
     NOT_EQUIVALENT = "not_equivalent"
@@ -85,7 +85,6 @@ class Mode(StrEnum):
 class StepOrigin(StrEnum):
     TEACHER = "teacher"
     EDITED = "edited"
-    EQUATIONS = "equations"
     FILE = "file"
 
 

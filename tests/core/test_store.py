@@ -18,6 +18,44 @@ def test_fresh_database_is_at_the_latest_version(tmp_path):
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def _affinity(declared: str) -> str:
+    """SQLite's column affinity for a declared type (its documented rules, in order)."""
+    declared = declared.upper()
+    if "INT" in declared:
+        return "INTEGER"
+    if any(word in declared for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
+def test_sqlmodel_tables_match_the_schema_the_migrations_create(tmp_path):
+    # The tables' DDL lives in the migrations, never in create_all: the models must describe
+    # exactly what the upgrade steps built (names, types, NOT NULL, primary keys).
+    from sqlalchemy.dialects import sqlite
+    from sqlmodel import SQLModel
+
+    import tot_tui.store.tables  # noqa: F401 - registers the tables
+
+    db = sqlite3.connect(tmp_path / "schema.db", isolation_level=None)
+    migrations.upgrade(db)
+    dialect = sqlite.dialect()
+    tables = SQLModel.metadata.tables
+    assert {"problem", "step_set", "attempt", "human_answer", "eval_run"} <= set(tables)
+    for name, table in tables.items():
+        built = {row[1]: row for row in db.execute(f"PRAGMA table_info({name})")}
+        assert built, f"the migrations create no table {name}"
+        assert set(built) == {c.name for c in table.columns}, name
+        for column in table.columns:
+            _, _, declared, notnull, _, pk = built[column.name]
+            where = f"{name}.{column.name}"
+            assert bool(pk) == column.primary_key, where
+            assert _affinity(declared) == _affinity(column.type.compile(dialect=dialect)), where
+            if not column.primary_key:
+                assert bool(notnull) == (not column.nullable), where
+
+
 def test_upgrade_from_version_1_keeps_rows_and_makes_them_searchable(tmp_path):
     path = tmp_path / "old.db"
     raw = sqlite3.connect(path, isolation_level=None)

@@ -1,6 +1,7 @@
 """Answer checker (issue 3): is the student's final answer equivalent to the reference?
 
 Cheap to import: sympy is loaded only inside the worker process (or by `check_in_process`).
+Rule ids cited in this package (R1, S3, §1 …) are those of POLICY.md beside this file.
 
     check(gold, pred) -> CheckResult      # through a process-wide warm worker
     Checker(deadline, memory_mb)          # your own worker; .check / .acheck / .close

@@ -25,7 +25,6 @@ Triple = tuple[int, str, str]  # (item index, student, mode name)
 class RunData:
     outcomes: dict[Triple, AttemptView] = field(default_factory=dict)  # finished attempts
     items: dict[int, EvalItemRow] = field(default_factory=dict)
-    stray: int = 0  # finished attempts of the run that matched no triple (should be 0)
 
     def pending(self, spec: RunSpec) -> list[Triple]:
         return [t for t in spec.triples() if t not in self.outcomes]
@@ -48,7 +47,6 @@ def collect(store: HistoryStore, run_id: int, spec: RunSpec) -> RunData:
                 found = pool.get((row.problem_id, student, MODES[mode].value))
                 if found:
                     data.outcomes[(index, student, mode)] = found.pop(0)
-    data.stray = sum(len(v) for v in pool.values())
     return data
 
 

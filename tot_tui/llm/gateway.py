@@ -285,13 +285,6 @@ class OllamaGateway:
                 modified=m.modified_at.isoformat() if m.modified_at else ""))
         return sorted(models, key=lambda info: info.name)
 
-    async def show(self, model: str) -> dict[str, Any]:
-        try:
-            shown = await self._control.show(model)
-        except Exception as exc:
-            raise self._map(exc, model) from exc
-        return shown.model_dump(mode="json", exclude_none=True, by_alias=True)
-
     async def running(self) -> list[str]:
         try:
             ps = await self._control.ps()

@@ -30,14 +30,19 @@ class TotScreen(Screen):
         return self.tot_app.tutor
 
     def _compositor_refresh(self) -> None:
-        # Textual (8.x) renders a frame here even while the app holds a batch update, and
-        # drops it along with what was dirty. A mode's first screen is laid out inside the
-        # app's start-up batch: its first frame was lost that way (~9 ms of rendering), the
-        # next frame painted only the widgets that changed since (no borders, no inputs), the
-        # rest came a frame later. Skipped, with the whole screen left dirty, the first frame
-        # written is the whole screen. (tests/ui/test_first_frame.py)
-        if self.app._batch_count:
-            self._dirty_widgets.add(self)
+        # Works around Textual 8.x (pinned in pyproject.toml): `Screen._compositor_refresh`
+        # renders a frame even while the app holds a batch update, then `App._display` drops
+        # it (`if self._batch_count: return`) and the screen clears its dirty regions anyway.
+        # A mode's first screen is laid out inside the app's start-up batch: its first frame
+        # was lost that way, the next painted only what changed since (no borders, no inputs),
+        # the rest came a frame later. Skipped, with the whole screen left dirty, the first
+        # frame written is the whole screen (tests/ui/test_first_frame.py). Drop this once
+        # Textual keeps a screen dirty through a batch. Should these private names go, the
+        # getattr defaults fall back to Textual's own behaviour instead of breaking frames.
+        batch_count = getattr(self.app, "_batch_count", 0)
+        dirty = getattr(self, "_dirty_widgets", None)
+        if batch_count and isinstance(dirty, set):
+            dirty.add(self)
             return
         super()._compositor_refresh()
 

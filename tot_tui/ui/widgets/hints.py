@@ -5,7 +5,6 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.message import Message
 from textual.widgets import Static
 
 from tot_tui.textsafe import safe_text
@@ -33,12 +32,6 @@ Try the problem yourself. Each hint reveals the next step of the plan (**Ctrl+F*
     HintView > .hidden-note { color: $text-muted; }
     """
 
-    class Revealed(Message):
-        def __init__(self, revealed: int, total: int) -> None:
-            super().__init__()
-            self.revealed = revealed
-            self.total = total
-
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.border_title = "Hints"
@@ -60,7 +53,6 @@ Try the problem yourself. Each hint reveals the next step of the plan (**Ctrl+F*
             return False
         self.revealed += 1
         self._render_hints()
-        self.post_message(self.Revealed(self.revealed, len(self.steps)))
         return True
 
     def on_mount(self) -> None:
