@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import argparse
 
     from tot_tui.config import Config
+    from tot_tui.domain import Role, TutorEvent
     from tot_tui.tutor.session import Tutor
 
 
@@ -247,7 +248,9 @@ class _SolvePrinter:
         self.printed = list(steps)
         self.out.flush()
 
-    def handle(self, event: Any) -> None:
+    def handle(self, event: TutorEvent) -> None:
+        from typing import assert_never
+
         from tot_tui.domain import (
             AttemptDone,
             Failed,
@@ -259,54 +262,60 @@ class _SolvePrinter:
         from tot_tui.textsafe import safe_text
 
         out, style = self.out, self.style
-        if isinstance(event, Failed):
-            self.failure = event
-        elif isinstance(event, StepsReady):
-            steps = event.step_set.steps
-            self.result.update(problem=event.problem.text, steps=steps,
-                               step_set_id=event.step_set.id, teacher_model=event.step_set.model)
-            if self.live:
-                if steps[: len(self.printed)] != self.printed:  # the draft was misread
-                    out.write(style("Steps, as sent to the student:", "1") + "\n")
-                    self.printed = []
-                self._print_steps(steps)
-                for i in event.step_set.leaks:
-                    out.write(style(f"warning: step {i + 1} states the reference answer.",
-                                    "33") + "\n")
-                out.write("\n")
-        elif isinstance(event, AttemptDone):
-            a = event.attempt
-            self.result.update(
-                student_output=a.output, student_answer=a.answer, verdict=str(a.verdict),
-                verdict_reason=a.verdict_reason, attempt_id=a.id, mode=str(a.mode),
-                reference_norm=a.reference_norm, answer_norm=a.answer_norm,
-                student_model=a.student_model, problem_id=a.problem_id,
-                output_tokens=a.usage.output_tokens)
-            if self.live:
-                shown = safe_text(a.answer_norm or a.answer or "(none)", 200)
-                ref = (f" vs reference {safe_text(a.reference_norm or self.args.answer, 200)}"
-                       if self.args.answer else "")
-                verdict = style(f"Verdict: {a.verdict}", _VERDICT_COLOUR[str(a.verdict)])
-                out.write(f"\n\n{verdict} (answer {shown}{ref}; {a.verdict_reason})\n")
-        elif not self.live:
-            return
-        elif isinstance(event, ModelLoading) and style.on:
-            sys.stderr.write(style(f"Asking the {event.role} ({event.model} at {event.host}); "
-                                   "the first request may wait for the model to load…\n", "2"))
-        elif isinstance(event, TeacherDelta):
-            complete = list(event.draft[:-1])  # a step is printed once the next one starts
-            if len(complete) > len(self.printed) and complete[: len(self.printed)] == \
-                    self.printed:
-                self._print_steps(complete)
-        elif isinstance(event, StudentDelta):
-            if not self.student_started:
-                out.write(style(f"Student ({self.result['student_model']}):", "1") + "\n")
-                self.student_started = True
-            out.write(safe_text(event.text))
-            out.flush()
+        match event:
+            case Failed():
+                self.failure = event
+            case StepsReady():
+                steps = event.step_set.steps
+                self.result.update(problem=event.problem.text, steps=steps,
+                                   step_set_id=event.step_set.id,
+                                   teacher_model=event.step_set.model)
+                if self.live:
+                    if steps[: len(self.printed)] != self.printed:  # the draft was misread
+                        out.write(style("Steps, as sent to the student:", "1") + "\n")
+                        self.printed = []
+                    self._print_steps(steps)
+                    for i in event.step_set.leaks:
+                        out.write(style(f"warning: step {i + 1} states the reference answer.",
+                                        "33") + "\n")
+                    out.write("\n")
+            case AttemptDone():
+                a = event.attempt
+                self.result.update(
+                    student_output=a.output, student_answer=a.answer, verdict=str(a.verdict),
+                    verdict_reason=a.verdict_reason, attempt_id=a.id, mode=str(a.mode),
+                    reference_norm=a.reference_norm, answer_norm=a.answer_norm,
+                    student_model=a.student_model, problem_id=a.problem_id,
+                    output_tokens=a.usage.output_tokens)
+                if self.live:
+                    shown = safe_text(a.answer_norm or a.answer or "(none)", 200)
+                    ref = (f" vs reference {safe_text(a.reference_norm or self.args.answer, 200)}"
+                           if self.args.answer else "")
+                    verdict = style(f"Verdict: {a.verdict}", _VERDICT_COLOUR[str(a.verdict)])
+                    out.write(f"\n\n{verdict} (answer {shown}{ref}; {a.verdict_reason})\n")
+            case ModelLoading():
+                if self.live and style.on:
+                    sys.stderr.write(style(
+                        f"Asking the {event.role} ({event.model} at {event.host}); the first "
+                        "request may wait for the model to load…\n", "2"))
+            case TeacherDelta():
+                complete = list(event.draft[:-1])  # a step is printed once the next one starts
+                if self.live and len(complete) > len(self.printed) and \
+                        complete[: len(self.printed)] == self.printed:
+                    self._print_steps(complete)
+            case StudentDelta():
+                if not self.live:
+                    return
+                if not self.student_started:
+                    out.write(style(f"Student ({self.result['student_model']}):", "1") + "\n")
+                    self.student_started = True
+                out.write(safe_text(event.text))
+                out.flush()
+            case _:
+                assert_never(event)
 
 
-async def _solve(tutor: Any, args: argparse.Namespace) -> int:
+async def _solve(tutor: Tutor, args: argparse.Namespace) -> int:
     import contextlib
     import json
 
@@ -336,7 +345,7 @@ async def _solve(tutor: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _history(tutor: Any, args: argparse.Namespace) -> int:
+async def _history(tutor: Tutor, args: argparse.Namespace) -> int:
     import json
 
     from tot_tui.textsafe import safe_text
@@ -363,7 +372,7 @@ async def _history(tutor: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _export(tutor: Any, args: argparse.Namespace) -> int:
+async def _export(tutor: Tutor, args: argparse.Namespace) -> int:
     text = await tutor.export(args.ids or None, args.format)
     if args.output:
         args.output.write_text(text, "utf-8")
@@ -377,13 +386,15 @@ async def _export(tutor: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _models(tutor: Any, args: argparse.Namespace) -> int:
+async def _models(tutor: Tutor, args: argparse.Namespace) -> int:
     import json
     from dataclasses import asdict
 
-    out = []
-    hosts: dict[str, list[str]] = {}
-    for role in ("teacher", "student"):
+    from tot_tui.domain import ROLES
+
+    out: list[dict[str, Any]] = []
+    hosts: dict[str, list[Role]] = {}
+    for role in ROLES:
         hosts.setdefault(tutor.config.host(role), []).append(role)
     worst = EXIT_OK
     for host, roles in hosts.items():
@@ -408,9 +419,10 @@ async def _models(tutor: Any, args: argparse.Namespace) -> int:
     return worst
 
 
-async def _pull(tutor: Any, args: argparse.Namespace) -> int:
+async def _pull(tutor: Tutor, args: argparse.Namespace) -> int:
     last = ""
-    async for progress in tutor.pull(args.model, args.role):
+    role: Role = "teacher" if args.role == "teacher" else "student"  # argparse's choices
+    async for progress in tutor.pull(args.model, role):
         line = progress.status
         if progress.fraction is not None:
             line += f" {progress.fraction:6.1%}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, assert_never, cast
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -273,33 +273,36 @@ class SolveScreen(TotScreen):
         draft: tuple[str, ...] = ()
         try:
             async for event in self.tutor.decompose(problem):
-                if isinstance(event, ModelLoading):
-                    panel.begin_draft(f"Waiting for {event.model} at {event.host} "
-                                      "(the first request may load the model)…")
-                elif isinstance(event, TeacherDelta):
-                    draft = event.draft
-                    panel.show_draft(draft)
-                elif isinstance(event, StepsReady):
-                    usage = getattr(event, "usage", None)
-                    note = ""
-                    if usage is not None and usage.output_tokens:
-                        note = f"{usage.output_tokens} tokens"
-                        if usage.total_ns:
-                            note += f" · {usage.total_ns / 1e9:.1f} s"
-                    # After Regenerate the cursor goes back into the steps, where Ctrl+Z
-                    # brings the previous ones back.
-                    await panel.load(event.step_set, note=note, focus=focus_steps)
-                    self.hints.set_steps(list(event.step_set.steps))
-                    if event.step_set.leaks:
-                        numbers = ", ".join(str(i + 1) for i in event.step_set.leaks)
-                        self.notify(f"Step {numbers} states the answer: edit it before "
-                                    "solving, or the student is just told the result.",
-                                    severity="warning", timeout=8)
-                    return event.step_set
-                elif isinstance(event, Failed):
-                    await panel.end_draft([s for s in draft if s.strip()])
-                    self.tot_app.show_failure(event)
-                    return None
+                match event:
+                    case ModelLoading():
+                        panel.begin_draft(f"Waiting for {event.model} at {event.host} "
+                                          "(the first request may load the model)…")
+                    case TeacherDelta():
+                        draft = event.draft
+                        panel.show_draft(draft)
+                    case StepsReady():
+                        usage = event.usage
+                        note = ""
+                        if usage is not None and usage.output_tokens:
+                            note = f"{usage.output_tokens} tokens"
+                            if usage.total_ns:
+                                note += f" · {usage.total_ns / 1e9:.1f} s"
+                        # After Regenerate the cursor goes back into the steps, where Ctrl+Z
+                        # brings the previous ones back.
+                        await panel.load(event.step_set, note=note, focus=focus_steps)
+                        self.hints.set_steps(list(event.step_set.steps))
+                        if event.step_set.leaks:
+                            numbers = ", ".join(str(i + 1) for i in event.step_set.leaks)
+                            self.notify(f"Step {numbers} states the answer: edit it before "
+                                        "solving, or the student is just told the result.",
+                                        severity="warning", timeout=8)
+                        return event.step_set
+                    case Failed():
+                        await panel.end_draft([s for s in draft if s.strip()])
+                        self.tot_app.show_failure(event)
+                        return None
+                    case _:
+                        assert_never(event)
         except asyncio.CancelledError:
             self.call_later(panel.end_draft, [s for s in draft if s.strip()])
             raise
@@ -323,15 +326,19 @@ class SolveScreen(TotScreen):
         await pane.start(f"{model} · {what}")
         try:
             async for event in self.tutor.solve(problem, mode=mode, step_set=step_set):
-                if isinstance(event, ModelLoading):
-                    pane.show_loading(event.model, event.host)
-                elif isinstance(event, StudentDelta):
-                    await pane.append(event.text)
-                elif isinstance(event, AttemptDone):
-                    await pane.finish(event.attempt, problem.reference)
-                elif isinstance(event, Failed):
-                    await pane.fail("Stopped early — what arrived is kept. " + event.message)
-                    self.tot_app.show_failure(event)
+                match event:
+                    case ModelLoading():
+                        pane.show_loading(event.model, event.host)
+                    case StudentDelta():
+                        await pane.append(event.text)
+                    case AttemptDone():
+                        await pane.finish(event.attempt, problem.reference)
+                    case Failed():
+                        await pane.fail("Stopped early — what arrived is kept. "
+                                        + event.message)
+                        self.tot_app.show_failure(event)
+                    case _:
+                        assert_never(event)
         except asyncio.CancelledError:
             pane.cancelled()
             raise
