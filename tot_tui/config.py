@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlsplit
 
-from tot_tui.domain import ROLES, Role
+from tot_tui.kinds import ROLES, Role
 from tot_tui.paths import Paths, resolve_paths
 
 if TYPE_CHECKING:

@@ -9,31 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-Role = Literal["teacher", "student"]
-ROLES: tuple[Role, ...] = ("teacher", "student")
-
-
-class ErrorKind(StrEnum):
-    """Why a step of the tutor failed (`Failed.kind`, `LLMError.kind`)."""
-
-    # Talking to the model server (tot_tui.llm.errors):
-    UNREACHABLE = "unreachable"
-    MODEL_MISSING = "model_missing"
-    BUSY = "busy"
-    STREAM_ERROR = "stream_error"  # the server reported an error mid-stream
-    STREAM_CUT = "stream_cut"  # the connection closed before the final chunk
-    STALL = "stall"  # no token within the stall timeout
-    SERVER_ERROR = "server_error"  # any other HTTP error status
-    BAD_RESPONSE = "bad_response"  # something that is not Ollama's protocol
-    # The tutor's own:
-    INPUT = "input"  # what a person gave cannot be used (the message says how to fix it)
-    NO_STEPS = "no_steps"  # the teacher replied without steps that could be read
-    INTERNAL = "internal"  # a stream ended without its result
-
-
-SETUP_KINDS = frozenset({ErrorKind.UNREACHABLE, ErrorKind.MODEL_MISSING})  # "fix your setup"
+# Roles and error kinds live apart (tot_tui.kinds) so the path to the first paint can use them
+# without building every dataclass here; they are part of the domain all the same.
+from tot_tui.kinds import ROLES as ROLES
+from tot_tui.kinds import SETUP_KINDS as SETUP_KINDS
+from tot_tui.kinds import ErrorKind as ErrorKind
+from tot_tui.kinds import Role as Role
 
 
 class CheckStatus(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tot_tui.domain import SETUP_KINDS, ErrorKind
+from tot_tui.kinds import SETUP_KINDS, ErrorKind
 
 EXIT_OK = 0  # the command ran (whatever the verdicts)
 EXIT_USAGE = 2  # bad arguments or input

@@ -21,7 +21,7 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 from tot_tui.config import Config
-from tot_tui.domain import ROLES, SETUP_KINDS, Role
+from tot_tui.kinds import ROLES, SETUP_KINDS, Role
 from tot_tui.ui.bindings import bindings
 from tot_tui.ui.keymap import KeymapOwner, key_hint
 from tot_tui.ui.notices import describe_error
