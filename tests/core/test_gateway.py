@@ -45,12 +45,7 @@ async def test_status_of_a_down_server_is_not_an_exception():
     assert not status.ok and url in status.error
 
 
-async def test_show_and_running(gateway, fake):
-    shown = await gateway.show(TEACHER)
-    assert shown["details"]["family"] == "qwen2"
-    with pytest.raises(LLMError) as err:
-        await gateway.show("nosuch:1b")
-    assert err.value.kind is ErrorKind.MODEL_MISSING
+async def test_running(gateway, fake):
     fake.reply(STUDENT, Reply(text="hi"))
     await drain(gateway)
     assert STUDENT in await gateway.running()
