@@ -88,27 +88,45 @@ def test_default_check_function() -> None:
     assert (res.gold_norm, res.pred_norm) == ("3/8", "0.375")
 
 
-def test_grade_run_streams_and_survives_bad_lines(tmp_path: Path) -> None:
+def test_grade_run_streams_and_survives_bad_lines(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "in.jsonl"
     rows = [
         json.dumps({"id": "a", "gold": "3/4", "pred": "0.75"}),
         "{not json",
         json.dumps({"gold": "1"}),
-        json.dumps({"gold": 1, "pred": "1"}),
+        json.dumps({"gold": True, "pred": "1"}),
         json.dumps(["gold", "pred"]),
         json.dumps({"id": "b", "gold": "2", "pred": "The answer is 3."}),
     ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = io.StringIO()
-    assert run(str(path), out) == 0
+    assert run(str(path), out) == 2  # every line answered, and the bad ones counted
     got = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [g.get("status") for g in got] == [
         "equivalent", "error", "error", "error", "error", "not_equivalent"
     ]  # fmt: skip
     assert got[0]["id"] == "a" and got[0]["pred_norm"] == "0.75" and got[0]["reason"] == "equal"
+    assert got[0]["verdict"] == "correct" and got[5]["verdict"] == "incorrect"
     assert got[1] == {"line": 2, "status": "error", "reason": "bad_json"}
     assert got[2]["reason"] == "missing_field" and got[3]["reason"] == "not_a_string"
     assert got[5]["id"] == "b"
+    err = capsys.readouterr().err
+    assert "4 of 6 lines could not be graded" in err and "bad_json: 1" in err
+
+
+def test_grade_reads_json_numbers_and_normalises_the_gold_of_an_empty_answer(
+        tmp_path: Path) -> None:
+    lines = [json.dumps({"gold": 12, "pred": "12.0"}), json.dumps({"gold": 0.5, "pred": 0.5}),
+             json.dumps({"gold": "\\frac{1}{2}", "pred": ""})]
+    path = tmp_path / "numbers.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    assert run(str(path), out) == 0
+    got = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [g["verdict"] for g in got] == ["correct", "correct", "unknown"]
+    assert got[0]["gold"] == 12 and got[0]["gold_norm"] == "12"
+    assert got[2]["gold_norm"] == "1/2" and got[2]["pred_norm"] == ""
 
 
 def test_grade_run_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
