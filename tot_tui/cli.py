@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tot_tui.exit_codes import (
+    EXIT_BROKEN_PIPE,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -75,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", nargs="?", default="-", help="JSONL file, or - for standard input")
 
     p = sub.add_parser("history", parents=[common], help="list recent problems and verdicts")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=_positive_int, default=20, metavar="N",
+                   help="show at most N problems (default 20)")
     p.add_argument("--search", default="", help="full-text search")
     p.add_argument("--json", action="store_true")
 
@@ -105,7 +107,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number (1 or more)")
+    return value
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader closed the pipe (`tot-tui history | head`): stop quietly, as Unix tools do
+    (the status of a process that SIGPIPE ended). Later writes, the interpreter's last flush
+    among them, go nowhere instead of raising again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # here, where a closed pipe can still be caught
+        return status
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["fake-server"]:  # its options are its own; argparse would claim them
         from tot_tui.fake_ollama.__main__ import main as fake_main
@@ -182,6 +215,8 @@ async def _with_tutor(config: Config, handler: Callable[[Tutor, argparse.Namespa
     tutor = Tutor(config)
     try:
         return await handler(tutor, args)
+    except BrokenPipeError:
+        raise  # main() ends quietly
     except InputError as exc:
         print_error(str(exc))
         return EXIT_USAGE
@@ -320,10 +355,20 @@ async def _solve(tutor: Tutor, args: argparse.Namespace) -> int:
     import json
 
     from tot_tui.domain import Mode
+    from tot_tui.tutor.session import clean_problem
 
     problem = sys.stdin.read() if args.problem == "-" else args.problem
     steps = _read_steps_file(args.steps_file) if args.steps_file else None
     mode = Mode.BASELINE if args.no_steps else Mode.COT if args.cot else Mode.STEPS
+    clean_problem(problem)  # a bad problem is the user's to fix first (InputError, exit 2)
+    # Both models before the first request: a missing student must not cost a teacher run.
+    needs: list[Role] = ["teacher", "student"] if mode is Mode.STEPS and steps is None \
+        else ["student"]
+    for role in needs:
+        setup = await tutor.setup_problem(role, tutor.config.model(role))
+        if setup:
+            print_error(setup)
+            return EXIT_SETUP
     printer = _SolvePrinter(tutor, args, sys.stdout)
     # aclosing: an early exit (Ctrl+C) settles the attempt in this task, not at shutdown.
     async with contextlib.aclosing(tutor.run(problem, args.answer, steps=steps,
@@ -373,9 +418,18 @@ async def _history(tutor: Tutor, args: argparse.Namespace) -> int:
 
 
 async def _export(tutor: Tutor, args: argparse.Namespace) -> int:
+    from tot_tui.tutor.session import InputError
+
+    if args.output and not args.output.parent.is_dir():
+        raise InputError(f"Cannot write {args.output}: the folder {args.output.parent} does not "
+                         "exist. Create it, or choose another --output.")
     text = await tutor.export(args.ids or None, args.format)
     if args.output:
-        args.output.write_text(text, "utf-8")
+        try:
+            args.output.write_text(text, "utf-8")
+        except OSError as exc:
+            raise InputError(f"Cannot write {args.output}: {exc.strerror or exc}. Choose "
+                             "another --output.") from exc
         print(f"Wrote {args.output}", file=sys.stderr)
     else:
         if sys.stdout.isatty():  # model text must not drive the terminal
@@ -408,13 +462,17 @@ async def _models(tutor: Tutor, args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout)
         print()
         return worst
+    from tot_tui.textsafe import safe_text
+
+    # Everything but the sizes came from the server: shown with control characters escaped.
     for entry in out:
-        print(f"{entry['host']} ({', '.join(entry['roles'])}): "
-              f"{'Ollama ' + entry['version'] if entry['ok'] else 'unreachable'}")
+        version = "Ollama " + safe_text(entry["version"], 40) if entry["ok"] else "unreachable"
+        print(f"{entry['host']} ({', '.join(entry['roles'])}): {version}")
         if not entry["ok"]:
-            print(f"  {entry['error']}")
+            print(f"  {safe_text(entry['error'])}")
         for m in entry["models"]:
-            print(f"  {m['name']:<32} {m['parameter_size']:>8} {m['quantization']:>8} "
+            name, size = safe_text(m["name"], 80), safe_text(m["parameter_size"], 12)
+            print(f"  {name:<32} {size:>8} {safe_text(m['quantization'], 12):>8} "
                   f"{m['size'] / 1e9:6.1f} GB")
     return worst
 
@@ -422,8 +480,10 @@ async def _models(tutor: Tutor, args: argparse.Namespace) -> int:
 async def _pull(tutor: Tutor, args: argparse.Namespace) -> int:
     last = ""
     role: Role = "teacher" if args.role == "teacher" else "student"  # argparse's choices
+    from tot_tui.textsafe import safe_text
+
     async for progress in tutor.pull(args.model, role):
-        line = progress.status
+        line = safe_text(progress.status, 120)  # the server's words
         if progress.fraction is not None:
             line += f" {progress.fraction:6.1%}"
         if line != last:

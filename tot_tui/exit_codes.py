@@ -9,6 +9,7 @@ EXIT_USAGE = 2  # bad arguments or input
 EXIT_SETUP = 3  # Ollama unreachable or a model missing
 EXIT_FAILURE = 4  # anything else
 EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report SIGINT
+EXIT_BROKEN_PIPE = 141  # the reader of our output went away, as shells report SIGPIPE
 
 
 
@@ -20,6 +21,9 @@ def exit_status(kind: ErrorKind) -> int:
 
 
 def print_error(message: str) -> None:
+    """One message on stderr; control characters (a server's error body) shown escaped."""
     import sys
 
-    print(f"tot-tui: {message}", file=sys.stderr)
+    from tot_tui.textsafe import safe_text
+
+    print(f"tot-tui: {safe_text(message)}", file=sys.stderr)

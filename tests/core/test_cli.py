@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import STUDENT, TEACHER, closed_port
-from tot_tui.fake_ollama import Reply
+from tot_tui.fake_ollama import FakeOllama, Reply
 
 PROBLEM = "Tom has 5 apples and buys 7 more. How many apples does he have?"
 STEPS = ["Add the 7 apples he buys to the 5 he has."]
@@ -197,3 +197,72 @@ def test_a_damaged_history_file_is_a_clear_error(tmp_path: Path):
     assert proc.returncode == 4
     assert "history.sqlite3" in proc.stderr and "--data-dir" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# -- issue 15: what a new user and a fault probe hit ----------------------------------------
+
+def run_into_closed_pipe(*args: str) -> subprocess.CompletedProcess:
+    """`tot-tui ARGS | head -0`: the reader is gone before the first line is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run([sys.executable, "-m", "tot_tui", *args], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60, env=dict(os.environ))
+    finally:
+        os.close(write_end)
+
+
+def test_a_closed_pipe_ends_quietly(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    for args in (("history", "--json"), ("models", "--json"), ("history",), ("models",)):
+        proc = run_into_closed_pipe(*args)
+        assert proc.returncode == 141, (args, proc.stderr)
+        assert proc.stderr == "", args
+
+
+def test_usage_and_input_errors_are_exit_2_with_a_sentence(fake, monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    for limit in ("0", "-1", "x"):
+        proc = run_cli("history", "--limit", limit)
+        assert proc.returncode == 2 and "--limit" in proc.stderr, limit
+    script(fake)
+    assert run_cli("solve", PROBLEM, "--answer", "12").returncode == 0
+    proc = run_cli("export", "999", "1")
+    assert proc.returncode == 2 and "No problem #999" in proc.stderr and proc.stdout == ""
+    target = tmp_path / "no" / "such" / "dir" / "x.json"
+    proc = run_cli("export", "-f", "json", "-o", str(target))
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+    assert "Unexpected" not in proc.stderr and not target.exists()
+    (tmp_path / "blocked.json").mkdir()  # a folder where the file should go
+    proc = run_cli("export", "-f", "json", "-o", str(tmp_path / "blocked.json"))
+    assert proc.returncode == 2 and "Cannot write" in proc.stderr
+
+
+def test_solve_checks_both_models_before_asking_the_teacher(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    script(fake)
+    proc = run_cli("solve", PROBLEM, "--answer", "12", "--student", "nosuch:1b")
+    assert proc.returncode == 3 and "nosuch:1b" in proc.stderr
+    assert not [r for r in fake.requests if r.path == "/api/chat"]  # the teacher never asked
+
+
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b]52;c;aGk=\x07"
+
+
+def test_server_text_never_reaches_the_terminal_raw(monkeypatch):
+    with FakeOllama(version="0.6.0" + HOSTILE) as hostile:
+        hostile.add_model(TEACHER)
+        hostile.add_model("evil" + HOSTILE + ":1b", parameter_size=HOSTILE,
+                          quantization=HOSTILE)
+        hostile.add_model(STUDENT)
+        hostile.add_pullable("llama3.2:3b", statuses=["pulling " + HOSTILE])
+        hostile.reply(TEACHER, Reply(text=json.dumps({"steps": STEPS})))
+        hostile.reply(STUDENT, Reply(http_error=(500, "boom " + HOSTILE)))
+        monkeypatch.setenv("OLLAMA_HOST", hostile.url)
+        runs = [run_cli("models"), run_cli("models", "--json"), run_cli("pull", "llama3.2:3b"),
+                run_cli("solve", PROBLEM, "--answer", "12")]
+    assert "evil" in runs[0].stdout and "pulling" in runs[2].stderr
+    assert "boom" in runs[3].stderr
+    for proc in runs:
+        for stream in (proc.stdout, proc.stderr):
+            assert "\x1b" not in stream and "\x07" not in stream

@@ -76,8 +76,10 @@ class Progress:
     def note(self, message: str) -> None:
         if not self.enabled:
             return
+        from tot_tui.textsafe import safe_text
+
         self._clear()
-        self._write(f"eval: {message}")
+        self._write(f"eval: {safe_text(message)}")  # server text (errors) among it
         self._draw(force=True)
 
     def finish(self) -> None:

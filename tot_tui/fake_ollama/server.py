@@ -13,7 +13,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +50,7 @@ class _Pullable:
     info: ModelInfo
     steps: int
     step_delay: float
+    statuses: tuple[str, ...] = ()  # extra status lines before the layers (tests: hostile text)
 
 
 @dataclass
@@ -238,12 +239,15 @@ class FakeOllama:
         quantization: str = "Q8_0",
         context_length: int = 131072,
         capabilities: list[str] | None = None,
+        statuses: Sequence[str] = (),
     ) -> None:
-        """A model that is absent until pulled; pulling streams `steps` progress lines."""
+        """A model that is absent until pulled; pulling streams `steps` progress lines (after
+        `statuses`, extra status lines as given)."""
         info = _model_info(name, family, parameter_size, quantization, size, context_length,
                            capabilities)
         with self._lock:
-            self._pullable[normalize_name(name)] = _Pullable(info, max(1, steps), step_delay)
+            self._pullable[normalize_name(name)] = _Pullable(info, max(1, steps), step_delay,
+                                                             tuple(statuses))
 
     def has_model(self, name: str) -> bool:
         with self._lock:
@@ -664,6 +668,8 @@ class _Handler(BaseHTTPRequestHandler):
             assert info is not None
             steps = pullable.steps if pullable else 1
             delay = pullable.step_delay if pullable else 0.0
+            for status_text in pullable.statuses if pullable else ():
+                emit({"status": status_text})
             layers = [
                 (info.digest, max(info.size - 12_000, 1)),
                 (_layer_digest(info, "template"), 1_400),

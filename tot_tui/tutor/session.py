@@ -439,7 +439,13 @@ class Tutor:
             ids = self.store.all_problem_ids() if problem_ids is None else problem_ids
             return self.store.details(ids)
 
-        return render(await asyncio.to_thread(gather), fmt)
+        details = await asyncio.to_thread(gather)
+        missing = sorted(set(problem_ids or ()) - {d.problem.id for d in details})
+        if missing:
+            listed = ", ".join(f"#{i}" for i in missing[:10]) + (" …" if len(missing) > 10 else "")
+            raise InputError(f"No problem {listed} in the history (`tot-tui history` lists "
+                             "them); nothing was exported.")
+        return render(details, fmt)
 
     # -- models ------------------------------------------------------------------------------
 
