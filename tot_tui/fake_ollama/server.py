@@ -670,6 +670,8 @@ class _Handler(BaseHTTPRequestHandler):
             delay = pullable.step_delay if pullable else 0.0
             for status_text in pullable.statuses if pullable else ():
                 emit({"status": status_text})
+                if delay:
+                    self._pause(delay)
             layers = [
                 (info.digest, max(info.size - 12_000, 1)),
                 (_layer_digest(info, "template"), 1_400),

@@ -6,6 +6,7 @@ The message is meant for a person: what happened, where, and what to do about it
 from __future__ import annotations
 
 from tot_tui.domain import SETUP_KINDS, ErrorKind
+from tot_tui.textsafe import safe_text
 
 __all__ = ["ErrorKind", "LLMError"]
 
@@ -94,5 +95,6 @@ def stalled(host: str, model: str, seconds: float, first: bool) -> LLMError:
 
 
 def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A server's error text for a message: one line, control characters escaped (it is the
+    server's, and it will reach a terminal), at most `limit` characters."""
+    return safe_text(" ".join(str(text).split()), limit)

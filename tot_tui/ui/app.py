@@ -216,8 +216,12 @@ class TotApp(KeymapOwner, App[int]):
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         # Messages carry model names, paths and server errors: never read them as markup
-        # (widgets' notify passes markup=True explicitly, so it is ignored here on purpose).
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+        # (widgets' notify passes markup=True explicitly, so it is ignored here on purpose),
+        # and control characters in them are shown escaped.
+        from tot_tui.textsafe import safe_text
+
+        super().notify(safe_text(message), title=safe_text(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     # -- failures, in one place --------------------------------------------------------------
 

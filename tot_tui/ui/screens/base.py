@@ -10,6 +10,8 @@ from textual.worker import Worker
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 
 if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
     from tot_tui.domain import HostStatus, Role
     from tot_tui.tutor.session import Tutor
     from tot_tui.ui.app import TotApp
@@ -59,6 +61,22 @@ class TotScreen(Screen):
         models = {role: config.model(role) for role in statuses}
         for indicator in self.query(ConnectionIndicator):
             indicator.show(statuses, models)
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        # Only the Markdown of model text has open_links off; its target is the model's
+        # choice (a phishing page, a local file): show it in full and ask first.
+        from tot_tui.textsafe import safe_text
+        from tot_tui.ui.screens.confirm import ConfirmScreen
+
+        href = event.href
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.open_url(href)
+
+        question = ("This link is in the model's text. Open it?\n\n"
+                    f"{safe_text(href, 300)}")
+        self.app.push_screen(ConfirmScreen(question, yes="Open"), answered)
 
     def on_connection_indicator_clicked(self) -> None:
         self.app.switch_mode("models")

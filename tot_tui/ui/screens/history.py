@@ -181,7 +181,8 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         with Vertical(id="history-body"):
             yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
             with VerticalScroll(id="detail"):
-                yield Markdown("", id="detail-md")
+                # Model text: its links are shown, and followed only when asked (TotScreen).
+                yield Markdown("", id="detail-md", open_links=False)
         yield KeyBar()
 
     def on_mount(self) -> None:

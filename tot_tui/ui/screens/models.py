@@ -16,6 +16,7 @@ from tot_tui.domain import ROLES, HostStatus, Role
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.bindings import bindings
 from tot_tui.ui.notices import show_path
+from tot_tui.ui.plain import plain
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.key_bar import KeyBar
@@ -195,19 +196,19 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
         host = self.tutor.config.host(role)
         bar.update(total=None, progress=0)
         bar.display = True
-        status.update(f"Asking {host} for {safe_text(name, 40)}…")
+        status.update(plain(f"Asking {host} for {safe_text(name, 40)}…"))
         self._pulling(True)
         try:
             async for progress in self.tutor.pull(name, role):
                 if progress.total:
                     bar.update(total=progress.total, progress=progress.completed or 0)
-                status.update(safe_text(progress.status, 60))
+                status.update(plain(progress.status, 60))
         except BaseException as exc:
             if isinstance(exc, asyncio.CancelledError) or not str(exc):
                 how = "cancelled" if isinstance(exc, asyncio.CancelledError) else "failed"
-                status.update(f"Pull of {safe_text(name, 40)} {how}.")
+                status.update(plain(f"Pull of {safe_text(name, 40)} {how}."))
             else:  # the reason stays here once the notice is gone
-                status.update(safe_text(str(exc), 160))
+                status.update(plain(str(exc), 160))
             self._pulling(False)
             bar.display = bar.total is not None  # an unknown total animates: hide it
             raise
@@ -216,7 +217,7 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
             bar.update(total=1, progress=1)
         else:
             bar.update(progress=bar.total)
-        status.update(f"{safe_text(name, 40)} is ready on {host}.")
+        status.update(plain(f"{safe_text(name, 40)} is ready on {host}."))
         self.notify(f"Pulled {name} on {host}. Choose it with Enter in the list.",
                     title="Pull finished", timeout=6)
         self.refresh_hosts()

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tot_tui.domain import HostStatus, ModelInfo, Role
 from tot_tui.textsafe import safe_text
+from tot_tui.ui.plain import plain
 from tot_tui.ui.tables import fit_column
 
 
@@ -69,7 +70,7 @@ save it. Choose a model with **Enter** on its row; the current one is marked ●
         self.host = host
         self.model = model
         self.status: HostStatus | None = None
-        self.border_title = f"{role.capitalize()} · {safe_text(model, 40)}"
+        self.border_title = plain(f"{role.capitalize()} · {safe_text(model, 40)}")
 
     def compose(self) -> ComposeResult:
         yield Input(self.host, placeholder="host URL, like http://127.0.0.1:11434", compact=True,
@@ -101,7 +102,9 @@ save it. Choose a model with **Enter** on its row; the current one is marked ●
         if not status.ok:
             label.update(Text(safe_text(status.error)))
         else:
-            text = Text(f"● Ollama {status.version} · {len(status.models)} models")
+            # The version is the server's own string: escaped, like everything it sends.
+            version = safe_text(status.version, 40)
+            text = Text(f"● Ollama {version} · {len(status.models)} models")
             if not has_model(status.models, self.model):
                 text.append(f"\n{safe_text(self.model)} is not here: pull it below, or "
                             "choose one of these.")
@@ -115,7 +118,7 @@ save it. Choose a model with **Enter** on its row; the current one is marked ●
 
     def set_model(self, model: str) -> None:
         self.model = model
-        self.border_title = f"{self.role.capitalize()} · {safe_text(model, 40)}"
+        self.border_title = plain(f"{self.role.capitalize()} · {safe_text(model, 40)}")
         if self.status is not None:
             self.show_status(self.status)
 

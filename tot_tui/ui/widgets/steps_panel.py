@@ -20,6 +20,7 @@ from tot_tui.textsafe import safe_text
 from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import child_on_first_use, uncancellable
 from tot_tui.ui.keymap import key_hint
+from tot_tui.ui.plain import plain
 from tot_tui.ui.step_diff import align
 from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
 
@@ -288,13 +289,13 @@ records exactly the steps the student saw.
             parts.append(f"v{self.step_set.version} {origin}")
             if self.step_set.model:
                 parts.append(safe_text(self.step_set.model, 30))
-        self.border_title = " · ".join(parts)
+        self.border_title = plain(" · ".join(parts))
         if self.dirty:
             self.border_subtitle = self.hint("● unsaved changes ({steps.save})")
         elif self.step_set is not None and self.step_set.leaks:
             self.border_subtitle = "⚠ a step states the answer"
         else:
-            self.border_subtitle = self.note
+            self.border_subtitle = plain(self.note)
 
     def _changed(self) -> None:
         self._update_title()

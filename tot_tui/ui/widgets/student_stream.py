@@ -17,6 +17,7 @@ from textual.widgets import Static
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.dom import child_on_first_use, uncancellable
 from tot_tui.ui.keymap import key_hint
+from tot_tui.ui.plain import plain
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
 FLUSH_SECONDS = 0.1  # fast enough to read as live, slow enough to keep layouts rare
@@ -108,7 +109,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         if found:
             found.first().display = True
             return found.first()
-        markdown = Markdown()
+        markdown = Markdown(open_links=False)  # a model's links: the screen asks first
         await uncancellable(self.scroller.mount(markdown))
         return markdown
 
@@ -126,7 +127,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         await self._stop_stream()
         self._parts = []
         self.running = True
-        self.border_subtitle = subtitle
+        self.border_subtitle = plain(subtitle)
         self.banner.show_note("Waiting for the student model (the first request may load it)…")
         markdown = await self._markdown()
         await uncancellable(markdown.update(""))
@@ -136,7 +137,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
     def show_loading(self, model: str, host: str) -> None:
         """The request is out and no token has come (a cold model loads first)."""
         self._who = f"{safe_text(model, 40)} @ {host.removeprefix('http://')}"
-        self.border_subtitle = f"{self._who} · waiting (a cold model loads first)…"
+        self.border_subtitle = plain(f"{self._who} · waiting (a cold model loads first)…")
 
     async def append(self, text: str) -> None:
         if self._stream is None:
@@ -145,7 +146,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
             self.banner.show_note(key_hint(
                 self, "Writing…  ({solve.cancel} cancels and keeps what arrived)"))
             if self._who:
-                self.border_subtitle = f"{self._who} · writing…"
+                self.border_subtitle = plain(f"{self._who} · writing…")
         self._parts.append(text)
         self._pending.append(text)
         if self._flush_timer is None:
@@ -164,7 +165,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         usage = attempt.usage
         seconds = f" · {usage.total_ns / 1e9:.1f} s" if usage.total_ns else ""
         tokens = f" · {usage.output_tokens} tokens" if usage.output_tokens else ""
-        self.border_subtitle = f"{attempt.student_model}{tokens}{seconds}"
+        self.border_subtitle = plain(f"{attempt.student_model}{tokens}{seconds}")
         self.banner.show_attempt(attempt, reference)
 
     async def fail(self, note: str) -> None:
@@ -183,7 +184,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
 
     def _end_subtitle(self, how: str) -> None:
         # "model @ host · writing…" must not outlive the stream.
-        self.border_subtitle = f"{self._who} · {how}" if self._who else how
+        self.border_subtitle = plain(f"{self._who} · {how}" if self._who else how)
 
     async def reset(self, placeholder: str | None = None) -> None:
         await self._stop_stream()
@@ -205,7 +206,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         """Show a stored reply at once (no streaming)."""
         await self._stop_stream()
         self._parts = [text]
-        self.border_subtitle = subtitle
+        self.border_subtitle = plain(subtitle)
         markdown = await self._markdown()
         await uncancellable(markdown.update(safe_text(text)))
 
