@@ -111,6 +111,9 @@ class StepSetView:
     prompt_name: str | None
     created: datetime
     leaks: list[int] = field(default_factory=list)  # indices of steps that state the answer
+    # An edited version: each step's index in the base version `base_id`, None for a new step.
+    origins: list[int | None] | None = None
+    base_id: int | None = None
 
 
 @dataclass(slots=True)

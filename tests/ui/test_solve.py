@@ -242,3 +242,30 @@ async def test_tab_reaches_every_pane_of_the_solve_screen(fake, make_app):
         assert reached == set(panes)
         for pane in ("#with-steps", "#baseline"):
             assert not screen.query_one(pane, StudentStream).loading
+
+
+async def test_marks_follow_a_moved_step_and_history_keeps_them(fake, make_app):
+    # Edit the last teacher step, add a step after it, move the new step up: the marks stay on
+    # their steps, in the panel and in what History records after saving.
+    script(fake)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
+        panel = screen.query_one(StepsPanel)
+        panel.focus_step(len(STEPS) - 1)
+        await pilot.press("end", *" EDITED", "enter", *"NEW STEP", "alt+up")
+        assert panel.steps[-2:] == ["NEW STEP", STEPS[-1] + " EDITED"]
+        marks = [str(row.query_one(".mark").render()) for row in panel.rows]
+        assert "new" in marks[-2] and "edited" in marks[-1], marks
+        assert not any(marks[:-2]), marks
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        detail = await app.tutor.problem_detail(screen.problem.id)
+        saved = detail.step_sets[-1]
+        assert saved.origins == [0, 1, None, 2] and saved.base_id == detail.step_sets[0].id
+        text = detail_markdown(detail)
+        assert "NEW STEP — ＋ *added*" in text
+        assert f"{STEPS[-1]} EDITED — ✎ *changed* (was ~~{STEPS[-1]}~~)" in text
+        # Opened again from History, the panel marks them the same way.
+        await screen.load_problem(detail)
+        await settle(pilot, app)
+        marks = [str(row.query_one(".mark").render()) for row in panel.rows]
+        assert "new" in marks[-2] and "edited" in marks[-1], marks

@@ -72,9 +72,10 @@ async def test_steps_panel_editing_and_undo():
         await pilot.press("y")  # typing in one row is one undo step
         await pilot.press("alt+down")
         assert panel.steps == ["b", "axy", "c"]
-        # Marks are aligned like a diff: "b" still follows the original order, "axy" is new.
+        # Marks follow each step: "b" keeps the original order, "axy" is the edited "a".
         assert str(panel.rows[0].query_one(".mark").render()) == ""
-        assert "new" in str(panel.rows[1].query_one(".mark").render())
+        assert "edited" in str(panel.rows[1].query_one(".mark").render())
+        assert panel.origins == [1, 0, 2]
         await pilot.press("ctrl+delete")
         assert panel.steps == ["b", "c"]
         await pilot.press("ctrl+z", "ctrl+z")

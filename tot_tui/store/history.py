@@ -106,7 +106,8 @@ class HistoryStore:
     def add_step_set(self, problem_id: int, steps: list[str], origin: StepOrigin, *,
                      parent_id: int | None = None, model: str | None = None,
                      prompt_name: str | None = None, prompt_hash: str | None = None,
-                     raw_output: str | None = None) -> StepSetView:
+                     raw_output: str | None = None, origins: list[int | None] | None = None,
+                     base_id: int | None = None) -> StepSetView:
         with Session(self.engine) as s:
             # Take the write lock before reading the latest version (a no-op write does), so
             # two writers (the app and an eval run) cannot both claim the same number.
@@ -127,7 +128,9 @@ class HistoryStore:
             row = StepSet(problem_id=problem_id, version=(latest or 0) + 1,
                           steps_json=steps_json, origin=str(origin),
                           parent_id=parent_id, model=model, prompt_name=prompt_name,
-                          prompt_hash=prompt_hash, raw_output=raw_output)
+                          prompt_hash=prompt_hash, raw_output=raw_output,
+                          origins_json=None if origins is None else json.dumps(origins),
+                          base_id=base_id if origins is not None else None)
             s.add(row)
             s.commit()
             s.refresh(row)
@@ -421,7 +424,24 @@ def _problem(row: Problem) -> ProblemView:
 def _step_set(row: StepSet) -> StepSetView:
     return StepSetView(row.id or 0, row.problem_id, row.version, json.loads(row.steps_json),
                        StepOrigin(row.origin), row.parent_id, row.model, row.prompt_name,
-                       row.created)
+                       row.created, origins=_origins(row.origins_json, row.steps_json),
+                       base_id=row.base_id)
+
+
+def _origins(origins_json: str | None, steps_json: str) -> list[int | None] | None:
+    """The stored origins if they are well formed (one per step, ints or nulls), else None."""
+    if origins_json is None:
+        return None
+    try:
+        origins = json.loads(origins_json)
+        steps = json.loads(steps_json)
+    except ValueError:
+        return None
+    if not isinstance(origins, list) or len(origins) != len(steps) or not all(
+            o is None or (isinstance(o, int) and not isinstance(o, bool) and o >= 0)
+            for o in origins):
+        return None
+    return origins
 
 
 def _attempt(row: Attempt) -> AttemptView:

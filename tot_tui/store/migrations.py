@@ -219,6 +219,13 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     return run
 
 
+# Which step of the base version (a teacher's) each step of an edited version came from, so a
+# moved and edited step is not taken for a new one (the steps panel tracks it as you edit).
+STEP_ORIGINS = """
+ALTER TABLE step_set ADD COLUMN origins_json TEXT;
+ALTER TABLE step_set ADD COLUMN base_id INTEGER REFERENCES step_set(id) ON DELETE SET NULL;
+"""
+
 # UPGRADES[i] takes a database from version i to version i + 1.
 UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),  # problems, step sets, attempts, human answers, eval runs
@@ -227,6 +234,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(SEARCH_STEPS_AND_REPLIES),  # full-text search over steps and replies
     _script(REPLY_INDEX_ON_SEARCH),  # replies indexed when a search needs them
     _ids_never_reused,  # AUTOINCREMENT ids
+    _script(STEP_ORIGINS),  # where each edited step came from
 ]
 LATEST = len(UPGRADES)
 

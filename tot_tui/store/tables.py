@@ -34,6 +34,10 @@ class StepSet(SQLModel, table=True):
     prompt_hash: str | None = None
     raw_output: str | None = None
     created: datetime = Field(default_factory=utcnow)
+    # For an edited version: each step's index in the base version (`base_id`), or null for a
+    # step added by hand (schema v7; older rows have neither).
+    origins_json: str | None = None
+    base_id: int | None = None
 
 
 class Attempt(SQLModel, table=True):

@@ -266,11 +266,20 @@ class Tutor:
 
     async def save_steps(self, problem: ProblemView, steps: Sequence[str], *,
                          parent_id: int | None = None,
-                         origin: StepOrigin = StepOrigin.EDITED) -> StepSetView:
-        """Store an edited (or hand-written) version of the steps; returns the new version."""
+                         origin: StepOrigin = StepOrigin.EDITED,
+                         origins: Sequence[int | None] | None = None,
+                         base_id: int | None = None) -> StepSetView:
+        """Store an edited (or hand-written) version of the steps; returns the new version.
+        `origins` says, per step, which step of the version `base_id` it came from (None: a
+        new step); History shows the changes by it."""
+        kept: list[int | None] | None = None
+        if origins is not None and len(origins) == len(steps) and base_id is not None:
+            kept = [o for s, o in zip(steps, origins, strict=True)
+                    if isinstance(s, str) and s.strip()]
         cleaned = clean_steps(steps)
-        step_set = await self._db(
-            lambda s: s.add_step_set(problem.id, cleaned, origin, parent_id=parent_id))
+        step_set = await self._db(lambda s: s.add_step_set(
+            problem.id, cleaned, origin, parent_id=parent_id, origins=kept,
+            base_id=base_id if kept is not None else None))
         return self._with_leaks(step_set, problem)
 
     # -- the student -------------------------------------------------------------------------

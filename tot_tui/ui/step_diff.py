@@ -8,7 +8,7 @@ from typing import Literal, NamedTuple
 
 
 class Aligned(NamedTuple):
-    kind: Literal["same", "changed", "added", "removed"]
+    kind: Literal["same", "moved", "changed", "added", "removed"]
     old: int | None  # index in the original
     new: int | None  # index in the edited steps
 
@@ -28,3 +28,36 @@ def align(original: list[str], steps: list[str]) -> list[Aligned]:
         out += [Aligned("added", None, j) for j in range(b0 + paired, b1)]
         out += [Aligned("removed", i, None) for i in range(a0 + paired, a1)]
     return out
+
+
+def align_by_origin(original: list[str], steps: list[str],
+                    origins: list[int | None]) -> list[Aligned]:
+    """Each step against the original by where it came from (`origins[j]`: its index in the
+    original, None for a step added by hand), as the steps panel tracked it: a step edited and
+    moved is that step, changed, not a new one. A step whose text is unchanged is "same" when
+    it kept its place in the original order, "moved" otherwise. Removed steps come last."""
+    kept = _in_order({j: o for j, o in enumerate(origins) if o is not None})
+    out: list[Aligned] = []
+    for j, old in enumerate(origins):
+        if old is None or not 0 <= old < len(original):
+            out.append(Aligned("added", None, j))
+        elif steps[j] != original[old]:
+            out.append(Aligned("changed", old, j))
+        else:
+            out.append(Aligned("same" if j in kept else "moved", old, j))
+    used = {o for o in origins if o is not None}
+    out += [Aligned("removed", i, None) for i in range(len(original)) if i not in used]
+    return out
+
+
+def _in_order(origin_of: dict[int, int]) -> set[int]:
+    """The steps (by position) of a longest run whose origins increase: those kept their
+    order; the others were moved."""
+    positions = sorted(origin_of)
+    best: list[list[int]] = []  # best[k]: an increasing run ending at positions[k]
+    for k, j in enumerate(positions):
+        run = max((best[i] for i in range(k) if origin_of[positions[i]] < origin_of[j]),
+                  key=len, default=[])
+        best.append([*run, j])
+    longest: list[int] = max(best, key=len) if best else []
+    return set(longest)

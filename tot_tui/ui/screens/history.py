@@ -21,7 +21,7 @@ from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import uncancellable
 from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
-from tot_tui.ui.step_diff import align
+from tot_tui.ui.step_diff import align, align_by_origin
 from tot_tui.ui.tables import fit_column
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.key_bar import KeyBar
@@ -42,17 +42,22 @@ def when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M}"
 
 
-def step_changes(original: list[str], steps: list[str]) -> list[str]:
-    """Markdown lines for `steps`, marked against the teacher's original."""
+def step_changes(original: list[str], steps: list[str],
+                 origins: list[int | None] | None = None) -> list[str]:
+    """Markdown lines for `steps`, marked against the teacher's original: by where each step
+    came from when the version recorded it (`origins`), else by a diff (older versions)."""
     lines: list[str] = []
-    for kind, old, new in align(original, steps):
+    aligned = align(original, steps) if origins is None else \
+        align_by_origin(original, steps, origins)
+    for kind, old, new in aligned:
         was = md(original[old]) if old is not None else ""
         if new is None:
             lines.append(f"- ~~{was}~~ — ✗ *removed*")
         elif kind == "changed":  # shown once, with what it was
             lines.append(f"{new + 1}. {md(steps[new])} — ✎ *changed* (was ~~{was}~~)")
         else:
-            lines.append(f"{new + 1}. {md(steps[new])}" + (" — ＋ *added*" * (kind == "added")))
+            mark = {"added": " — ＋ *added*", "moved": " — ↕ *moved*"}.get(kind, "")
+            lines.append(f"{new + 1}. {md(steps[new])}{mark}")
     return lines
 
 
@@ -83,10 +88,15 @@ def detail_markdown(detail: ProblemDetail) -> str:
             head += f" · from v{versions[s.parent_id].version}"
         head += f" · {when(s.created)}"
         out += ["", head, ""]
-        if s.origin.value == "teacher" or not original:
+        base = versions.get(s.base_id) if s.base_id is not None else None
+        if s.origin.value == "teacher":
             out += [f"{i + 1}. {md(step)}" for i, step in enumerate(s.steps)]
-        else:
+        elif base is not None and s.origins is not None:
+            out += step_changes(base.steps, s.steps, s.origins)
+        elif original:
             out += step_changes(original, s.steps)
+        else:
+            out += [f"{i + 1}. {md(step)}" for i, step in enumerate(s.steps)]
         if s.leaks:
             out.append(f"\n⚠ step {', '.join(str(i + 1) for i in s.leaks)} states the answer")
     out += ["", f"### Attempts ({len(detail.attempts)})", ""]

@@ -222,8 +222,7 @@ class SolveScreen(TotScreen):
         panel = self.steps_panel
         if old is not None and panel.dirty and _clean(panel.steps):
             # Edits belong to the old problem: keep them as a version there, not lost.
-            parent = panel.step_set.id if panel.step_set else None
-            await self.tutor.save_steps(old, _clean(panel.steps), parent_id=parent)
+            await self._store_steps(old)
             self.notify(f"Your unsaved step edits were saved as a version of problem "
                         f"#{old.id}.", timeout=5)
         await panel.reset()
@@ -245,8 +244,18 @@ class SolveScreen(TotScreen):
         if detail.step_sets:
             teacher = [s for s in detail.step_sets if s.origin.value == "teacher"]
             await self.steps_panel.load(detail.step_sets[-1],
-                                        original=teacher[0].steps if teacher else [])
+                                        original=teacher[0] if teacher else None)
         self.hints.set_steps(_clean(self.steps_panel.steps))
+
+    async def _store_steps(self, problem: ProblemView) -> StepSetView:
+        """Store the panel's steps as a new version, with where each step came from."""
+        panel = self.steps_panel
+        steps, origins = panel.to_save()
+        parent = panel.step_set.id if panel.step_set else None
+        base = panel.original_id
+        return await self.tutor.save_steps(problem, steps, parent_id=parent,
+                                           origins=origins if base is not None else None,
+                                           base_id=base)
 
     async def _saved_steps(self, problem: ProblemView) -> StepSetView | None:
         """The version the editor shows, saving it first when it was edited."""
@@ -255,8 +264,7 @@ class SolveScreen(TotScreen):
         if not steps:
             return None
         if panel.dirty or panel.step_set is None:
-            parent = panel.step_set.id if panel.step_set else None
-            step_set = await self.tutor.save_steps(problem, steps, parent_id=parent)
+            step_set = await self._store_steps(problem)
             panel.mark_saved(step_set)
             self.notify(f"Saved your steps as version {step_set.version}.", timeout=3)
         return panel.step_set
@@ -454,8 +462,7 @@ class SolveScreen(TotScreen):
         if old is not None or _clean(self.steps_panel.steps):
             panel = self.steps_panel
             if old is not None and panel.dirty and _clean(panel.steps):
-                parent = panel.step_set.id if panel.step_set else None
-                await self.tutor.save_steps(old, _clean(panel.steps), parent_id=parent)
+                await self._store_steps(old)
             await panel.reset()
         for pane in self.panes():
             await pane.reset()
@@ -504,7 +511,6 @@ class SolveScreen(TotScreen):
     async def run_save_steps(self, steps: list[str]) -> None:
         problem = await self._ensure_problem()
         panel = self.steps_panel
-        parent = panel.step_set.id if panel.step_set else None
-        step_set = await self.tutor.save_steps(problem, steps, parent_id=parent)
+        step_set = await self._store_steps(problem)
         panel.mark_saved(step_set)
         self.notify(f"Saved as version {step_set.version}.", timeout=3)

@@ -21,7 +21,7 @@ from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import child_on_first_use, uncancellable
 from tot_tui.ui.keymap import key_hint
 from tot_tui.ui.plain import plain
-from tot_tui.ui.step_diff import align
+from tot_tui.ui.step_diff import align, align_by_origin
 from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 def _clean(steps: list[str]) -> list[str]:
     return [" ".join(s.split()) for s in steps if s.strip()]
+
+
+_MARKS = {"moved": "↕ moved", "changed": "✎ edited", "added": "＋ new"}
 
 
 class StepEditor(TextArea):
@@ -200,7 +203,11 @@ records exactly the steps the student saw.
         self.step_set: StepSetView | None = None  # the saved version the editor started from
         self.saved: list[str] = []
         self.original: list[str] = []  # the teacher's steps, for the "edited" marks
+        self.original_id: int | None = None  # the step set `original` is
         self._states: list[list[str]] = [[]]
+        # Parallel to _states: each step's index in `original`, None for a step added here.
+        # Marks (and what History records) follow a step through edits and moves by this.
+        self._origin_states: list[list[int | None]] = [[]]
         self._pos = 0
         self._coalesce: tuple[str, int] | None = None
         self._focus_index = 0
@@ -247,30 +254,43 @@ records exactly the steps the student saw.
     def can_redo(self) -> bool:
         return self._pos < len(self._states) - 1
 
-    def _commit(self, steps: list[str], coalesce: tuple[str, int] | None = None) -> None:
+    @property
+    def origins(self) -> list[int | None]:
+        """Each step's index in `original` (None: added here), as the steps are now."""
+        return list(self._origin_states[self._pos])
+
+    def to_save(self) -> tuple[list[str], list[int | None]]:
+        """The steps as they are saved (blank ones dropped, spaces collapsed), each with its
+        origin in `original` (the step set `original_id`)."""
+        pairs = [(" ".join(s.split()), o) for s, o in zip(self.steps, self.origins, strict=True)
+                 if s.strip()]
+        return [s for s, _ in pairs], [o for _, o in pairs]
+
+    def _commit(self, steps: list[str], coalesce: tuple[str, int] | None = None, *,
+                origins: list[int | None]) -> None:
         if coalesce is not None and coalesce == self._coalesce \
                 and self._pos == len(self._states) - 1:
             self._states[self._pos] = steps
+            self._origin_states[self._pos] = origins
         else:
             del self._states[self._pos + 1:]
+            del self._origin_states[self._pos + 1:]
             self._states.append(steps)
+            self._origin_states.append(origins)
             self._pos += 1
         self._coalesce = coalesce
 
     def _marks(self, steps: list[str]) -> list[str]:
         """One mark per step against the teacher's original: edited, new, moved, or the
-        answer leaked (for steps still as saved). Aligned like a diff, so inserting a step
-        does not mark every step after it."""
+        answer leaked (for steps still as saved). Each step is followed from where it came
+        (`origins`), so an edited step that moves stays an edited step."""
         clean = [" ".join(s.split()) for s in steps]
         marks = [""] * len(clean)
-        if self.original:
-            for kind, _old, j in align(self.original, clean):
-                if j is None or kind == "same":
-                    continue
-                if clean[j] in self.original:
-                    marks[j] = "↕ moved"
-                else:
-                    marks[j] = "✎ edited" if kind == "changed" else "＋ new"
+        origins = self.origins
+        if self.original and len(origins) == len(clean):
+            for kind, _old, j in align_by_origin(self.original, clean, origins):
+                if j is not None and kind != "same":
+                    marks[j] = _MARKS[kind]
         if self.step_set is not None:
             for i in self.step_set.leaks:
                 if i < len(clean) and i < len(self.saved) and clean[i] == self.saved[i]:
@@ -344,8 +364,9 @@ records exactly the steps the student saw.
         """Forget everything (a new problem)."""
         self.step_set = None
         self.note = ""
-        self.saved, self.original = [], []
+        self.saved, self.original, self.original_id = [], [], None
         self._states, self._pos, self._coalesce = [[]], 0, None
+        self._origin_states = [[]]
         self.remove_class("-drafting")
         await self._rebuild()
 
@@ -366,22 +387,23 @@ records exactly the steps the student saw.
             text.append(safe_text(step) + "\n")
         self._draft().update(text)
 
-    async def load(self, step_set: StepSetView, *, original: list[str] | None = None,
+    async def load(self, step_set: StepSetView, *, original: StepSetView | None = None,
                    focus: bool = False, note: str = "") -> None:
-        """Show a stored version. The previous editor state stays reachable with undo.
+        """Show a stored version; `original` is the teacher's version its marks compare with
+        (a teacher's version is its own). The previous editor state stays reachable with undo.
         `note` (e.g. the teacher's token count and time) is shown under the panel."""
         self.remove_class("-drafting")
         self.note = note
         self.step_set = step_set
         self.saved = list(step_set.steps)
+        if step_set.origin.value == "teacher":
+            original = step_set
         if original is not None:
-            self.original = list(original)
-        elif step_set.origin.value == "teacher":
-            self.original = list(step_set.steps)
+            self.original, self.original_id = list(original.steps), original.id
         if not any(step.strip() for step in self.steps):
             # Nothing worth going back to: undo must not empty the panel of what just came.
-            self._states, self._pos = [], -1
-        self._commit(list(step_set.steps))
+            self._states, self._origin_states, self._pos = [], [], -1
+        self._commit(list(step_set.steps), origins=self._origins_of(step_set))
         self._coalesce = None
         await self._rebuild(0 if focus else None)
 
@@ -389,8 +411,22 @@ records exactly the steps the student saw.
         """The teacher failed: keep the steps that did arrive as unsaved, editable rows."""
         self.remove_class("-drafting")
         if partial:
-            self._commit(list(partial))
+            self._commit(list(partial), origins=[None] * len(partial))
         await self._rebuild()
+
+    def _origins_of(self, step_set: StepSetView) -> list[int | None]:
+        """Where each step of a stored version came from in `original`: as recorded when it
+        was saved, else (older versions) read from a diff."""
+        steps = step_set.steps
+        if step_set.id == self.original_id:
+            return list(range(len(steps)))
+        if step_set.origins is not None and step_set.base_id == self.original_id:
+            return list(step_set.origins)
+        origins: list[int | None] = [None] * len(steps)
+        for kind, old, new in align(self.original, steps):
+            if new is not None and kind in ("same", "changed"):
+                origins[new] = old
+        return origins
 
     def mark_saved(self, step_set: StepSetView) -> None:
         self.step_set = step_set
@@ -418,7 +454,7 @@ records exactly the steps the student saw.
         if row.index >= len(steps) or value in (steps[row.index], safe_text(steps[row.index])):
             return
         steps[row.index] = value
-        self._commit(steps, ("edit", row.index))
+        self._commit(steps, ("edit", row.index), origins=self.origins)
         self._refresh_marks()
         self._changed()
 
@@ -449,7 +485,9 @@ records exactly the steps the student saw.
         steps = self.steps
         at = self._current() + 1 if steps else 0
         steps.insert(at, "")
-        self._commit(steps)
+        origins = self.origins
+        origins.insert(at, None)
+        self._commit(steps, origins=origins)
         await self._rebuild(at)
 
     async def action_delete_step(self) -> None:
@@ -458,7 +496,9 @@ records exactly the steps the student saw.
             return
         at = self._current()
         del steps[at]
-        self._commit(steps)
+        origins = self.origins
+        del origins[at]
+        self._commit(steps, origins=origins)
         await self._rebuild(min(at, len(steps) - 1) if steps else None)
 
     async def action_move_step(self, delta: int) -> None:
@@ -468,7 +508,9 @@ records exactly the steps the student saw.
         if not steps or not 0 <= to < len(steps):
             return
         steps[at], steps[to] = steps[to], steps[at]
-        self._commit(steps)
+        origins = self.origins
+        origins[at], origins[to] = origins[to], origins[at]
+        self._commit(steps, origins=origins)
         await self._rebuild(to)
 
     async def action_undo(self) -> None:
