@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 from textual import events
 
 from tests.conftest import STUDENT, TEACHER
 from tests.ui.conftest import (
+    PROBLEM,
     SIZE,
     STEPS,
     click_button,
@@ -269,3 +272,32 @@ async def test_marks_follow_a_moved_step_and_history_keeps_them(fake, make_app):
         await settle(pilot, app)
         marks = [str(row.query_one(".mark").render()) for row in panel.rows]
         assert "new" in marks[-2] and "edited" in marks[-1], marks
+
+
+async def test_solve_pressed_while_the_teacher_writes_is_queued_and_esc_cancels_both(
+        fake, make_app):
+    slow = json.dumps({"steps": ["Start with Tom's 12 marbles.", "Subtract the 5 he gives",
+                                 "Add the 8 he buys."]})
+    fake.reply(TEACHER, Reply(text=slow, chunk_delay=0.05))
+    fake.reply(STUDENT, Reply(text="Final answer: 15"))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        type_problem(app.screen, PROBLEM, "15")
+        screen = app.screen
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: fake.active_streams > 0)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: "once the teacher's steps are in" in notice_text(app))
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not [r for r in fake.requests if r.path == "/api/chat"
+                    and r.body and r.body.get("model") == STUDENT]
+        detail = await app.tutor.problem_detail(screen.problem.id)
+        assert detail.step_sets == [] and detail.attempts == []  # no cut version, no attempt
+        # Queued again and left alone, it runs once the steps are in.
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: fake.active_streams > 0)
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        detail = await app.tutor.problem_detail(screen.problem.id)
+        assert len(detail.attempts) == 1 and detail.attempts[0].verdict is Verdict.CORRECT

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, TextArea
+from textual.worker import WorkerState
 
 from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import child_on_first_use
@@ -318,9 +319,9 @@ class SolveScreen(TotScreen):
         return None
 
     @work(exclusive=True, group="teacher", exit_on_error=False)
-    async def run_decompose(self, focus_steps: bool = False) -> None:
+    async def run_decompose(self, focus_steps: bool = False) -> StepSetView | None:
         problem = await self._ensure_problem()
-        await self._decompose(problem, focus_steps)
+        return await self._decompose(problem, focus_steps)
 
     # -- student -----------------------------------------------------------------------------
 
@@ -355,10 +356,20 @@ class SolveScreen(TotScreen):
     async def run_solve(self, compare: bool = False) -> None:
         from tot_tui.domain import Mode
 
-        # Solve pressed while the teacher is still writing: wait for its steps.
-        for worker in [w for w in self.workers if w.group == "teacher" and w.is_running]:
+        # Solve pressed while the teacher is still writing: queued, visibly, until its steps
+        # are in; Esc cancels both. Never solve on steps the teacher did not finish.
+        teacher = [w for w in self.workers if w.group == "teacher" and w.is_running]
+        if teacher:
+            self.notify(self.hint("The student starts once the teacher's steps are in "
+                                  "({solve.cancel} cancels both)."), timeout=5)
+        for worker in teacher:
             with contextlib.suppress(Exception):
                 await worker.wait()
+        if any(w.state is not WorkerState.SUCCESS or w.result is None for w in teacher):
+            self.notify("The student was not asked: the teacher's steps did not finish. "
+                        "Decompose again, or edit the steps and Solve.", severity="warning",
+                        timeout=8)
+            return
         problem = await self._ensure_problem()
         if not _clean(self.steps_panel.steps):
             await self._decompose(problem)  # no steps yet: ask the teacher first
