@@ -198,3 +198,37 @@ async def test_an_ansi_theme_draws_the_key_bar_and_the_buttons(fake, make_app):
         assert "Decompose" in app.screen.query_one(KeyBar).content.plain
         actions = app.screen.query_one("#problem-actions", ButtonBar)
         assert "Decompose" in actions.render_line(0).text
+
+
+async def test_ctrl_q_asks_first_when_edits_or_a_reply_would_be_lost(fake, make_app):
+    from tot_tui.ui.screens.confirm import ConfirmScreen
+    from tot_tui.ui.widgets.steps_panel import StepsPanel
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        panel = app.screen.query_one(StepsPanel)
+        await panel.action_insert_step()
+        await pilot.press(*"My own step")
+        assert panel.dirty
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and app.is_running
+        assert "unsaved step edits" in str(app.screen.query_one("#question").render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and panel.steps == ["My own step"]
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_ctrl_q_quits_at_once_when_nothing_would_be_lost(fake, make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await settle(pilot, app)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running

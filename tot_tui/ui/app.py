@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -25,6 +26,7 @@ from tot_tui.kinds import ROLES, SETUP_KINDS, Role
 from tot_tui.ui.bindings import bindings
 from tot_tui.ui.keymap import KeymapOwner, key_hint
 from tot_tui.ui.notices import describe_error
+from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.screens.solve import SolveScreen
 
 if TYPE_CHECKING:
@@ -75,6 +77,7 @@ class TotApp(KeymapOwner, App[int]):
         self._check_on_start = check_connection
         self._warm_up = warm_up
         self.statuses: dict[Role, HostStatus] = {}
+        self.screens_seen: weakref.WeakSet[TotScreen] = weakref.WeakSet()  # asked before quitting
         self._store_worker: Worker[None] | None = None
         # Connection indicators on every screen subscribe to this.
         self.connection_signal: Signal[dict[Role, HostStatus]] = Signal(self, "connection")
@@ -286,6 +289,25 @@ class TotApp(KeymapOwner, App[int]):
             self.screen.refresh_bindings()
 
     # -- actions -----------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit, but ask first when something would be lost (edits, a reply, a pull)."""
+        from tot_tui.ui.screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        lost = [what for screen in list(self.screens_seen) for what in screen.would_lose()]
+        if not lost:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        listed = "; ".join(dict.fromkeys(lost))
+        self.push_screen(ConfirmScreen(f"Quit now? This would lose: {listed}.", yes="Quit"),
+                         answered)
 
     def action_help(self) -> None:
         from tot_tui.ui.screens.help import HelpScreen, active_keys

@@ -48,7 +48,12 @@ class TotScreen(Screen):
             return
         super()._compositor_refresh()
 
+    def would_lose(self) -> list[str]:
+        """What quitting now would lose on this screen ("unsaved step edits", …)."""
+        return []
+
     def on_mount(self) -> None:
+        self.tot_app.screens_seen.add(self)
         # Connection indicators show what the app last learned, and follow its signal.
         if self.query(ConnectionIndicator):
             self._show_connection(self.tot_app.statuses)

@@ -161,6 +161,10 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
 
     # -- pull --------------------------------------------------------------------------------
 
+    def would_lose(self) -> list[str]:
+        pulling = any(w.group == "pull" and w.is_running for w in self.workers)
+        return ["a model download in progress"] if pulling else []
+
     def action_focus_pull(self) -> None:
         self.query_one("#pull-name", Input).focus()
 

@@ -405,6 +405,17 @@ class SolveScreen(TotScreen):
 
     # -- actions -----------------------------------------------------------------------------
 
+    def would_lose(self) -> list[str]:
+        lost = []
+        if self.steps_panel.dirty:
+            lost.append("unsaved step edits")
+        running = {w.group for w in self.workers if w.is_running}
+        if "teacher" in running:
+            lost.append("the teacher's steps being written")
+        if "solve" in running:
+            lost.append("the student's reply being written (what arrived is kept)")
+        return lost
+
     def action_decompose(self) -> None:
         self.run_decompose()
 
