@@ -6,7 +6,7 @@ import tomllib
 
 from textual.command import CommandList
 
-from tests.ui.conftest import SIZE, notice_text, settle, wait_until
+from tests.ui.conftest import PROBLEM, SIZE, notice_text, script, settle, type_problem, wait_until
 from tot_tui.ui.bindings import known_binding_ids
 from tot_tui.ui.screens.help import HelpScreen
 from tot_tui.ui.screens.settings import SettingsScreen
@@ -70,7 +70,11 @@ async def test_invalid_settings_keep_the_form_and_say_why(fake, make_app, config
         screen.query_one("#keymap").text = "no.such.binding = f9"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "unknown binding id no.such.binding" in notice_text(app)
+        assert "'no.such.binding' is no binding id" in notice_text(app)
+        screen.query_one("#keymap").text = "solve.solve = notakey+++"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "solve.solve = 'notakey+++'" in notice_text(app)
         assert not config.paths.config_file.exists()
 
 
@@ -232,3 +236,20 @@ async def test_ctrl_q_quits_at_once_when_nothing_would_be_lost(fake, make_app):
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_bad_keymap_entries_are_named_and_keep_their_defaults(fake, make_app, config):
+    config.settings.keymap = {"solve.solve": "notakey+++", "no.such.id": "f9",
+                              "solve.decompose": "f9"}
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        text = notice_text(app)
+        assert "solve.solve = 'notakey+++'" in text and "'no.such.id' is no binding id" in text
+        assert app.user_keymap == {"solve.decompose": "f9"}
+        type_problem(app.screen, PROBLEM, "15")
+        await pilot.press("ctrl+r")  # Solve keeps its default key
+        await settle(pilot, app)
+        assert app.screen.query_one("#with-steps").banner.verdict is not None
+        assert "notakey" not in str(app.screen.query_one("KeyBar").render())

@@ -24,7 +24,7 @@ from textual.worker import Worker, WorkerState
 from tot_tui.config import Config
 from tot_tui.kinds import ROLES, SETUP_KINDS, Role
 from tot_tui.ui.bindings import bindings
-from tot_tui.ui.keymap import KeymapOwner, key_hint
+from tot_tui.ui.keymap import KeymapOwner, check_keymap, key_hint
 from tot_tui.ui.notices import describe_error
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.screens.solve import SolveScreen
@@ -101,7 +101,7 @@ class TotApp(KeymapOwner, App[int]):
 
     def on_mount(self) -> None:
         if self.user_keymap:
-            self.apply_keymap(self.user_keymap)
+            self.apply_keymap(self.user_keymap, announce=True)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.call_after_refresh(self._after_first_paint)
 
@@ -132,7 +132,7 @@ class TotApp(KeymapOwner, App[int]):
         problem = await asyncio.to_thread(self.config.validate)
         settings = self.config.settings
         if settings.keymap != self.user_keymap:
-            self.apply_keymap(dict(settings.keymap))
+            self.apply_keymap(dict(settings.keymap), announce=True)
         if settings.theme != self.theme and settings.theme in self.available_themes:
             self.theme = settings.theme
         if problem:
@@ -280,13 +280,23 @@ class TotApp(KeymapOwner, App[int]):
             return False
         return True
 
-    def apply_keymap(self, keymap: dict[str, str]) -> None:
+    def apply_keymap(self, keymap: dict[str, str], *, announce: bool = False) -> list[str]:
+        """Apply the entries that name a binding and real keys; the others keep their
+        defaults and are returned (with `announce`, named in a notice too)."""
+        from tot_tui.ui.bindings import known_binding_ids
+
+        keymap, problems = check_keymap(keymap, known_binding_ids())
+        if problems and announce:
+            self.notify("; ".join(problems) + ". Those keep their default keys; fix the keymap "
+                        "in Settings (F5) or in the config file.", title="Keymap",
+                        severity="error", timeout=20)
         self.set_keymap(dict(keymap))
         self.user_keymap = dict(keymap)
         self.keymap_signal.publish(self.user_keymap)
         # Textual does not announce a new keymap: the key bar redraws on this.
         with contextlib.suppress(ScreenStackError):  # no screen yet
             self.screen.refresh_bindings()
+        return problems
 
     # -- actions -----------------------------------------------------------------------------
 

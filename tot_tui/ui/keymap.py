@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
@@ -40,6 +41,49 @@ def parse_keymap(text: str) -> dict[str, str]:
             raise ValueError(f"keymap line {number}: both the id and the keys are needed")
         keymap[name] = keys
     return keymap
+
+
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+
+
+@cache
+def _key_names() -> frozenset[str]:
+    """The names of the keys that are no character: Textual's Keys (without modifiers), the
+    function keys, the short names Textual gives some characters ("slash", "plus")."""
+    from textual.keys import KEY_NAME_REPLACEMENTS, Keys
+
+    names = {key.value.rsplit("+", 1)[-1] for key in Keys} | set(KEY_NAME_REPLACEMENTS.values())
+    return frozenset(names | {f"f{n}" for n in range(1, 25)} | {"space", "tab", "enter"})
+
+
+def is_key(key: str) -> bool:
+    """Is `key` a key a terminal can send ("ctrl+r", "f8", "alt+up", "j", "slash")?"""
+    from textual.keys import key_to_character
+
+    *modifiers, name = key.strip().lower().split("+")
+    if not name or not set(modifiers) <= _MODIFIERS:
+        return False
+    if len(name) == 1:
+        return name.isprintable() and not name.isspace()
+    return name in _key_names() or key_to_character(name) is not None
+
+
+def check_keymap(keymap: Mapping[str, str],
+                 known: Mapping[str, str]) -> tuple[dict[str, str], list[str]]:
+    """The entries of `keymap` that can be applied, and a sentence for each that cannot (an
+    id no binding has, or keys no terminal sends); those keep their default keys."""
+    good: dict[str, str] = {}
+    problems: list[str] = []
+    for name, keys in keymap.items():
+        bad = [k.strip() for k in keys.split(",") if not is_key(k)]
+        if name not in known:
+            problems.append(f"{name!r} is no binding id")
+        elif bad or not keys.strip():
+            problems.append(f"{name} = {keys!r}: {', '.join(repr(k) for k in bad) or 'nothing'}"
+                            " is not a key")
+        else:
+            good[name] = keys
+    return good, problems
 
 
 def format_keymap(keymap: dict[str, str]) -> str:

@@ -19,7 +19,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from tot_tui.config import describe_problems, normalize_host, validate_settings
 from tot_tui.domain import ROLES
 from tot_tui.ui.bindings import bindings, known_binding_ids
-from tot_tui.ui.keymap import format_keymap, parse_keymap
+from tot_tui.ui.keymap import check_keymap, format_keymap, parse_keymap
 from tot_tui.ui.notices import show_path
 
 if TYPE_CHECKING:
@@ -130,9 +130,9 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
         if isinstance(theme, str):
             raw["theme"] = theme
         raw["keymap"] = parse_keymap(self.query_one("#keymap", TextArea).text)
-        unknown = sorted(set(raw["keymap"]) - set(known_binding_ids()))
-        if unknown:
-            raise ValueError(f"Keymap: unknown binding id {', '.join(unknown)} (the ids are "
+        _, bad_entries = check_keymap(raw["keymap"], known_binding_ids())
+        if bad_entries:
+            raise ValueError(f"Keymap: {'; '.join(bad_entries)} (the ids and their keys are "
                              "listed under the box)")
         try:
             validate_settings({**asdict(current), **raw})
