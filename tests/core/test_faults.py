@@ -13,6 +13,7 @@ from tests.conftest import STUDENT, TEACHER, closed_port
 from tot_tui.config import load_config
 from tot_tui.domain import (
     AttemptStatus,
+    ErrorKind,
     Failed,
     Mode,
     ModelLoading,
@@ -338,3 +339,14 @@ async def test_a_cancel_during_a_checkpoint_stops_the_server_at_once(
         gc.enable()
     status, output, _ = attempt_rows(config)[0]
     assert len(attempt_rows(config)) == 1 and status == "interrupted" and output.startswith("w0")
+
+
+@pytest.mark.parametrize("junk", [None, [1, 2, 3], 7, "text"])
+async def test_a_json_line_that_is_no_object_is_a_protocol_error(fake, tutor, config, junk):
+    fake.reply(STUDENT, Reply(text=ANSWER_TEXT, junk_after=(3, junk)))
+    events = await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE))
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.kind is ErrorKind.BAD_RESPONSE
+    assert "not Ollama's protocol" in failed.message
+    status, output, error = attempt_rows(config)[0]
+    assert status == "interrupted" and output and "protocol" in error and error != "Cancelled."

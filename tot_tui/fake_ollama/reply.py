@@ -32,6 +32,9 @@ class Reply:
     error_after: int | None = None  # after N chunks send {"error": error_message} and end
     error_message: str = "an error was encountered while running the model: unexpected EOF"
     disconnect_after: int | None = None  # after N chunks drop the socket, no final chunk
+    # After N chunks send one line holding this JSON value (`null`, a list: not Ollama's
+    # protocol), then end the response.
+    junk_after: tuple[int, Any] | None = None
     stall_after: int | None = None  # after N chunks go silent for stall_seconds
     stall_seconds: float = 30.0
     prompt_eval_count: int | None = None  # override the estimate from the prompt length

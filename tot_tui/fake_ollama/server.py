@@ -830,6 +830,10 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.disconnect_after is not None and index == reply.disconnect_after:
                 self._drop_connection()
                 return
+            if reply.junk_after is not None and index == reply.junk_after[0]:
+                self._stream_line(reply.junk_after[1])
+                self._end_stream()
+                return
             if reply.stall_after is not None and index == reply.stall_after:
                 self._pause(reply.stall_seconds)
             if index == len(pieces):

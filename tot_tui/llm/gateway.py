@@ -326,7 +326,10 @@ class OllamaGateway:
                 errors.unreachable(host)
         if isinstance(exc, httpx.TimeoutException):
             return errors.stalled(host, model or "the server", CONTROL_READ_TIMEOUT, not mid_stream)
-        if isinstance(exc, (json.JSONDecodeError, ValidationError, httpx.DecodingError)):
+        # A JSON line that is no object (`null`, `[1, 2]`): the client fails reading its
+        # fields with an AttributeError or a TypeError.
+        if isinstance(exc, (json.JSONDecodeError, ValidationError, httpx.DecodingError,
+                            AttributeError, TypeError)):
             return LLMError(errors.ErrorKind.BAD_RESPONSE,
                             f"The server at {host} sent something that is not Ollama's protocol "
                             f"({type(exc).__name__}). Is OLLAMA_HOST pointing at Ollama?",
