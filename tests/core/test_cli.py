@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import STUDENT, TEACHER, closed_port
 from tot_tui.fake_ollama import FakeOllama, Reply
 
@@ -266,3 +268,37 @@ def test_server_text_never_reaches_the_terminal_raw(monkeypatch):
     for proc in runs:
         for stream in (proc.stdout, proc.stderr):
             assert "\x1b" not in stream and "\x07" not in stream
+
+
+def test_a_read_only_history_can_be_browsed_and_exported(fake, monkeypatch, tmp_path: Path):
+    # A read-only mount (in a mount namespace of its own): root ignores file permissions.
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("needs root and unshare for a read-only mount")
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    script(fake)
+    assert run_cli("solve", PROBLEM, "--answer", "12").returncode == 0
+    data = tmp_path / "data"
+
+    def read_only(*args: str) -> subprocess.CompletedProcess:
+        import shlex
+
+        inner = shlex.join([sys.executable, "-m", "tot_tui", *args])
+        script_ = (f"mount --bind {shlex.quote(str(data))} {shlex.quote(str(data))} && "
+                   f"mount -o remount,bind,ro {shlex.quote(str(data))} && exec {inner}")
+        return subprocess.run(["unshare", "-m", "sh", "-c", script_], capture_output=True,
+                              text=True, timeout=60, env=dict(os.environ))
+
+    probe = read_only("locate")
+    if probe.returncode != 0:
+        pytest.skip(f"no read-only mount here: {probe.stderr.strip()}")
+    listed = read_only("history", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert [r["problem"] for r in json.loads(listed.stdout)] == [PROBLEM]
+    exported = read_only("export", "-f", "json")
+    assert exported.returncode == 0 and json.loads(exported.stdout)[0]["problem"]["text"] == \
+        PROBLEM
+    solved = read_only("solve", "A new problem: 1 + 1?", "--answer", "2")
+    assert solved.returncode != 0 and "read-only" in solved.stderr
+    assert "Unexpected" not in solved.stderr and "SQL" not in solved.stderr

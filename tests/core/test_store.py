@@ -361,3 +361,38 @@ def test_upgrade_to_version_7_keeps_step_sets_and_records_where_edited_steps_cam
     again = store.problem_detail(1).step_sets[-1]
     assert (edited.origins, again.origins, again.base_id) == ([1, 0, None],) * 2 + (old.id,)
     store.close()
+
+
+def test_a_search_matching_more_problems_than_sqlite_takes_variables(tmp_path):
+    from sqlalchemy import event
+
+    store = HistoryStore(tmp_path / "big.db")
+    # SQLite's default build takes 32,766 variables; this one is told 999 (fewer rows to make).
+    limit = 999
+    event.listen(store.engine, "connect", lambda conn, _record: conn.setlimit(
+        sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit))
+    store.engine.dispose()
+    raw = sqlite3.connect(tmp_path / "big.db", isolation_level=None)
+    now = datetime.now(UTC).isoformat(sep=" ")
+    raw.execute("BEGIN")
+    raw.executemany("INSERT INTO problem (text, created) VALUES (?, ?)",
+                    ((f"Sam has {n} apples. How many apples?", now) for n in range(limit + 50)))
+    raw.execute("COMMIT")
+    raw.close()
+    found = store.list_problems(query="apples how", limit=5)
+    assert len(found) == 5 and all("apples" in p.text for p in found)
+    assert store.list_problems(query="apples zebra") == []
+    assert store.list_problems(query="?!") == []
+    store.close()
+
+
+def test_a_data_directory_whose_path_looks_like_a_url(tmp_path):
+    # `?` and `%41` are file-name characters here, not a query string or an escape.
+    for name in ("what?mode=ro", "a%41b", "sp ace#x"):
+        folder = tmp_path / name
+        store = HistoryStore(folder / "history.sqlite3")
+        problem = store.add_problem("What is 2 + 2?", "4")
+        assert store.problem_detail(problem.id) is not None
+        store.close()
+        assert (folder / "history.sqlite3").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a%41b", "sp ace#x", "what?mode=ro"]

@@ -7,6 +7,7 @@ nothing already written and leaves a readable file.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -16,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, or_, text
+from sqlalchemy import Integer, column, event, func, or_, text
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, col, create_engine, delete, select
 
 from tot_tui.domain import (
@@ -51,6 +53,7 @@ def pid_alive(pid: int) -> bool:
 class HistoryStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.read_only = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             raw = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -59,21 +62,43 @@ class HistoryStore:
                 migrations.upgrade(raw)
             finally:
                 raw.close()
+        except (sqlite3.OperationalError, OSError) as exc:
+            if not (path.is_file() and _is_read_only_problem(exc)):
+                raise _open_error(path, exc) from exc
+            self.read_only = True  # browsing and export still work
+            _check_read_only_schema(path)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"Cannot open the history database {path} ({exc}). If it is not a "
-                             "tot-tui history, move it aside, or choose another data directory "
-                             "with --data-dir or TOT_TUI_DATA_DIR.") from exc
-        except OSError as exc:
-            raise StoreError(f"Cannot create the history database {path} ({exc}). Choose a "
-                             "writable data directory with --data-dir or TOT_TUI_DATA_DIR.") \
-                from exc
-        self.engine = create_engine(f"sqlite:///{path}",
-                                    connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(self.engine, "connect", _on_connect)
-        self._recover_dead_attempts()
+            raise _open_error(path, exc) from exc
+        # Connections are made here, from the path itself: an SQLAlchemy URL would read a `?`
+        # or a `%41` in the data directory's name as a query string or an escape.
+        connect = functools.partial(_connect, path, self.read_only)
+        # The pool a file database gets from its URL (an empty URL means one in memory,
+        # whose single shared connection threads must not use).
+        self.engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
+        event.listen(self.engine, "connect",
+                     _on_connect_read_only if self.read_only else _on_connect)
+        if not self.read_only:
+            self._recover_dead_attempts()
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def explain(self, exc: BaseException) -> StoreError | None:
+        """A database error as one sentence naming the file and the fix (never SQL), or
+        None for anything that is not the database's."""
+        cause = getattr(exc, "orig", exc)  # SQLAlchemy wraps the sqlite3 error
+        if not isinstance(cause, sqlite3.Error):
+            return None
+        text_ = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        if self.read_only or "readonly" in text_.lower():
+            return StoreError(f"The history database {self.path} is read-only: browsing and "
+                              "exporting work, saving does not. Make it writable, or choose "
+                              "another --data-dir (TOT_TUI_DATA_DIR).")
+        if "locked" in text_.lower() or "busy" in text_.lower():
+            return StoreError(f"The history database {self.path} is busy (another tot-tui "
+                              "is writing to it); try again in a moment.")
+        return StoreError(f"The history database {self.path} failed ({text_}). If it is "
+                          "damaged, move it aside; tot-tui starts a new one.")
 
     # -- problems ----------------------------------------------------------------------------
 
@@ -298,7 +323,11 @@ class HistoryStore:
         with Session(self.engine) as s:
             stmt = select(Problem)
             if query.strip():
-                stmt = stmt.where(col(Problem.id).in_(self._search_ids(s, query)))
+                clauses = self._search_clauses(s, query)
+                if not clauses:  # only punctuation: nothing can match
+                    return []
+                for clause in clauses:
+                    stmt = stmt.where(col(Problem.id).in_(clause))
             if model:
                 stmt = stmt.where(or_(
                     col(Problem.id).in_(select(Attempt.problem_id)
@@ -332,31 +361,33 @@ class HistoryStore:
         return added
 
     @staticmethod
-    def _search_ids(s: Session, query: str) -> list[int]:
-        """Problems in which every word of `query` (as a prefix) occurs somewhere: in the
-        problem, its reference, any step version or any settled reply."""
-        found: set[int] | None = None
-        for word in query.split():
+    def _search_clauses(s: Session, query: str) -> list[Any]:
+        """One subquery per word of `query`: the problems in which the word (as a prefix)
+        occurs somewhere: in the problem, its reference, any step version or any settled
+        reply. Subqueries, not lists of ids: a word that matches more problems than SQLite
+        takes variables must still work. Empty when no word can match anything."""
+        clauses: list[Any] = []
+        for n, word in enumerate(query.split()):
             if not any(ch.isalnum() for ch in word):
                 continue  # the index holds no punctuation: nothing to look for
             # Each word becomes a quoted prefix term, so user punctuation is never FTS syntax.
             match = '"' + word.replace('"', '""') + '"*'
-            try:
-                rows = s.exec(text(  # type: ignore[call-overload]
-                    "SELECT rowid FROM problem_fts WHERE problem_fts MATCH :m "
-                    "UNION SELECT problem_id FROM step_set WHERE id IN "
-                    "  (SELECT rowid FROM step_fts WHERE step_fts MATCH :m) "
-                    "UNION SELECT problem_id FROM attempt WHERE id IN "
-                    "  (SELECT rowid FROM reply_fts WHERE reply_fts MATCH :m)"),
-                    params={"m": match})
-                ids = {r[0] for r in rows}
-            except Exception:  # a term SQLite still rejects: substring search of the problems
-                like = select(Problem.id).where(col(Problem.text).contains(word))
-                ids = {r for r in s.exec(like) if r is not None}
-            found = ids if found is None else found & ids
-            if not found:
-                break
-        return sorted(found or ())
+            try:  # a term SQLite still rejects: substring search of the problems instead
+                s.exec(text(  # type: ignore[call-overload]
+                    "SELECT 1 FROM problem_fts WHERE problem_fts MATCH :m LIMIT 1"),
+                    params={"m": match}).all()
+            except Exception:
+                clauses.append(select(Problem.id).where(col(Problem.text).contains(word)))
+                continue
+            key = f"m{n}"
+            clauses.append(text(
+                f"SELECT rowid AS pid FROM problem_fts WHERE problem_fts MATCH :{key} "
+                "UNION SELECT problem_id FROM step_set WHERE id IN "
+                f"  (SELECT rowid FROM step_fts WHERE step_fts MATCH :{key}) "
+                "UNION SELECT problem_id FROM attempt WHERE id IN "
+                f"  (SELECT rowid FROM reply_fts WHERE reply_fts MATCH :{key})")
+                .bindparams(**{key: match}).columns(column("pid", Integer)))
+        return clauses
 
     def _summary(self, s: Session, row: Problem) -> ProblemSummary:
         attempts = s.exec(select(Attempt).where(Attempt.problem_id == row.id)
@@ -394,6 +425,50 @@ class HistoryStore:
 
     def details(self, ids: Iterable[int]) -> list[ProblemDetail]:
         return [d for d in (self.problem_detail(i) for i in ids) if d is not None]
+
+
+def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
+    if not read_only:
+        return sqlite3.connect(path, check_same_thread=False, timeout=30)
+    # Read-only: `mode=ro` where SQLite can still make its -shm file beside the database,
+    # `immutable` in a folder nobody can write to (nobody can change the file there either).
+    writable_dir = os.access(path.parent, os.W_OK)
+    uri = path.resolve().as_uri() + ("?mode=ro" if writable_dir else "?immutable=1")
+    return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+
+
+def _is_read_only_problem(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, PermissionError) or "readonly" in text or "read-only" in text \
+        or "unable to open" in text
+
+
+def _check_read_only_schema(path: Path) -> None:
+    conn = _connect(path, True)
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        raise _open_error(path, exc) from exc
+    finally:
+        conn.close()
+    if version != migrations.LATEST:
+        raise StoreError(f"The history database {path} is read-only and from "
+                         f"{'an older' if version < migrations.LATEST else 'a newer'} tot-tui "
+                         f"(schema {version}, this version needs {migrations.LATEST}): make it "
+                         "writable once so it can be upgraded, or use another --data-dir.")
+
+
+def _open_error(path: Path, exc: BaseException) -> StoreError:
+    if isinstance(exc, OSError):
+        return StoreError(f"Cannot create the history database {path} ({exc}). Choose a "
+                          "writable data directory with --data-dir or TOT_TUI_DATA_DIR.")
+    return StoreError(f"Cannot open the history database {path} ({exc}). If it is not a "
+                      "tot-tui history, move it aside, or choose another data directory "
+                      "with --data-dir or TOT_TUI_DATA_DIR.")
+
+
+def _on_connect_read_only(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    dbapi_conn.execute("PRAGMA foreign_keys=ON")
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:

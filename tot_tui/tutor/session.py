@@ -47,6 +47,7 @@ from tot_tui.domain import (
     Verdict,
 )
 from tot_tui.llm.errors import LLMError, model_missing
+from tot_tui.store.migrations import StoreError
 from tot_tui.tutor.prompts import Prompt, load_prompt
 from tot_tui.tutor.steps import (
     STEPS_SCHEMA,
@@ -69,7 +70,7 @@ CHECKPOINT_SECONDS = 0.5  # how often a streaming attempt's partial text is comm
 _PROMPT_FOR_MODE = {Mode.BASELINE: "baseline", Mode.COT: "cot", Mode.STEPS: "student_steps"}
 
 
-__all__ = ["InputError", "LLMError", "Tutor", "clean_problem", "clean_steps"]
+__all__ = ["InputError", "LLMError", "StoreError", "Tutor", "clean_problem", "clean_steps"]
 
 
 class InputError(ValueError):
@@ -198,7 +199,17 @@ class Tutor:
         The store itself (which imports sqlmodel and may migrate the file) is also built there,
         never on the event loop: that is why this takes a function of the store rather than
         one of its bound methods."""
-        return await asyncio.to_thread(lambda: call(self.store))
+        def run() -> R:
+            store = self.store
+            try:
+                return call(store)
+            except Exception as exc:  # a database error becomes one sentence (StoreError)
+                explained = store.explain(exc)
+                if explained is None:
+                    raise
+                raise explained from exc
+
+        return await asyncio.to_thread(run)
 
     # -- problems and steps ------------------------------------------------------------------
 

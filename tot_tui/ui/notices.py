@@ -10,10 +10,12 @@ Severity = Literal["information", "warning", "error"]
 
 def describe_error(exc: BaseException) -> tuple[str, Severity]:
     """A message for a person and how loud to say it."""
-    from tot_tui.tutor.session import InputError
+    from tot_tui.tutor.session import InputError, StoreError
 
     if isinstance(exc, InputError):
         return str(exc), "warning"
+    if isinstance(exc, StoreError):  # its message names the file and the fix
+        return str(exc), "error"
     message = getattr(exc, "message", None)  # the core's LLMError carries a sentence for people
     if isinstance(message, str) and message:
         return message, "error"
