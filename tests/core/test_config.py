@@ -138,3 +138,30 @@ def test_save_validates_before_writing(isolated):
     cfg.save(student_model=" b:2b ")
     assert cfg.settings.student_model == "b:2b" and 'student_model = "b:2b"' in \
         cfg.paths.config_file.read_text()
+
+
+def test_a_prompt_override_without_its_placeholders_is_refused(isolated):
+    from tot_tui.tutor.prompts import PromptError
+
+    cfg = load_config()
+    cfg.paths.prompts_dir.mkdir(parents=True)
+    (cfg.paths.prompts_dir / "student_steps.txt").write_text("Solve: {problem}\n")
+    with pytest.raises(PromptError, match=r"student_steps.txt has no \{steps\}"):
+        load_prompt("student_steps", cfg.paths.prompts_dir)
+    (cfg.paths.prompts_dir / "baseline.txt").write_text("### system\nBe brief.\n### user\nHi\n")
+    with pytest.raises(PromptError, match=r"baseline.txt has no \{problem\}"):
+        load_prompt("baseline", cfg.paths.prompts_dir)
+
+
+def test_eval_refuses_a_prompt_override_without_steps(fake, monkeypatch, isolated):
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    cfg = load_config()
+    cfg.paths.prompts_dir.mkdir(parents=True)
+    (cfg.paths.prompts_dir / "student_steps.txt").write_text("Solve: {problem}\n")
+    proc = subprocess.run([sys.executable, "-m", "tot_tui", "eval", "--limit", "2"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "student_steps.txt has no {steps}" in proc.stderr and not fake.requests

@@ -143,7 +143,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any]) -> int:
     from tot_tui.check import Checker
     from tot_tui.store.migrations import StoreError
-    from tot_tui.tutor.session import Tutor
+    from tot_tui.tutor.session import InputError, Tutor
 
     # The checker's worker starts with the command and imports sympy while the first requests
     # stream; a check that comes sooner waits for it (outside its deadline).
@@ -152,7 +152,7 @@ async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any])
     tutor = Tutor(config, checker=checker)
     try:
         return await _evaluate(tutor, args, state)
-    except UsageError as exc:
+    except (UsageError, InputError) as exc:
         print_error(str(exc))
         return EXIT_USAGE
     except SetupError as exc:

@@ -14,14 +14,21 @@ from functools import cache
 from pathlib import Path
 
 import tot_tui
+from tot_tui.tutor.errors import InputError
 
 PROMPT_NAMES = ("teacher", "student_steps", "baseline", "cot")
 _SECTION = re.compile(r"^### (system|user)\s*$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"\{(problem|steps)\}")
 
 
-class PromptError(Exception):
-    pass
+# What each prompt must contain: a student who never sees the steps is not "ToT (steps)".
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "teacher": ("problem",), "student_steps": ("problem", "steps"), "baseline": ("problem",),
+    "cot": ("problem",)}
+
+
+class PromptError(InputError):
+    """A prompt file that cannot be used; the message names the file and what to fix."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +73,16 @@ def parse_prompt(name: str, text: str, source: Path) -> Prompt:
 @cache
 def _parsed(name: str, path: Path, mtime_ns: int) -> Prompt:
     # Keyed by modification time: an edited override is picked up on the next use.
-    return parse_prompt(name, path.read_text("utf-8"), path)
+    prompt = parse_prompt(name, path.read_text("utf-8"), path)
+    present = set(_PLACEHOLDER.findall(prompt.system + prompt.user))
+    missing = [f"{{{p}}}" for p in REQUIRED.get(name, ()) if p not in present]
+    if missing:
+        raise PromptError(f"The prompt file {path} has no {' and no '.join(missing)}: the "
+                          f"{name} prompt must show the model "
+                          f"{' and '.join(m.strip('{}') for m in missing)}. Add "
+                          f"{' and '.join(missing)} where it belongs, or delete the file to use "
+                          "the shipped prompt.")
+    return prompt
 
 
 def load_prompt(name: str, override_dir: Path | None = None) -> Prompt:

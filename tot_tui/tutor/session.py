@@ -48,6 +48,7 @@ from tot_tui.domain import (
 )
 from tot_tui.llm.errors import LLMError, model_missing
 from tot_tui.store.migrations import StoreError
+from tot_tui.tutor.errors import InputError
 from tot_tui.tutor.prompts import Prompt, load_prompt
 from tot_tui.tutor.steps import (
     STEPS_SCHEMA,
@@ -71,10 +72,6 @@ _PROMPT_FOR_MODE = {Mode.BASELINE: "baseline", Mode.COT: "cot", Mode.STEPS: "stu
 
 
 __all__ = ["InputError", "LLMError", "StoreError", "Tutor", "clean_problem", "clean_steps"]
-
-
-class InputError(ValueError):
-    """Input a person gave that the tutor cannot use; the message says how to fix it."""
 
 
 def clean_problem(text: str) -> str:
