@@ -396,3 +396,27 @@ def test_a_data_directory_whose_path_looks_like_a_url(tmp_path):
         store.close()
         assert (folder / "history.sqlite3").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a%41b", "sp ace#x", "what?mode=ro"]
+
+
+def test_concurrent_writers_of_one_new_text_make_one_problem(tmp_path):
+    import threading
+
+    path = tmp_path / "shared.db"
+    stores = [HistoryStore(path) for _ in range(20)]  # 20 writers, a connection each
+    start = threading.Barrier(len(stores))
+    ids: list[int] = []
+
+    def add(store: HistoryStore) -> None:
+        start.wait()
+        ids.append(store.add_problem("Ann has 3 pens and buys 4 more. How many pens?").id)
+
+    threads = [threading.Thread(target=add, args=(store,)) for store in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    for store in stores:
+        store.close()
+    assert len(ids) == 20 and len(set(ids)) == 1
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT COUNT(*) FROM problem").fetchone() == (1,)

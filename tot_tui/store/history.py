@@ -106,6 +106,9 @@ class HistoryStore:
                     reference_source: str | None = None) -> ProblemView:
         """The problem with this exact text, created if new; a given reference is kept."""
         with Session(self.engine) as s:
+            # The write lock first (a no-op write takes it), then the look-up: two writers
+            # adding one new text at once make one row, not two.
+            s.exec(text("UPDATE problem SET id = id WHERE 0"))  # type: ignore[call-overload]
             row = s.exec(select(Problem).where(Problem.text == text_)
                          .order_by(col(Problem.id).desc())).first()
             if row is None:

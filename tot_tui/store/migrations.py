@@ -226,6 +226,11 @@ ALTER TABLE step_set ADD COLUMN origins_json TEXT;
 ALTER TABLE step_set ADD COLUMN base_id INTEGER REFERENCES step_set(id) ON DELETE SET NULL;
 """
 
+# add_problem looks a text up on every solve and every eval item: an index, not a scan.
+PROBLEM_TEXT_INDEX = """
+CREATE INDEX ix_problem_text ON problem(text);
+"""
+
 # UPGRADES[i] takes a database from version i to version i + 1.
 UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),  # problems, step sets, attempts, human answers, eval runs
@@ -235,6 +240,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(REPLY_INDEX_ON_SEARCH),  # replies indexed when a search needs them
     _ids_never_reused,  # AUTOINCREMENT ids
     _script(STEP_ORIGINS),  # where each edited step came from
+    _script(PROBLEM_TEXT_INDEX),  # problems found by their text
 ]
 LATEST = len(UPGRADES)
 
