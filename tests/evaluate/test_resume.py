@@ -140,3 +140,35 @@ def test_resume_of_a_finished_run_sends_nothing(fake, config, tmp_path, capsys, 
     assert code == 0
     assert stable(json.loads(out)) == stable(uninterrupted)
     assert not [r for r in fake.requests if r.path == "/api/chat"]
+
+
+def test_two_resumes_at_once_one_runs_the_other_is_refused(fake, config, tmp_path, capsys,
+                                                           uninterrupted):
+    # A run killed mid-way, then resumed twice at once: one owns it and finishes it, the other
+    # is refused with exit 2 and sends nothing; no triple is done twice.
+    data = tmp_path / "tiny.jsonl"
+    data_dir = tmp_path / "killed"
+    db_path = data_dir / "history.sqlite3"
+    proc = start_eval(data, data_dir)
+    try:
+        wait_for(db_path, 6, proc)
+    finally:
+        proc.kill()
+        proc.wait()
+    (run_id,) = sqlite3.connect(db_path).execute("SELECT id FROM eval_run").fetchone()
+    def resume() -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tot_tui", "eval", "--resume", str(run_id), "--quiet",
+             "--json", "--data-dir", str(data_dir)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+
+    resumes = [resume() for _ in range(2)]
+    results = [p.communicate(timeout=120) for p in resumes]
+    codes = sorted(p.returncode for p in resumes)
+    assert codes == [0, 2], results
+    refused = next(err for p, (_, err) in zip(resumes, results, strict=True) if p.returncode)
+    assert f"Eval run {run_id} is in use by process" in refused
+    no_triple_twice(db_path, run_id)
+    # Over now: a third resume finds it free (and finished: it sends nothing).
+    again = resume()
+    assert again.wait(timeout=120) == 0, again.communicate()

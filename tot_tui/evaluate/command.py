@@ -119,6 +119,9 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> argparse.Arg
                    help="retries of an attempt after a transient error (default 2)")
     g.add_argument("--resume", type=int, metavar="RUN_ID",
                    help="continue a run: redo only its unfinished items")
+    g.add_argument("--take-over", action="store_true",
+                   help="with --resume: take a run whose owner cannot be checked from here "
+                        "(another host) and is known to be gone")
     g = p.add_argument_group("output")
     g.add_argument("--output", "-o", type=Path, metavar="DIR",
                    help="where to write report.md, report.json and accuracy.svg "
@@ -168,6 +171,12 @@ async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any])
         print_error(f"Unexpected error: {type(exc).__name__}: {exc}.{hint}")
         return EXIT_FAILURE
     finally:
+        run_id = state.get("run_id")
+        if run_id:  # the run is free for a later --resume (only if this process had it)
+            from tot_tui.store import eval_runs
+
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(eval_runs.release, tutor.store, run_id)
         await tutor.aclose()
         await asyncio.to_thread(checker.close)
 
@@ -239,7 +248,7 @@ def _resumed_spec(tutor: Tutor, args: argparse.Namespace,
                   run_id: int) -> tuple[RunSpec, dict[int, Any], str]:
     from tot_tui.evaluate import datasets
     from tot_tui.evaluate.spec import RunSpec
-    from tot_tui.store.eval_runs import live_writers
+    from tot_tui.store.eval_runs import RunInUse, claim
 
     found = tutor.store.get_eval_run(run_id)
     if found is None:
@@ -250,10 +259,10 @@ def _resumed_spec(tutor: Tutor, args: argparse.Namespace,
     except TypeError as exc:
         raise UsageError(f"Eval run {run_id} was made by another version of tot-tui and "
                          f"cannot be resumed ({exc}).") from exc
-    pids = live_writers(tutor.store, run_id)
-    if pids:
-        raise UsageError(f"Eval run {run_id} is still running (process {pids[0]}); stop it "
-                         "first or wait for it.")
+    try:
+        claim(tutor.store, run_id, take_over=getattr(args, "take_over", False))
+    except RunInUse as exc:
+        raise UsageError(str(exc)) from None
     teacher = getattr(args, "teacher", None)
     if teacher and spec.teacher and teacher != spec.teacher:
         raise UsageError(f"Eval run {run_id} uses the teacher {spec.teacher!r}; drop --teacher "
@@ -311,6 +320,9 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
     if data is None:
         run_id = await asyncio.to_thread(store.create_eval_run, spec.dataset, spec.to_config())
         state["run_id"] = run_id
+        from tot_tui.store.eval_runs import claim
+
+        await asyncio.to_thread(claim, store, run_id)
         data = await asyncio.to_thread(collect, store, run_id, spec)
     await asyncio.to_thread(store.set_eval_run_status, run_id, "running")
     if not args.quiet:

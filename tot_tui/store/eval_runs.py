@@ -8,7 +8,6 @@ The `eval_item` table (schema step EVAL_ITEM) maps each dataset item of a run to
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +15,8 @@ from typing import Any
 from sqlalchemy import text
 
 from tot_tui.domain import EvalRunSummary
-from tot_tui.store.history import HistoryStore, pid_alive
+from tot_tui.store.history import HistoryStore
+from tot_tui.store.owner import describe, process_token, token_alive
 
 
 @dataclass(slots=True)
@@ -77,13 +77,36 @@ def run_times(store: HistoryStore, run_id: int) -> tuple[datetime | None, dateti
     return (_dt(row[0]), _dt(row[1])) if row else (None, None)
 
 
-def live_writers(store: HistoryStore, run_id: int) -> list[int]:
-    """Pids of other live processes still streaming attempts of this run (a run in use)."""
-    with store.engine.connect() as conn:
-        pids = conn.execute(text(
-            "SELECT DISTINCT pid FROM attempt WHERE eval_run_id = :r AND status = 'running' "
-            "AND pid IS NOT NULL"), {"r": run_id}).scalars().all()
-    return [pid for pid in pids if pid != os.getpid() and pid_alive(pid)]
+class RunInUse(Exception):
+    """Another live process owns the run; the message names it."""
+
+
+def claim(store: HistoryStore, run_id: int, *, take_over: bool = False) -> None:
+    """Make this process the run's one owner, or raise RunInUse if a live one has it. Taken
+    under the database's write lock, so two resumes started together cannot both win. The
+    run's attempts left `running` by anyone else are then `interrupted` (nobody else can be
+    streaming them)."""
+    me = process_token()
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE eval_run SET id = id WHERE 0")  # the write lock first
+        row = conn.execute(text("SELECT owner FROM eval_run WHERE id = :r"), {"r": run_id}).first()
+        owner = row[0] if row else None
+        if owner and owner != me and not take_over and token_alive(owner):
+            raise RunInUse(f"Eval run {run_id} is in use by {describe(owner)}; wait for it "
+                           "or stop it (if that process is gone, add --take-over).")
+        conn.execute(text("UPDATE eval_run SET owner = :me WHERE id = :r"),
+                     {"me": me, "r": run_id})
+        conn.execute(text(
+            "UPDATE attempt SET status = 'interrupted', error = COALESCE(error, "
+            "'The process streaming this attempt stopped.') WHERE eval_run_id = :r AND "
+            "status = 'running' AND (owner IS NULL OR owner != :me)"), {"r": run_id, "me": me})
+
+
+def release(store: HistoryStore, run_id: int) -> None:
+    """The run is no longer this process's (it finished, stopped or failed)."""
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE eval_run SET owner = NULL WHERE id = :r AND owner = :me"),
+                     {"r": run_id, "me": process_token()})
 
 
 def list_runs(store: HistoryStore, limit: int = 100) -> list[EvalRunSummary]:

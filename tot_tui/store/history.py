@@ -36,6 +36,7 @@ from tot_tui.domain import (
 )
 from tot_tui.store import migrations
 from tot_tui.store.migrations import StoreError
+from tot_tui.store.owner import process_token, token_alive
 from tot_tui.store.tables import Attempt, EvalRun, HumanAnswer, Problem, StepSet, utcnow
 
 
@@ -189,7 +190,8 @@ class HistoryStore:
                   "mode": str(mode), "status": AttemptStatus.RUNNING.value, "output": output,
                   "verdict": Verdict.UNKNOWN.value, "verdict_reason": "", "reference_norm": "",
                   "answer_norm": "", "prompt_name": prompt_name, "prompt_hash": prompt_hash,
-                  "pid": os.getpid(), "created": _timestamp(created or utcnow())}
+                  "pid": os.getpid(), "owner": process_token(),
+                  "created": _timestamp(created or utcnow())}
         with self.engine.begin() as conn:
             return self._insert_attempt(conn, values)
 
@@ -210,7 +212,7 @@ class HistoryStore:
                   "verdict": str(verdict), "verdict_reason": verdict_reason,
                   "reference_norm": reference_norm, "answer_norm": answer_norm,
                   "prompt_name": prompt_name, "prompt_hash": prompt_hash, "error": error,
-                  "pid": os.getpid(), "created": _timestamp(created),
+                  "pid": os.getpid(), "owner": process_token(), "created": _timestamp(created),
                   "finished": _timestamp(utcnow()), **asdict(usage)}
         with self.engine.begin() as conn:
             attempt_id = self._insert_attempt(conn, values)
@@ -273,7 +275,11 @@ class HistoryStore:
             running = Attempt.status == AttemptStatus.RUNNING.value
             rows = s.exec(select(Attempt).where(running)).all()
             for row in rows:
-                if row.pid is None or (row.pid != os.getpid() and not pid_alive(row.pid)):
+                if row.owner is not None:
+                    dead = row.owner != process_token() and not token_alive(row.owner)
+                else:  # an older row: its pid is all there is
+                    dead = row.pid is None or (row.pid != os.getpid() and not pid_alive(row.pid))
+                if dead:
                     row.status = AttemptStatus.INTERRUPTED.value
                     row.error = row.error or "The process streaming this attempt stopped."
                     s.add(row)

@@ -231,6 +231,13 @@ PROBLEM_TEXT_INDEX = """
 CREATE INDEX ix_problem_text ON problem(text);
 """
 
+# Who owns an eval run (one process at a time) and which process streams an attempt, by a
+# token that survives pid reuse (tot_tui/store/owner.py).
+OWNERS = """
+ALTER TABLE eval_run ADD COLUMN owner TEXT;
+ALTER TABLE attempt ADD COLUMN owner TEXT;
+"""
+
 # UPGRADES[i] takes a database from version i to version i + 1.
 UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),  # problems, step sets, attempts, human answers, eval runs
@@ -241,6 +248,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _ids_never_reused,  # AUTOINCREMENT ids
     _script(STEP_ORIGINS),  # where each edited step came from
     _script(PROBLEM_TEXT_INDEX),  # problems found by their text
+    _script(OWNERS),  # eval runs and attempts know their process
 ]
 LATEST = len(UPGRADES)
 

@@ -69,6 +69,7 @@ class Attempt(SQLModel, table=True):
     pid: int | None = None  # the process streaming it; lets a later start spot a dead writer
     created: datetime = Field(default_factory=utcnow)
     finished: datetime | None = None
+    owner: str | None = None  # that process's token (pid reuse-proof; schema v9)
 
 
 class HumanAnswer(SQLModel, table=True):
@@ -90,3 +91,4 @@ class EvalRun(SQLModel, table=True):
     status: str = "running"
     created: datetime = Field(default_factory=utcnow)
     finished: datetime | None = None
+    owner: str | None = None  # the process running it (tot_tui/store/owner.py), one at a time
