@@ -350,3 +350,33 @@ async def test_a_json_line_that_is_no_object_is_a_protocol_error(fake, tutor, co
     assert "not Ollama's protocol" in failed.message
     status, output, error = attempt_rows(config)[0]
     assert status == "interrupted" and output and "protocol" in error and error != "Cancelled."
+
+
+async def test_deleting_a_problem_while_it_is_solved_is_one_sentence(fake, tutor, config):
+    from tot_tui.store.migrations import StoreError
+
+    fake.reply(STUDENT, Reply(text=ANSWER_TEXT, chunk_delay=0.02))
+    problem = await tutor.add_problem(PROBLEM, "21")
+    with pytest.raises(StoreError, match="deleted while it was being solved"):
+        async for event in tutor.solve(problem, mode=Mode.BASELINE):
+            if isinstance(event, StudentDelta):
+                await tutor.delete_problem(problem.id)
+
+
+def test_markdown_export_shows_html_and_control_bytes_as_text(tmp_path, checker):
+    import asyncio
+
+
+    async def main() -> str:
+        config = load_config()
+        t = Tutor(config, checker=checker)
+        try:
+            p = await t.add_problem("What is <b>2</b> + 2? <script>alert(1)</script>", "4")
+            await t.save_steps(p, ["Add \x1b]0;x\x07 <img src=x onerror=y> them."])
+            return await t.export(None, "markdown")
+        finally:
+            await t.aclose()
+
+    text = asyncio.run(main())
+    assert "<script>" not in text and "<img" not in text and "\x1b" not in text
+    assert "&lt;script&gt;" in text and "\\x1b" in text

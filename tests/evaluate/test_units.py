@@ -192,3 +192,12 @@ def test_empty_report_renders():
     root = ET.fromstring(report.svg_chart(rep))  # well-formed despite the markup in the name
     assert root.tag.endswith("svg")
     assert "incomplete" in report.table(rep)
+
+
+def test_the_chart_title_is_cut_before_it_is_escaped():
+    # An escape cut in the middle (`&am`) made the SVG invalid XML.
+    for cut in range(70, 85):
+        name = "d" * cut + "&<x>&&"
+        rep = report.summarize(3, spec(dataset=name), RunData(), status="interrupted")
+        title = ET.fromstring(report.svg_chart(rep)).find("{http://www.w3.org/2000/svg}text")
+        assert title is not None and title.text is not None and title.text.startswith("d" * 70)

@@ -279,7 +279,7 @@ def svg_chart(report: dict[str, Any]) -> str:
            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{width / 2}" y="20" text-anchor="middle" font-size="14" '
-           f'font-weight="bold">{escape(str(report["dataset"]))[:80]}: accuracy per mode '
+           f'font-weight="bold">{escape(str(report["dataset"])[:80])}: accuracy per mode '
            f'(n = {report["items"]})</text>']
     for k in range(6):
         v = k / 5

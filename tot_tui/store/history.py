@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Integer, column, event, func, or_, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, col, create_engine, delete, select
 
@@ -35,7 +36,7 @@ from tot_tui.domain import (
     Verdict,
 )
 from tot_tui.store import migrations
-from tot_tui.store.migrations import StoreError
+from tot_tui.store.migrations import ProblemGone, StoreError
 from tot_tui.store.owner import process_token, token_alive
 from tot_tui.store.tables import Attempt, EvalRun, HumanAnswer, Problem, StepSet, utcnow
 
@@ -223,6 +224,14 @@ class HistoryStore:
 
     @staticmethod
     def _insert_attempt(conn: Any, values: dict[str, Any]) -> int:
+        try:
+            return HistoryStore._insert_attempt_row(conn, values)
+        except IntegrityError as exc:  # the problem is gone (deleted while it was solved)
+            raise ProblemGone(f"Problem #{values['problem_id']} was deleted while it was "
+                              "being solved; its reply was not kept.") from exc
+
+    @staticmethod
+    def _insert_attempt_row(conn: Any, values: dict[str, Any]) -> int:
         cursor = conn.exec_driver_sql(
             f"INSERT INTO attempt ({', '.join(values)}) "
             f"VALUES ({', '.join('?' * len(values))})", tuple(values.values()))
@@ -253,8 +262,9 @@ class HistoryStore:
                 "SELECT problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, "
                 f"created, eval_run_id, {', '.join(_USAGE_FIELDS)} FROM attempt WHERE id = ?",
                 (attempt_id,)).first()
-        if row is None:
-            raise KeyError(attempt_id)
+        if row is None:  # its problem was deleted meanwhile (the attempt went with it)
+            raise ProblemGone("The problem was deleted while it was being solved; its reply "
+                              "was not kept.")
         (problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, created,
          eval_run_id, *stored_usage) = row
         return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),

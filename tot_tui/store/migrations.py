@@ -261,6 +261,10 @@ class SchemaTooNew(StoreError):
     pass
 
 
+class ProblemGone(StoreError):
+    """A write for a problem that was deleted meanwhile."""
+
+
 def upgrade(conn: sqlite3.Connection, target: int = LATEST) -> int:
     """Bring the database to `target`; returns the version it was at before."""
     before = int(conn.execute("PRAGMA user_version").fetchone()[0])

@@ -4,6 +4,7 @@ problem without one) for sheets."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -12,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tot_tui.domain import ProblemDetail
+from tot_tui.textsafe import safe_text
 
 FORMATS = ("markdown", "json", "csv")
 EXTENSIONS = {"markdown": "md", "json": "json", "csv": "csv"}
@@ -42,25 +44,38 @@ def _json_value(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
+def _text(value: str) -> str:
+    """Model or user text for Markdown prose: control characters shown escaped, HTML shown
+    as text (a viewer would otherwise render a model's `<script>` or `<img>`)."""
+    return html.escape(safe_text(value), quote=False)
+
+
+def _code(value: str) -> str:
+    """Text for an inline code span: no backtick can end it early."""
+    return safe_text(value).replace("`", "ʼ")
+
+
 def _markdown(details: list[ProblemDetail]) -> str:
     out: list[str] = ["# tot-tui history", ""]
     for d in details:
         p = d.problem
-        out += [f"## Problem {p.id} ({p.created:%Y-%m-%d %H:%M})", "", p.text, ""]
+        out += [f"## Problem {p.id} ({p.created:%Y-%m-%d %H:%M})", "", _text(p.text), ""]
         if p.reference:
-            out += [f"**Reference answer:** {p.reference}", ""]
+            out += [f"**Reference answer:** {_text(p.reference)}", ""]
         for s in d.step_sets:
-            who = f", {s.model}" if s.model else ""
+            who = f", {_text(s.model)}" if s.model else ""
             out += [f"### Steps v{s.version} ({s.origin}{who})", ""]
-            out += [f"{i}. {step}" for i, step in enumerate(s.steps, 1)] + [""]
+            out += [f"{i}. {_text(step)}" for i, step in enumerate(s.steps, 1)] + [""]
         for a in d.attempts:
-            out += [f"### Attempt {a.id}: {a.student_model}, {a.mode}, {a.verdict}"
+            out += [f"### Attempt {a.id}: {_text(a.student_model)}, {a.mode}, {a.verdict}"
                     f" ({a.status})", ""]
             if a.answer:
-                out += [f"Answer: `{a.answer}` ({a.verdict_reason})", ""]
-            out += ["```text", a.output.replace("```", "ʼʼʼ"), "```", ""]
+                out += [f"Answer: `{_code(a.answer)}` ({a.verdict_reason})", ""]
+            # A fenced block shows HTML as text already; its fence must not end early.
+            out += ["```text", safe_text(a.output).replace("```", "ʼʼʼ"), "```", ""]
         for h in d.human_answers:
-            out += [f"- Human answer `{h.answer}`: {h.verdict} (hints shown: {h.hints_shown})"]
+            out += [f"- Human answer `{_code(h.answer)}`: {h.verdict} "
+                    f"(hints shown: {h.hints_shown})"]
         out.append("")
     return "\n".join(out)
 
