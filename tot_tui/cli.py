@@ -22,6 +22,7 @@ from tot_tui.exit_codes import (
     EXIT_SETUP,
     EXIT_USAGE,
     exit_status,
+    ignore_more_interrupts,
     print_error,
 )
 
@@ -136,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
     except BrokenPipeError:
         return _quiet_broken_pipe()
+    except KeyboardInterrupt:  # a second Ctrl+C while the first one is being handled
+        ignore_more_interrupts()
+        return EXIT_INTERRUPTED
+
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
@@ -200,7 +205,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         try:
             return asyncio.run(_with_tutor(config, handlers[command], args))
         except KeyboardInterrupt:  # the core already saved what had arrived
-            print_error("Interrupted; what arrived so far was saved in the history.")
+            ignore_more_interrupts()
+            print_error("Interrupted. A student's reply is kept in the history as far as it "
+                        "came; steps the teacher had not finished are not.")
             return EXIT_INTERRUPTED
     from tot_tui.evaluate import command as eval_command
 

@@ -20,6 +20,13 @@ def exit_status(kind: ErrorKind) -> int:
     return EXIT_USAGE if kind is ErrorKind.INPUT else EXIT_FAILURE
 
 
+def ignore_more_interrupts() -> None:
+    """We are stopping for a Ctrl+C: another one must not turn the exit into a traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def print_error(message: str) -> None:
     """One message on stderr; control characters (a server's error body) shown escaped."""
     import sys

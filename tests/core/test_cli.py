@@ -302,3 +302,27 @@ def test_a_read_only_history_can_be_browsed_and_exported(fake, monkeypatch, tmp_
     solved = read_only("solve", "A new problem: 1 + 1?", "--answer", "2")
     assert solved.returncode != 0 and "read-only" in solved.stderr
     assert "Unexpected" not in solved.stderr and "SQL" not in solved.stderr
+
+
+def test_ctrl_c_during_the_teacher_says_what_was_kept_and_a_second_one_is_quiet(fake,
+                                                                                 monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    slow = json.dumps({"steps": [f"Step {n}: add the apples." for n in range(60)]})
+    fake.reply(TEACHER, Reply(text=slow, chunk_delay=0.05))
+    for presses in (1, 2):
+        proc = subprocess.Popen([sys.executable, "-m", "tot_tui", "solve", PROBLEM, "-a", "12"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ))
+        deadline = time.monotonic() + 30
+        while fake.active_streams == 0:  # the teacher is writing
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.01)
+        for _ in range(presses):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.05)
+        _out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, (presses, err)
+        assert "Traceback" not in err, err
+        assert "what arrived so far was saved" not in err
+        if presses == 1:
+            assert "steps the teacher had not finished are not" in err

@@ -380,3 +380,23 @@ def test_markdown_export_shows_html_and_control_bytes_as_text(tmp_path, checker)
     text = asyncio.run(main())
     assert "<script>" not in text and "<img" not in text and "\x1b" not in text
     assert "&lt;script&gt;" in text and "\\x1b" in text
+
+
+async def test_a_reply_too_long_to_read_is_too_long_not_no_answer(fake, tutor, config):
+    from tot_tui.check.limits import MAX_RAW_PRED
+
+    fake.reply(STUDENT, Reply(chunks=["word " * (MAX_RAW_PRED // 5 + 100), "Final answer: 21"]))
+    events = await collect(tutor.run(PROBLEM, "21", mode=Mode.BASELINE))
+    attempt = events[-1].attempt
+    assert attempt.verdict is Verdict.UNKNOWN and attempt.verdict_reason == "too_long"
+
+
+def test_a_model_list_that_times_out_says_nothing_of_loading():
+    import httpx
+
+    from tot_tui.llm.gateway import OllamaGateway
+
+    gateway = OllamaGateway("http://127.0.0.1:9")
+    message = gateway._map(httpx.ReadTimeout("timed out"), "").message
+    assert "did not answer" in message and "loading" not in message
+    assert "'the server'" not in message

@@ -302,3 +302,14 @@ def test_paper_setting_gsm8k_first_200(fake, config, capsys):
     md = Path(report["files"]["markdown"]).read_text()
     assert "| `llama3.2:1b` | baseline | 100 | 200 | 50.0% | 43.1–56.9% | 0 | 0 |" in md
     assert "tot-tui eval --dataset gsm8k --limit 200 --modes baseline,tot" in md
+
+
+def test_items_no_resume_can_fix_are_not_offered_a_resume(fake, config, tmp_path, capsys):
+    data = write_dataset(tmp_path / "bad.jsonl", 3)
+    lines = data.read_text().splitlines()
+    lines[1] = json.dumps({"question": "x" * 25_000, "answer": "#### 1"})  # too long to send
+    data.write_text("\n".join(lines) + "\n")
+    script(fake, TEACHER, [STUDENT], truth)
+    code, _out, err = run_eval(capsys, "--dataset", str(data), "--modes", "baseline")
+    assert code == 4
+    assert "1 attempt cannot run" in err and "retry" not in err and "eval --resume" not in err

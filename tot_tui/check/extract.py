@@ -178,9 +178,14 @@ def extract_for_check(pred: str, *, strip_units: bool = True) -> str:
 
 def extract_answer(text: str) -> str | None:
     """The final answer of a whole model reply (R1), for display; None when there is none."""
+    return extract_with_reason(text)[0]
+
+
+def extract_with_reason(text: str) -> tuple[str | None, str]:
+    """The final answer of a whole reply, or None and why not (S5: no_answer, too_long, …)."""
     try:
-        return extract_for_check(text).strip() or None
-    except CheckError:
-        return None
+        return extract_for_check(text).strip() or None, ""
+    except CheckError as exc:
+        return None, exc.reason
     except RecursionError:
-        return None
+        return None, "too_deep"

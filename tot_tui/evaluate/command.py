@@ -21,6 +21,7 @@ from tot_tui.exit_codes import (
     EXIT_OK,
     EXIT_SETUP,
     EXIT_USAGE,
+    ignore_more_interrupts,
     print_error,
 )
 
@@ -137,6 +138,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     try:
         return asyncio.run(_main(args, config, state))
     except KeyboardInterrupt:
+        ignore_more_interrupts()
         run_id = state.get("run_id")
         hint = f" Resume with: tot-tui eval --resume {run_id}" if run_id else ""
         print_error(f"Interrupted; finished attempts are saved.{hint}")
@@ -358,9 +360,16 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
         print_error(f"Eval run {run_id} stopped. Resume it with: tot-tui eval --resume {run_id}")
         return EXIT_SETUP
     if outcome.errors:
-        print_error(f"{len(outcome.errors)} attempt{'s' if len(outcome.errors) > 1 else ''} failed "
-             f"after {args.retries} retr{'ies' if args.retries != 1 else 'y'}; retry them with: "
-             f"tot-tui eval --resume {run_id}")
+        fixable = len(outcome.errors) - len(outcome.unfixable)
+        if outcome.unfixable:
+            n = len(outcome.unfixable)
+            whose = "their items are" if n > 1 else "its item is"
+            print_error(f"{n} attempt{'s' if n > 1 else ''} cannot run: {whose} not usable as "
+                        "given (see the report); --resume would fail the same way.")
+        if fixable:
+            print_error(f"{fixable} attempt{'s' if fixable > 1 else ''} failed after "
+                        f"{args.retries} retr{'ies' if args.retries != 1 else 'y'}; retry "
+                        f"{'them' if fixable > 1 else 'it'} with: tot-tui eval --resume {run_id}")
         return EXIT_FAILURE
     return EXIT_OK
 

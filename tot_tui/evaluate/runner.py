@@ -72,6 +72,7 @@ class RunOutcome:
     status: str  # "finished", "incomplete" (some items failed) or "interrupted"
     fatal: FatalError | None = None
     errors: dict[Triple, str] = field(default_factory=dict)  # failed after retries
+    unfixable: set[Triple] = field(default_factory=set)  # of those, input no resume can fix
 
 
 class EvalRunner:
@@ -232,7 +233,7 @@ class EvalRunner:
             raise
         except JobFailed as exc:
             for waiting in self._waiting_steps.pop(index, []):
-                self._fail(waiting, f"the teacher gave no steps: {exc.message}")
+                self._fail(waiting, f"the teacher gave no steps: {exc.message}", exc.kind)
             return
         self._steps[index] = step_set
         for waiting in self._waiting_steps.pop(index, []):
@@ -280,7 +281,7 @@ class EvalRunner:
         except FatalError:
             raise
         except JobFailed as exc:
-            self._fail(job, exc.message)
+            self._fail(job, exc.message, exc.kind)
             return
         triple = (job.index, job.student, job.mode)
         self.data.outcomes[triple] = attempt
@@ -306,8 +307,11 @@ class EvalRunner:
                         assert_never(event)
         raise JobFailed(ErrorKind.INTERNAL, "the student's stream ended without a result")
 
-    def _fail(self, job: _Job, message: str) -> None:
+    def _fail(self, job: _Job, message: str, kind: ErrorKind) -> None:
         assert job.student is not None and job.mode is not None
-        self.outcome.errors[(job.index, job.student, job.mode)] = message
+        triple = (job.index, job.student, job.mode)
+        self.outcome.errors[triple] = message
+        if kind in NO_RETRY_KINDS:
+            self.outcome.unfixable.add(triple)
         if self.progress is not None:
             self.progress.failed(job.student, job.mode, message)

@@ -94,6 +94,13 @@ def stalled(host: str, model: str, seconds: float, first: bool) -> LLMError:
                     host=host, model=model)
 
 
+def no_reply(host: str, seconds: float) -> LLMError:
+    return LLMError(ErrorKind.STALL,
+                    f"The server at {host} did not answer within {seconds:g} s. It may be busy "
+                    "or stuck; try again, and check that OLLAMA_HOST points at Ollama.",
+                    host=host)
+
+
 def _short(text: str, limit: int = 300) -> str:
     """A server's error text for a message: one line, control characters escaped (it is the
     server's, and it will reach a terminal), at most `limit` characters."""

@@ -325,7 +325,9 @@ class OllamaGateway:
             return errors.stream_cut(host, model) if mid_stream or model else \
                 errors.unreachable(host)
         if isinstance(exc, httpx.TimeoutException):
-            return errors.stalled(host, model or "the server", CONTROL_READ_TIMEOUT, not mid_stream)
+            if not model:  # a control call (the model list, the version): no model to load
+                return errors.no_reply(host, CONTROL_READ_TIMEOUT)
+            return errors.stalled(host, model, CONTROL_READ_TIMEOUT, not mid_stream)
         # A JSON line that is no object (`null`, `[1, 2]`): the client fails reading its
         # fields with an AttributeError or a TypeError.
         if isinstance(exc, (json.JSONDecodeError, ValidationError, httpx.DecodingError,

@@ -366,11 +366,15 @@ class Tutor:
 
     async def _grade_and_finish(self, row: _AttemptRow, problem: ProblemView, output: str,
                                 usage: Usage | None) -> AttemptView:
-        from tot_tui.check import extract_answer
+        from tot_tui.check.extract import extract_with_reason
 
         def grade_and_store() -> AttemptView | None:  # one trip to a worker thread for both
-            answer = extract_answer(output)
-            result = self._check(problem.reference, answer)
+            answer, why_none = extract_with_reason(output)
+            if answer is None and why_none not in ("", "no_answer") and problem.reference:
+                # Not "no answer" when the reply was too long (or deep) to read one from.
+                result = CheckResult(CheckStatus.UNPARSEABLE, why_none, problem.reference, "")
+            else:
+                result = self._check(problem.reference, answer)
             return row.settle(status=AttemptStatus.FINISHED, output=output, answer=answer,
                               verdict=result.verdict, verdict_reason=result.reason,
                               reference_norm=result.gold_norm, answer_norm=result.pred_norm,
