@@ -301,3 +301,19 @@ async def test_solve_pressed_while_the_teacher_writes_is_queued_and_esc_cancels_
         await settle(pilot, app)
         detail = await app.tutor.problem_detail(screen.problem.id)
         assert len(detail.attempts) == 1 and detail.attempts[0].verdict is Verdict.CORRECT
+
+
+async def test_regenerate_by_key_from_the_problem_box_and_undo_brings_edits_back(fake,
+                                                                                 make_app):
+    script(fake)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
+        panel = screen.query_one(StepsPanel)
+        panel.rows[0].input.focus()
+        await pilot.press("end", *"!")
+        screen.query_one("#problem").focus()
+        fake.reply(TEACHER, Reply(text='{"steps": ["A new first step.", "A second."]}'))
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        assert panel.steps == ["A new first step.", "A second."]
+        await pilot.press("ctrl+z")
+        assert panel.steps[0] == STEPS[0] + "!"

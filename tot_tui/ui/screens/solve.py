@@ -417,7 +417,9 @@ class SolveScreen(TotScreen):
         return lost
 
     def action_decompose(self) -> None:
-        self.run_decompose()
+        # With steps there already this is Regenerate: the cursor goes into the new steps,
+        # where Ctrl+Z brings the previous ones back (as F1 and the README promise).
+        self.run_decompose(focus_steps=bool(_clean(self.steps_panel.steps)))
 
     def action_solve(self) -> None:
         self.remove_class("-compare")
