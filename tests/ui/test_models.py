@@ -134,3 +134,30 @@ async def test_pull_of_unknown_model_explains(fake, make_app):
         assert "Pulling 'no-such-model:7b'" in notice_text(app)
         assert "failed: pull model manifest" in str(screen.query_one("#pull-status").render())
         assert not screen.query_one("#pull-progress").display  # no bar left animating
+
+
+async def test_models_follow_a_server_that_comes_back(make_app, monkeypatch):
+    import socket
+
+    from tot_tui.config import load_config
+    from tot_tui.fake_ollama import FakeOllama
+
+    with socket.socket() as probe:  # a port where nothing listens yet
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("OLLAMA_HOST", url)
+    app = make_app(load_config())
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_models(pilot, app)
+        picker = screen.query_one("#student-picker")
+        assert picker.status is not None and not picker.status.ok
+        with FakeOllama("127.0.0.1", port) as server:
+            server.add_model(STUDENT)
+            server.add_model(TEACHER)
+            await app.check_connection(announce=False).wait()  # the app's periodic look
+            await wait_until(pilot, lambda: picker.status is not None and picker.status.ok)
+            await settle(pilot, app)
+            table = picker.query_one("DataTable")
+            assert STUDENT in [str(table.get_row(k)[1]) for k in table.rows]
+            assert f"The Ollama server at {url} answers now." in notice_text(app)

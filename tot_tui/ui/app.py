@@ -185,10 +185,11 @@ class TotApp(KeymapOwner, App[int]):
             if host not in by_host:
                 by_host[host] = await self.tutor.host_status(role)
             statuses[role] = by_host[host]
-        was_down = {s.host for s in self.statuses.values() if not s.ok}
+        was_down = {role for role, s in self.statuses.items() if not s.ok}
         self.statuses = statuses
         self.connection_signal.publish(statuses)
-        back = sorted(h for h in was_down if all(s.ok for s in statuses.values() if s.host == h))
+        # Named by the host that answers now (a role may have moved to another host meanwhile).
+        back = sorted({statuses[r].host for r in was_down if r in statuses and statuses[r].ok})
         for host in back:
             self.notify(f"The Ollama server at {host} answers now.", title="Connected",
                         timeout=5)

@@ -88,6 +88,15 @@ The progress bar shows the download; **Esc** cancels it. **Ctrl+R** checks the h
     def on_screen_resume(self) -> None:
         self.refresh_hosts()
 
+    def _show_connection(self, statuses: dict[Role, HostStatus]) -> None:
+        super()._show_connection(statuses)
+        # The app's periodic check found a host back (or gone): the pickers follow at once.
+        for role, status in statuses.items():
+            shown = self.picker(role).status
+            if shown is not None and (shown.ok, shown.host) != (status.ok, status.host):
+                self.refresh_hosts()
+                return
+
     def picker(self, role: str) -> ModelPicker:
         return self.query_one(f"#{role}-picker", ModelPicker)
 
