@@ -69,6 +69,11 @@ class StepOrigin(StrEnum):
     TEACHER = "teacher"
     EDITED = "edited"
     FILE = "file"
+    DRAFT = "draft"  # a teacher's reply cut short (cancelled or failed), saved as it came
+
+    @property
+    def label(self) -> str:
+        return "teacher's draft, cut short" if self is StepOrigin.DRAFT else self.value
 
 
 class AttemptStatus(StrEnum):

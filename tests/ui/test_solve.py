@@ -317,3 +317,27 @@ async def test_regenerate_by_key_from_the_problem_box_and_undo_brings_edits_back
         assert panel.steps == ["A new first step.", "A second."]
         await pilot.press("ctrl+z")
         assert panel.steps[0] == STEPS[0] + "!"
+
+
+async def test_a_cancelled_teacher_draft_is_saved_as_the_teachers_draft(fake, make_app):
+    slow = json.dumps({"steps": ["Start with Tom's 12 marbles.", "Subtract the 5 he gives.",
+                                 "Add the 8 he buys.", "Say how many he has."]})
+    fake.reply(TEACHER, Reply(text=slow, chunk_delay=0.03))
+    fake.reply(STUDENT, Reply(text="Final answer: 15"))
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        type_problem(app.screen, PROBLEM, "15")
+        screen = app.screen
+        panel = screen.query_one(StepsPanel)
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: len(panel.query("#draft")) > 0
+                         and "Subtract" in str(panel.query_one("#draft").render()))
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert panel.steps and panel.steps[0] == "Start with Tom's 12 marbles."
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        detail = await app.tutor.problem_detail(screen.problem.id)
+        (saved,) = detail.step_sets
+        assert saved.origin is StepOrigin.DRAFT and saved.model == TEACHER
+        assert "teacher's draft, cut short" in detail_markdown(detail)

@@ -276,7 +276,7 @@ class Tutor:
                          parent_id: int | None = None,
                          origin: StepOrigin = StepOrigin.EDITED,
                          origins: Sequence[int | None] | None = None,
-                         base_id: int | None = None) -> StepSetView:
+                         base_id: int | None = None, model: str | None = None) -> StepSetView:
         """Store an edited (or hand-written) version of the steps; returns the new version.
         `origins` says, per step, which step of the version `base_id` it came from (None: a
         new step); History shows the changes by it."""
@@ -287,7 +287,7 @@ class Tutor:
         cleaned = clean_steps(steps)
         step_set = await self._db(lambda s: s.add_step_set(
             problem.id, cleaned, origin, parent_id=parent_id, origins=kept,
-            base_id=base_id if kept is not None else None))
+            base_id=base_id if kept is not None else None, model=model))
         return self._with_leaks(step_set, problem)
 
     # -- the student -------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def detail_markdown(detail: ProblemDetail) -> str:
     if not detail.step_sets:
         out.append("*No steps yet.*")
     for s in detail.step_sets:
-        head = f"**v{s.version} · {s.origin.value}**"
+        head = f"**v{s.version} · {s.origin.label}**"
         if s.model:
             head += f" · {md(s.model)}"
         if s.parent_id in versions:

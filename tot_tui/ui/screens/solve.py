@@ -254,6 +254,12 @@ class SolveScreen(TotScreen):
         steps, origins = panel.to_save()
         parent = panel.step_set.id if panel.step_set else None
         base = panel.original_id
+        if panel.draft_from is not None and panel.draft_from[0] == steps:
+            from tot_tui.domain import StepOrigin
+
+            return await self.tutor.save_steps(problem, steps, parent_id=parent,
+                                               origin=StepOrigin.DRAFT,
+                                               model=panel.draft_from[1])
         return await self.tutor.save_steps(problem, steps, parent_id=parent,
                                            origins=origins if base is not None else None,
                                            base_id=base)
@@ -307,15 +313,15 @@ class SolveScreen(TotScreen):
                                         severity="warning", timeout=8)
                         return event.step_set
                     case Failed():
-                        await panel.end_draft([s for s in draft if s.strip()])
+                        await panel.end_draft([s for s in draft if s.strip()], model)
                         self.tot_app.show_failure(event)
                         return None
                     case _:
                         assert_never(event)
         except asyncio.CancelledError:
-            self.call_later(panel.end_draft, [s for s in draft if s.strip()])
+            self.call_later(panel.end_draft, [s for s in draft if s.strip()], model)
             raise
-        await panel.end_draft([s for s in draft if s.strip()])
+        await panel.end_draft([s for s in draft if s.strip()], model)
         return None
 
     @work(exclusive=True, group="teacher", exit_on_error=False)

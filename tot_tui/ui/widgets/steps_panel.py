@@ -204,6 +204,9 @@ records exactly the steps the student saw.
         self.saved: list[str] = []
         self.original: list[str] = []  # the teacher's steps, for the "edited" marks
         self.original_id: int | None = None  # the step set `original` is
+        # The steps a cut-short teacher reply left, and its model: saved unchanged, they are
+        # recorded as that draft rather than as edits (`StepOrigin.DRAFT`).
+        self.draft_from: tuple[list[str], str | None] | None = None
         self._states: list[list[str]] = [[]]
         # Parallel to _states: each step's index in `original`, None for a step added here.
         # Marks (and what History records) follow a step through edits and moves by this.
@@ -305,7 +308,7 @@ records exactly the steps the student saw.
     def _update_title(self) -> None:
         parts = ["Steps"]
         if self.step_set is not None:
-            origin = self.step_set.origin.value
+            origin = self.step_set.origin.label
             parts.append(f"v{self.step_set.version} {origin}")
             if self.step_set.model:
                 parts.append(safe_text(self.step_set.model, 30))
@@ -367,6 +370,7 @@ records exactly the steps the student saw.
         self.saved, self.original, self.original_id = [], [], None
         self._states, self._pos, self._coalesce = [[]], 0, None
         self._origin_states = [[]]
+        self.draft_from = None
         self.remove_class("-drafting")
         await self._rebuild()
 
@@ -407,11 +411,13 @@ records exactly the steps the student saw.
         self._coalesce = None
         await self._rebuild(0 if focus else None)
 
-    async def end_draft(self, partial: list[str]) -> None:
-        """The teacher failed: keep the steps that did arrive as unsaved, editable rows."""
+    async def end_draft(self, partial: list[str], model: str | None = None) -> None:
+        """The teacher failed: keep the steps that did arrive as unsaved, editable rows.
+        Saved as they are, they are the teacher's draft (`draft_from`), not the tutor's."""
         self.remove_class("-drafting")
         if partial:
             self._commit(list(partial), origins=[None] * len(partial))
+            self.draft_from = (_clean(partial), model)
         await self._rebuild()
 
     def _origins_of(self, step_set: StepSetView) -> list[int | None]:
