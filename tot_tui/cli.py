@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
                    default="markdown")
     p.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
 
+    p = sub.add_parser("regrade", parents=[common],
+                       help="grade a problem's attempts again against its current reference")
+    p.add_argument("ids", nargs="+", type=int, metavar="ID", help="problem ids")
+
     p = sub.add_parser("models", parents=[common], help="list the models on each host")
     p.add_argument("--json", action="store_true")
 
@@ -198,7 +202,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         print(f"{'student:':18} {config.model('student')} at {config.host('student')}")
         return EXIT_OK
     handlers = {"solve": _solve, "history": _history, "export": _export, "models": _models,
-                "pull": _pull}
+                "pull": _pull, "regrade": _regrade}
     if command in handlers:
         import asyncio
 
@@ -444,6 +448,14 @@ async def _export(tutor: Tutor, args: argparse.Namespace) -> int:
 
             text = safe_text(text)
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+async def _regrade(tutor: Tutor, args: argparse.Namespace) -> int:
+    for problem_id in args.ids:
+        graded, changed = await tutor.regrade(problem_id)
+        print(f"problem #{problem_id}: {graded} attempt{'s' * (graded != 1)} graded again, "
+              f"{changed} verdict{'s' * (changed != 1)} changed")
     return EXIT_OK
 
 

@@ -102,6 +102,8 @@ class ProblemView:
     reference: str | None
     reference_source: str | None
     created: datetime
+    # Set by the call that replaced the problem's reference: the one it had (not stored).
+    replaced_reference: str | None = None
 
 
 @dataclass(slots=True)
@@ -141,6 +143,7 @@ class AttemptView:
     prompt_hash: str
     created: datetime
     eval_run_id: int | None = None
+    reference: str | None = None  # what it was graded against (None: before schema v10)
 
 
 @dataclass(slots=True)

@@ -326,3 +326,21 @@ def test_ctrl_c_during_the_teacher_says_what_was_kept_and_a_second_one_is_quiet(
         assert "what arrived so far was saved" not in err
         if presses == 1:
             assert "steps the teacher had not finished are not" in err
+
+
+def test_an_attempt_keeps_its_reference_and_regrade_uses_the_new_one(fake, monkeypatch):
+    monkeypatch.setenv("OLLAMA_HOST", fake.url)
+    script(fake, answer="12")
+    first = json.loads(run_cli("solve", PROBLEM, "-a", "13", "--json").stdout)
+    assert first["verdict"] == "incorrect"
+    second = json.loads(run_cli("solve", PROBLEM, "-a", "12", "--json").stdout)
+    assert second["verdict"] == "correct"  # the typed reference replaced the old one
+    export = json.loads(run_cli("export", "-f", "json").stdout)[0]
+    assert export["problem"]["reference"] == "12"
+    assert [a["reference"] for a in export["attempts"]] == ["13", "12"]
+    assert [a["verdict"] for a in export["attempts"]] == ["incorrect", "correct"]
+    proc = run_cli("regrade", str(first["problem_id"]))
+    assert proc.returncode == 0 and "2 attempts graded again, 1 verdict changed" in proc.stdout
+    export = json.loads(run_cli("export", "-f", "json").stdout)[0]
+    assert [a["verdict"] for a in export["attempts"]] == ["correct", "correct"]
+    assert [a["reference"] for a in export["attempts"]] == ["12", "12"]

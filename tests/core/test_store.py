@@ -420,3 +420,14 @@ def test_concurrent_writers_of_one_new_text_make_one_problem(tmp_path):
     assert len(ids) == 20 and len(set(ids)) == 1
     db = sqlite3.connect(path)
     assert db.execute("SELECT COUNT(*) FROM problem").fetchone() == (1,)
+
+
+def test_a_stored_reference_is_kept_unless_replacing_it_is_asked_for(tmp_path):
+    store = HistoryStore(tmp_path / "ref.db")
+    first = store.add_problem("What is 6 * 7?", "42", "typed")
+    kept = store.add_problem("What is 6 * 7?", "41", "dataset:x")
+    assert kept.id == first.id and kept.reference == "42" and kept.replaced_reference is None
+    changed = store.add_problem("What is 6 * 7?", "43", "typed", replace_reference=True)
+    assert changed.reference == "43" and changed.replaced_reference == "42"
+    assert store.problem_detail(first.id).problem.reference == "43"
+    store.close()

@@ -294,7 +294,7 @@ class EvalRunner:
         step_set = self._steps.get(job.index) if job.mode == "tot" else None
         async with contextlib.aclosing(self.tutor.solve(
                 problem, mode=MODES[job.mode], step_set=step_set, model=job.student,
-                eval_run_id=self.run_id)) as events:
+                eval_run_id=self.run_id, reference=self.items[job.index].answer)) as events:
             async for event in events:
                 match event:
                     case AttemptDone():

@@ -105,8 +105,10 @@ class HistoryStore:
     # -- problems ----------------------------------------------------------------------------
 
     def add_problem(self, text_: str, reference: str | None = None,
-                    reference_source: str | None = None) -> ProblemView:
-        """The problem with this exact text, created if new; a given reference is kept."""
+                    reference_source: str | None = None, *,
+                    replace_reference: bool = False) -> ProblemView:
+        """The problem with this exact text, created if new. An existing problem keeps its
+        reference unless `replace_reference` (then the view says what it replaced)."""
         with Session(self.engine) as s:
             # The write lock first (a no-op write takes it), then the look-up: two writers
             # adding one new text at once make one row, not two.
@@ -116,12 +118,29 @@ class HistoryStore:
             if row is None:
                 row = Problem(text=text_, reference=reference, reference_source=reference_source)
                 s.add(row)
-            elif reference is not None and reference != row.reference:
+            elif reference is not None and reference != row.reference and (
+                    replace_reference or row.reference is None):
+                replaced = row.reference
                 row.reference, row.reference_source = reference, reference_source
                 s.add(row)
+                s.commit()
+                s.refresh(row)
+                view = _problem(row)
+                view.replaced_reference = replaced
+                return view
             s.commit()
             s.refresh(row)
             return _problem(row)
+
+    def regrade_attempt(self, attempt_id: int, *, reference: str, verdict: Verdict,
+                        verdict_reason: str, reference_norm: str, answer_norm: str) -> None:
+        """A finished attempt graded again (against `reference`)."""
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE attempt SET reference = ?, verdict = ?, verdict_reason = ?, "
+                "reference_norm = ?, answer_norm = ? WHERE id = ? AND status = 'finished'",
+                (reference, str(verdict), verdict_reason, reference_norm, answer_norm,
+                 attempt_id))
 
     def delete_problem(self, problem_id: int) -> bool:
         with Session(self.engine) as s:
@@ -184,14 +203,14 @@ class HistoryStore:
     def start_attempt(self, *, problem_id: int, step_set_id: int | None, student_model: str,
                       host: str, mode: Mode, prompt_name: str, prompt_hash: str,
                       eval_run_id: int | None = None, output: str = "",
-                      created: datetime | None = None) -> int:
+                      created: datetime | None = None, reference: str | None = None) -> int:
         """A `running` attempt; checkpoint it while it streams, then finish it."""
         values = {"problem_id": problem_id, "step_set_id": step_set_id,
                   "eval_run_id": eval_run_id, "student_model": student_model, "host": host,
                   "mode": str(mode), "status": AttemptStatus.RUNNING.value, "output": output,
                   "verdict": Verdict.UNKNOWN.value, "verdict_reason": "", "reference_norm": "",
                   "answer_norm": "", "prompt_name": prompt_name, "prompt_hash": prompt_hash,
-                  "pid": os.getpid(), "owner": process_token(),
+                  "pid": os.getpid(), "owner": process_token(), "reference": reference,
                   "created": _timestamp(created or utcnow())}
         with self.engine.begin() as conn:
             return self._insert_attempt(conn, values)
@@ -202,7 +221,8 @@ class HistoryStore:
                     status: AttemptStatus, output: str, answer: str | None = None,
                     verdict: Verdict = Verdict.UNKNOWN, verdict_reason: str = "",
                     reference_norm: str = "", answer_norm: str = "",
-                    usage: Usage | None = None, error: str | None = None) -> AttemptView:
+                    usage: Usage | None = None, error: str | None = None,
+                    reference: str | None = None) -> AttemptView:
         """A settled attempt in one statement: an answer that ended before its first
         checkpoint needs no `running` row first."""
         created = created or utcnow()
@@ -214,13 +234,13 @@ class HistoryStore:
                   "reference_norm": reference_norm, "answer_norm": answer_norm,
                   "prompt_name": prompt_name, "prompt_hash": prompt_hash, "error": error,
                   "pid": os.getpid(), "owner": process_token(), "created": _timestamp(created),
-                  "finished": _timestamp(utcnow()), **asdict(usage)}
+                  "reference": reference, "finished": _timestamp(utcnow()), **asdict(usage)}
         with self.engine.begin() as conn:
             attempt_id = self._insert_attempt(conn, values)
         return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
                            AttemptStatus(status), output, answer, Verdict(verdict),
                            verdict_reason, reference_norm, answer_norm, usage, error,
-                           prompt_name, prompt_hash, created, eval_run_id)
+                           prompt_name, prompt_hash, created, eval_run_id, reference)
 
     @staticmethod
     def _insert_attempt(conn: Any, values: dict[str, Any]) -> int:
@@ -260,18 +280,19 @@ class HistoryStore:
                                  (*values.values(), attempt_id))
             row = conn.exec_driver_sql(
                 "SELECT problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, "
-                f"created, eval_run_id, {', '.join(_USAGE_FIELDS)} FROM attempt WHERE id = ?",
+                f"created, eval_run_id, reference, {', '.join(_USAGE_FIELDS)} FROM attempt "
+                "WHERE id = ?",
                 (attempt_id,)).first()
         if row is None:  # its problem was deleted meanwhile (the attempt went with it)
             raise ProblemGone("The problem was deleted while it was being solved; its reply "
                               "was not kept.")
         (problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, created,
-         eval_run_id, *stored_usage) = row
+         eval_run_id, reference, *stored_usage) = row
         return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
                            AttemptStatus(status), output, answer, Verdict(verdict),
                            verdict_reason, reference_norm, answer_norm, Usage(*stored_usage),
                            error, prompt_name, prompt_hash, _parse_timestamp(created),
-                           eval_run_id)
+                           eval_run_id, reference)
 
     def attempts_for_run(self, eval_run_id: int) -> list[AttemptView]:
         with Session(self.engine) as s:
@@ -544,7 +565,7 @@ def _attempt(row: Attempt) -> AttemptView:
                        Mode(row.mode), AttemptStatus(row.status), row.output, row.answer,
                        Verdict(row.verdict), row.verdict_reason, row.reference_norm,
                        row.answer_norm, usage, row.error, row.prompt_name, row.prompt_hash,
-                       row.created, row.eval_run_id)
+                       row.created, row.eval_run_id, row.reference)
 
 
 def _human(row: HumanAnswer) -> HumanAnswerView:

@@ -238,6 +238,11 @@ ALTER TABLE eval_run ADD COLUMN owner TEXT;
 ALTER TABLE attempt ADD COLUMN owner TEXT;
 """
 
+# The reference each attempt was graded against (the problem's may change later).
+ATTEMPT_REFERENCE = """
+ALTER TABLE attempt ADD COLUMN reference TEXT;
+"""
+
 # UPGRADES[i] takes a database from version i to version i + 1.
 UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),  # problems, step sets, attempts, human answers, eval runs
@@ -249,6 +254,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(STEP_ORIGINS),  # where each edited step came from
     _script(PROBLEM_TEXT_INDEX),  # problems found by their text
     _script(OWNERS),  # eval runs and attempts know their process
+    _script(ATTEMPT_REFERENCE),  # the reference an attempt was graded against
 ]
 LATEST = len(UPGRADES)
 

@@ -70,6 +70,7 @@ class Attempt(SQLModel, table=True):
     created: datetime = Field(default_factory=utcnow)
     finished: datetime | None = None
     owner: str | None = None  # that process's token (pid reuse-proof; schema v9)
+    reference: str | None = None  # the reference it was graded against (schema v10)
 
 
 class HumanAnswer(SQLModel, table=True):

@@ -211,12 +211,44 @@ class Tutor:
     # -- problems and steps ------------------------------------------------------------------
 
     async def add_problem(self, text: str, reference: str | None = None,
-                          reference_source: str | None = "typed") -> ProblemView:
+                          reference_source: str | None = "typed", *,
+                          replace_reference: bool = False) -> ProblemView:
+        """The problem with this text (created if new). A stored problem keeps its reference
+        unless `replace_reference` (a person typed another one); the view's
+        `replaced_reference` then says what it was. Attempts keep the reference they were
+        graded against, and `regrade` grades them against the current one."""
         text = clean_problem(text)
         reference = (reference or "").strip() or None
         _check_answer_length(reference, "reference answer")
         source = reference_source if reference else None
-        return await self._db(lambda s: s.add_problem(text, reference, source))
+        return await self._db(lambda s: s.add_problem(
+            text, reference, source, replace_reference=replace_reference))
+
+    async def regrade(self, problem_id: int) -> tuple[int, int]:
+        """Grade the problem's finished attempts again against its current reference;
+        returns (attempts graded, verdicts that changed)."""
+        detail = await self.problem_detail(problem_id)
+        if detail is None:
+            raise InputError(f"No problem #{problem_id} in the history.")
+        reference = detail.problem.reference
+        if not reference:
+            raise InputError(f"Problem #{problem_id} has no reference answer to grade against.")
+        graded = changed = 0
+        for attempt in detail.attempts:
+            if attempt.status is not AttemptStatus.FINISHED:
+                continue
+            result = await self.check_answer(reference, attempt.answer)
+            graded += 1
+            changed += result.verdict is not attempt.verdict
+
+            def store(s: HistoryStore, a: AttemptView = attempt, r: CheckResult = result,
+                      ref: str = reference) -> None:
+                s.regrade_attempt(a.id, reference=ref, verdict=r.verdict,
+                                  verdict_reason=r.reason, reference_norm=r.gold_norm,
+                                  answer_norm=r.pred_norm)
+
+            await self._db(store)
+        return graded, changed
 
     def _with_leaks(self, step_set: StepSetView, problem: ProblemView) -> StepSetView:
         step_set.leaks = leaking_steps_for(problem.text, step_set.steps, problem.reference)
@@ -294,7 +326,8 @@ class Tutor:
 
     async def solve(self, problem: ProblemView, *, mode: Mode = Mode.STEPS,
                     step_set: StepSetView | None = None, model: str | None = None,
-                    eval_run_id: int | None = None) -> AsyncGenerator[SolveEvent, None]:
+                    eval_run_id: int | None = None,
+                    reference: str | None = None) -> AsyncGenerator[SolveEvent, None]:
         """Stream the student's reply, check it, record it. Ends with AttemptDone or Failed.
 
         The attempt is committed half a second after it starts (then checkpointed every half
@@ -310,7 +343,11 @@ class Tutor:
         steps_text = format_steps(step_set.steps) if step_set and mode is Mode.STEPS else ""
         messages = prompt.messages(problem=problem.text, steps=steps_text)
         gateway = self.gateway("student")
+        # What this attempt is graded against, kept with it: the problem's reference now, or
+        # the one given (an eval's dataset answer).
+        graded = reference if reference is not None else problem.reference
         row = _AttemptRow(self.store, dict(
+            reference=graded,
             problem_id=problem.id,
             step_set_id=step_set.id if step_set and mode is Mode.STEPS else None,
             student_model=model, host=gateway.host, mode=mode, prompt_name=prompt.name,
@@ -345,7 +382,7 @@ class Tutor:
                         checkpoint_due = False
                         await asyncio.to_thread(row.checkpoint, "".join(parts))
                         timer = loop.call_later(CHECKPOINT_SECONDS, due)
-            attempt = await self._grade_and_finish(row, problem, "".join(parts), reply.usage)
+            attempt = await self._grade_and_finish(row, graded, "".join(parts), reply.usage)
             settled = True
         except LLMError as exc:
             await asyncio.to_thread(row.settle, status=AttemptStatus.INTERRUPTED,
@@ -364,17 +401,17 @@ class Tutor:
                                error="Cancelled.")
         yield AttemptDone(attempt)
 
-    async def _grade_and_finish(self, row: _AttemptRow, problem: ProblemView, output: str,
+    async def _grade_and_finish(self, row: _AttemptRow, reference: str | None, output: str,
                                 usage: Usage | None) -> AttemptView:
         from tot_tui.check.extract import extract_with_reason
 
         def grade_and_store() -> AttemptView | None:  # one trip to a worker thread for both
             answer, why_none = extract_with_reason(output)
-            if answer is None and why_none not in ("", "no_answer") and problem.reference:
+            if answer is None and why_none not in ("", "no_answer") and reference:
                 # Not "no answer" when the reply was too long (or deep) to read one from.
-                result = CheckResult(CheckStatus.UNPARSEABLE, why_none, problem.reference, "")
+                result = CheckResult(CheckStatus.UNPARSEABLE, why_none, reference, "")
             else:
-                result = self._check(problem.reference, answer)
+                result = self._check(reference, answer)
             return row.settle(status=AttemptStatus.FINISHED, output=output, answer=answer,
                               verdict=result.verdict, verdict_reason=result.reason,
                               reference_norm=result.gold_norm, answer_norm=result.pred_norm,
@@ -412,7 +449,7 @@ class Tutor:
                   steps: Sequence[str] | None = None,
                   mode: Mode = Mode.STEPS) -> AsyncGenerator[TutorEvent, None]:
         """Problem → steps (teacher, or given) → student → verdict, all recorded."""
-        problem = await self.add_problem(text, reference)
+        problem = await self.add_problem(text, reference, replace_reference=True)
         step_set: StepSetView | None = None
         if mode is Mode.STEPS:
             if steps is not None:

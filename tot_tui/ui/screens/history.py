@@ -113,7 +113,8 @@ def detail_markdown(detail: ProblemDetail) -> str:
             out.append(f"- {icon} **{a.verdict.value}**{status} · {mode} · "
                        f"{md(a.student_model)} · {when(a.created)} — answer "
                        f"**{md(a.answer_norm or a.answer or '(none)', 30)}** vs "
-                       f"{md(a.reference_norm or p.reference or '(none)', 20)} ({md(why, 80)})")
+                       f"{md(a.reference_norm or a.reference or p.reference or '(none)', 20)} "
+                       f"({md(why, 80)})")
         last = detail.attempts[-1]
         out += ["", f"**Latest reply** (attempt {last.id}, {md(last.student_model)}):", ""]
         out += [f"> {md(line)}" if line.strip() else ">" for line in

@@ -211,7 +211,12 @@ class SolveScreen(TotScreen):
                 and (reference.strip() or None) == current.reference:
             return current
         await self.tot_app.ready()
-        problem = await self.tutor.add_problem(text, reference)
+        problem = await self.tutor.add_problem(text, reference, replace_reference=True)
+        if problem.replaced_reference is not None:
+            self.notify(f"Problem #{problem.id}'s reference is now {reference!r} (it was "
+                        f"{problem.replaced_reference!r}). Earlier attempts keep the reference "
+                        f"they were graded against; `tot-tui regrade {problem.id}` grades them "
+                        "against this one.", title="Reference changed", timeout=12)
         if current is not None and problem.id != current.id:
             await self._switch_problem(current, problem)
         # The first problem keeps any steps written before it was stored.
