@@ -253,3 +253,10 @@ async def test_bad_keymap_entries_are_named_and_keep_their_defaults(fake, make_a
         await settle(pilot, app)
         assert app.screen.query_one("#with-steps").banner.verdict is not None
         assert "notakey" not in str(app.screen.query_one("KeyBar").render())
+
+
+async def test_the_palette_names_the_new_problem_key(fake, make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE):
+        palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
+        assert palette["New problem"].endswith("(Ctrl+G)")

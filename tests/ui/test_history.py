@@ -134,6 +134,24 @@ async def test_delete_asks_first(fake, make_app):
         assert await app.tutor.problem_detail(second) is None
 
 
+async def test_the_delete_dialog_names_its_targets(fake, make_app):
+    script(fake)
+    app = make_app()
+    first, second = await seed(app.tutor)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        table = screen.query_one("#problems")
+        table.focus()
+        await pilot.press("space")  # selects the highlighted (newest) row, moves down
+        await pilot.press("ctrl+d")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        question = str(app.screen.query_one("#question").render())
+        assert f"#{second} " in question and "selected problem" in question
+        assert f"The highlighted #{first} is not selected: it stays." in question
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+
+
 async def test_export_selection_and_everything(fake, make_app, config):
     script(fake)
     app = make_app()

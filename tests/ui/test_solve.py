@@ -198,6 +198,7 @@ async def test_human_answer_with_hints(fake, make_app):
         await settle(pilot, app)
         banner = screen.query_one("#human-verdict", VerdictBanner)
         assert banner.verdict is Verdict.INCORRECT
+        assert "your answer 14" in str(banner.render())
         answer.value = "15"
         await pilot.press("enter")
         await settle(pilot, app)

@@ -425,3 +425,19 @@ async def test_title_bar_shows_the_titles_and_opens_the_palette():
         await pilot.click(bar)
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
+
+
+async def test_undoing_a_delete_puts_the_cursor_on_the_step_it_brings_back():
+    panel = StepsPanel()
+    app = Host(panel)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await panel.load(step_set(["a", "b", "c", "d"]))
+        panel.focus_step(1)
+        await pilot.press("ctrl+delete")  # "b" goes; the cursor moves on to "c"
+        assert panel.steps == ["a", "c", "d"]
+        panel.focus_step(2)  # the user moves on, to "d"
+        await pilot.press("ctrl+z")
+        assert panel.steps == ["a", "b", "c", "d"]
+        assert app.focused is panel.rows[1].input  # on "b", the step brought back
+        await pilot.press("ctrl+delete")  # so this removes "b" again, not another step
+        assert panel.steps == ["a", "c", "d"]

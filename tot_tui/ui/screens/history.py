@@ -375,10 +375,19 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         if not ids:
             self.notify("No problem highlighted.", severity="warning")
             return
-        what = f"problem #{ids[0]}" if len(ids) == 1 else f"{len(ids)} problems"
+        # The targets named in full: Space selects, and a selection (not the highlighted row)
+        # is what goes.
+        texts = {r.id: " ".join(r.text.split()) for r in self.rows}
+        named = "\n".join(f"  #{i} {safe_text(texts.get(i, ''), 50)}" for i in ids[:8])
+        more = f"\n  … and {len(ids) - 8} more" if len(ids) > 8 else ""
+        kind = "the selected" if self.marked else "the highlighted"
+        what = f"{kind} problem" if len(ids) == 1 else f"the {len(ids)} selected problems"
         their = "its" if len(ids) == 1 else "their"
-        question = (f"Delete {what} with all {their} step versions, attempts and answers? "
-                    "This cannot be undone.")
+        highlighted = self._highlighted_id()
+        aside = (f"\n(The highlighted #{highlighted} is not selected: it stays.)"
+                 if self.marked and highlighted is not None and highlighted not in ids else "")
+        question = (f"Delete {what}, with all {their} step versions, attempts and answers?\n"
+                    f"{named}{more}{aside}\nThis cannot be undone.")
 
         def done(yes: bool | None) -> None:
             if yes:

@@ -91,7 +91,7 @@ class SolveScreen(TotScreen):
         ("Redo step edit", "{steps.redo} in the steps", "step('redo')"),
         ("Save steps", "Save the steps as a new version ({steps.save})", "step('save')"),
         ("Edit problem", "Move the cursor into the problem ({solve.problem})", "focus_problem"),
-        ("New problem", "Clear the problem, steps and replies", "new_problem"),
+        ("New problem", "Clear the problem, steps and replies ({solve.new})", "new_problem"),
     ]
 
     PALETTE_BINDINGS = (StepsPanel,)
@@ -409,7 +409,7 @@ class SolveScreen(TotScreen):
         except BaseException:
             banner.clear()
             raise
-        banner.show_result(result, answer.strip(), problem.reference)
+        banner.show_result(result, answer.strip(), problem.reference, whose="your answer")
         if not problem.reference:
             self.notify("There is no reference answer, so your answer could not be checked: "
                         "type one next to the problem.", severity="warning", timeout=6)

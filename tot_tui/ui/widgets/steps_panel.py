@@ -35,6 +35,15 @@ def _clean(steps: list[str]) -> list[str]:
 _MARKS = {"moved": "↕ moved", "changed": "✎ edited", "added": "＋ new"}
 
 
+def _first_change(before: list[str], after: list[str], default: int) -> int:
+    """Where an undo or redo changed the steps (the step a deletion brings back, say): the
+    cursor goes there, so the next key acts on the step just restored."""
+    for i, (old, new) in enumerate(zip(before, after, strict=False)):
+        if old != new:
+            return i
+    return min(len(before), len(after)) if len(before) != len(after) else default
+
+
 class StepEditor(TextArea):
     """A step's inline editor: wraps long steps; Enter starts a new step instead of a newline;
     Ctrl+Z / Ctrl+Y go to the panel's undo stack (which also covers insert, delete and move)."""
@@ -523,17 +532,19 @@ records exactly the steps the student saw.
         if not self.can_undo:
             self.notify("Nothing to undo.", timeout=2)
             return
+        before = self.steps
         self._pos -= 1
         self._coalesce = None
-        await self._rebuild(self._focus_index)
+        await self._rebuild(_first_change(before, self.steps, self._focus_index))
 
     async def action_redo(self) -> None:
         if not self.can_redo:
             self.notify("Nothing to redo.", timeout=2)
             return
+        before = self.steps
         self._pos += 1
         self._coalesce = None
-        await self._rebuild(self._focus_index)
+        await self._rebuild(_first_change(before, self.steps, self._focus_index))
 
     def action_save(self) -> None:
         steps = _clean(self.steps)

@@ -50,12 +50,13 @@ class VerdictBanner(Static):
         self.remove_class("-correct", "-incorrect", "-unknown", "-note")
         self.add_class("-shown", name)
 
-    def show_verdict(self, verdict: Verdict, answer: str, reference: str, reason: str) -> None:
+    def show_verdict(self, verdict: Verdict, answer: str, reference: str, reason: str, *,
+                     whose: str = "answer") -> None:
         self.verdict = verdict
         self._set_class(f"-{verdict.value}")
         text = Text()
         text.append(_ICONS[verdict], style="bold")
-        text.append("   answer ")
+        text.append(f"   {whose} ")
         text.append(safe_text(answer or "(none)", 60), style="bold")
         text.append("   reference ")
         text.append(safe_text(reference or "(none)", 60), style="bold")
@@ -66,9 +67,10 @@ class VerdictBanner(Static):
         self.show_verdict(attempt.verdict, attempt.answer_norm or attempt.answer or "",
                           attempt.reference_norm or reference or "", attempt.verdict_reason)
 
-    def show_result(self, result: CheckResult, answer: str, reference: str | None) -> None:
+    def show_result(self, result: CheckResult, answer: str, reference: str | None, *,
+                    whose: str = "answer") -> None:
         self.show_verdict(result.verdict, result.pred_norm or answer,
-                          result.gold_norm or reference or "", result.reason)
+                          result.gold_norm or reference or "", result.reason, whose=whose)
 
     def show_note(self, note: str) -> None:
         """A plain line (checking…, cancelled…) instead of a verdict."""
