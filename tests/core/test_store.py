@@ -431,3 +431,15 @@ def test_a_stored_reference_is_kept_unless_replacing_it_is_asked_for(tmp_path):
     assert changed.reference == "43" and changed.replaced_reference == "42"
     assert store.problem_detail(first.id).problem.reference == "43"
     store.close()
+
+
+def test_search_finds_words_of_scripts_written_without_spaces(tmp_path):
+    store = HistoryStore(tmp_path / "zh.db")
+    apples = store.add_problem("小明有5个苹果，又买了7个。他现在有多少个苹果？", "12")
+    store.add_problem("A train travels 120 km.", "60")
+    store.add_step_set(apples.id, ["把两个数相加。"], StepOrigin.TEACHER)
+    assert [p.id for p in store.list_problems(query="苹果")] == [apples.id]
+    assert [p.id for p in store.list_problems(query="相加")] == [apples.id]  # in a step
+    assert store.list_problems(query="香蕉") == []
+    assert store.list_problems(query="100%_") == []  # LIKE's wildcards are literal
+    store.close()

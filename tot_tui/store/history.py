@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import asdict, fields
@@ -410,6 +411,18 @@ class HistoryStore:
         for n, word in enumerate(query.split()):
             if not any(ch.isalnum() for ch in word):
                 continue  # the index holds no punctuation: nothing to look for
+            key = f"m{n}"
+            if _unspaced_script(word):
+                # Chinese, Japanese, Thai…: no spaces between words, so the index holds whole
+                # phrases as one token; a substring of problems, steps and replies instead.
+                like = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+                clauses.append(text(
+                    f"SELECT id AS pid FROM problem WHERE text LIKE :{key} ESCAPE '\\' "
+                    f"UNION SELECT problem_id FROM step_set WHERE steps_json LIKE :{key} "
+                    "ESCAPE '\\' "
+                    f"UNION SELECT problem_id FROM attempt WHERE output LIKE :{key} "
+                    "ESCAPE '\\'").bindparams(**{key: like}).columns(column("pid", Integer)))
+                continue
             # Each word becomes a quoted prefix term, so user punctuation is never FTS syntax.
             match = '"' + word.replace('"', '""') + '"*'
             try:  # a term SQLite still rejects: substring search of the problems instead
@@ -419,7 +432,6 @@ class HistoryStore:
             except Exception:
                 clauses.append(select(Problem.id).where(col(Problem.text).contains(word)))
                 continue
-            key = f"m{n}"
             clauses.append(text(
                 f"SELECT rowid AS pid FROM problem_fts WHERE problem_fts MATCH :{key} "
                 "UNION SELECT problem_id FROM step_set WHERE id IN "
@@ -465,6 +477,13 @@ class HistoryStore:
 
     def details(self, ids: Iterable[int]) -> list[ProblemDetail]:
         return [d for d in (self.problem_detail(i) for i in ids) if d is not None]
+
+
+def _unspaced_script(word: str) -> bool:
+    """Does the word hold letters of a script written without spaces (CJK, Thai, …)?"""
+    return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
+               or "\u0e00" <= ch <= "\u0eff" or "\uf900" <= ch <= "\ufaff"
+               or "\u3040" <= ch <= "\u30ff" for ch in word)
 
 
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
