@@ -198,8 +198,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
 
         for name, path in describe_locations(config.paths).items():
             print(f"{name + ':':18} {path}")
-        print(f"{'teacher:':18} {config.model('teacher')} at {config.host('teacher')}")
-        print(f"{'student:':18} {config.model('student')} at {config.host('student')}")
+        for role in ("teacher", "student"):
+            print(f"{role + ':':18} {config.model(role)} at {config.host(role)} "
+                  f"(from {config.host_source(role)})")
         return EXIT_OK
     handlers = {"solve": _solve, "history": _history, "export": _export, "models": _models,
                 "pull": _pull, "regrade": _regrade}

@@ -209,14 +209,26 @@ class Config:
         return _first_paint_value(self._raw, name)
 
     def host(self, role: Role) -> str:
-        env_role = self._env.get(f"TOT_TUI_{role.upper()}_HOST")
-        file_role = getattr(self.settings, f"{role}_host")
-        for candidate in (self._overrides.get(f"{role}_host"), env_role, file_role,
-                          self._overrides.get("host"), self._env.get("OLLAMA_HOST"),
-                          self.settings.ollama_host):
+        return self._host_and_source(role)[0]
+
+    def host_source(self, role: Role) -> str:
+        """Where the role's host comes from, for people: "--host", "OLLAMA_HOST",
+        "teacher_host in /…/config.toml", "Ollama's default"."""
+        return self._host_and_source(role)[1]
+
+    def _host_and_source(self, role: Role) -> tuple[str, str]:
+        in_file = f"in {self.paths.config_file}"
+        candidates = (
+            (self._overrides.get(f"{role}_host"), f"--{role}-host"),
+            (self._env.get(f"TOT_TUI_{role.upper()}_HOST"), f"TOT_TUI_{role.upper()}_HOST"),
+            (getattr(self.settings, f"{role}_host"), f"{role}_host {in_file}"),
+            (self._overrides.get("host"), "--host"),
+            (self._env.get("OLLAMA_HOST"), "OLLAMA_HOST"),
+            (self.settings.ollama_host, f"ollama_host {in_file}"))
+        for candidate, source in candidates:
             if candidate:
-                return normalize_host(candidate)
-        return DEFAULT_HOST
+                return normalize_host(candidate), source
+        return DEFAULT_HOST, "Ollama's default"
 
     def model(self, role: Role) -> str:
         return self.settings.teacher_model if role == "teacher" else self.settings.student_model

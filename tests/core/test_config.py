@@ -165,3 +165,21 @@ def test_eval_refuses_a_prompt_override_without_steps(fake, monkeypatch, isolate
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "student_steps.txt has no {steps}" in proc.stderr and not fake.requests
+
+
+def test_each_host_says_where_it_came_from(monkeypatch, isolated):
+    import subprocess
+    import sys
+
+    config_dir = isolated / "config"
+    config_dir.mkdir()
+    (config_dir / "config.toml").write_text('student_host = "gpu-box:11434"\n')
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:11500")
+    cfg = load_config()
+    assert cfg.host_source("student") == f"student_host in {cfg.paths.config_file}"
+    assert cfg.host_source("teacher") == "OLLAMA_HOST"
+    assert load_config(overrides={"host": "x:1"}).host_source("teacher") == "--host"
+    out = subprocess.run([sys.executable, "-m", "tot_tui", "locate"], capture_output=True,
+                         text=True, check=True).stdout
+    assert "http://gpu-box:11434 (from student_host in" in out
+    assert "http://127.0.0.1:11500 (from OLLAMA_HOST)" in out

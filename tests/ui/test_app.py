@@ -260,3 +260,14 @@ async def test_the_palette_names_the_new_problem_key(fake, make_app):
     async with app.run_test(size=SIZE):
         palette = {c.title: c.help for c in app.get_system_commands(app.screen)}
         assert palette["New problem"].endswith("(Ctrl+G)")
+
+
+async def test_a_host_saved_in_the_config_file_says_so_when_it_is_down(make_app, config):
+    from tests.conftest import closed_port
+
+    config.settings.student_host = f"http://127.0.0.1:{closed_port()}"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "student_host in the config file: change it on the Models screen" in \
+            notice_text(app)

@@ -203,6 +203,12 @@ class TotApp(KeymapOwner, App[int]):
                 down.setdefault(status.host, []).append(role)
         for roles in down.values():
             error = statuses[roles[0]].error
+            source = self.config.host_source(roles[0])
+            if " in " in source:  # a host saved in the config file outranks OLLAMA_HOST
+                error += (f"\n\nThis host is {source.split(' in ')[0]} in the config file: "
+                          "change it on the Models screen (F4) or in Settings (F5).")
+            else:
+                error += f"\n\nThis host comes from {source}."
             self.notify(f"{error}\n\nHistory (F3) still works without a server.",
                         title=f"No Ollama server for the {' and '.join(roles)}",
                         severity="error", timeout=15)
