@@ -271,3 +271,40 @@ async def test_a_host_saved_in_the_config_file_says_so_when_it_is_down(make_app,
         await settle(pilot, app)
         assert "student_host in the config file: change it on the Models screen" in \
             notice_text(app)
+
+
+async def test_small_terminals_keep_every_screen_usable(fake, make_app):
+    from textual.geometry import Size
+
+    from tot_tui.ui.screens.too_small import TooSmallScreen
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        bar = app.screen.query_one("#problem-actions")
+        assert bar.region.height == 1  # the five actions on one line
+        await pilot.resize_terminal(60, 20)
+        await settle(pilot, app)
+        problem, reference = app.screen.query_one("#problem"), app.screen.query_one("#reference")
+        # Not 16 columns against the reference's 39: the two share the row about evenly.
+        assert problem.region.width >= 24 and problem.region.width >= reference.region.width - 2
+        await pilot.press("f3")
+        await settle(pilot, app)
+        table = app.screen.query_one("#problems")
+        result = table.columns[next(k for k in table.columns if k.value == "result")]
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= 60
+        assert result.width >= 5
+        await pilot.press("f5")
+        await settle(pilot, app)
+        save = app.screen.query_one("#save")
+        assert app.screen.region.contains_region(save.region) and save.region.height > 0
+        await pilot.press("escape")
+        await settle(pilot, app)
+        await pilot.resize_terminal(50, 15)
+        await pilot.pause()
+        assert isinstance(app.screen, TooSmallScreen)
+        assert "50×15" in str(app.screen.query_one("#too-small").render())
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert not isinstance(app.screen, TooSmallScreen)
+        assert app.size == Size(80, 24)

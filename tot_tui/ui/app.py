@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
@@ -168,6 +169,20 @@ class TotApp(KeymapOwner, App[int]):
         if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
             with contextlib.suppress(Exception):
                 await worker.wait()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Below the size every screen can be used at, say so instead of a cut-off screen;
+        # what was on it stays, and comes back when the terminal grows.
+        from tot_tui.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+
+        small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
+        shown = isinstance(self.screen, TooSmallScreen)
+        if small and not shown:
+            self.push_screen(TooSmallScreen())
+        elif small and isinstance(self.screen, TooSmallScreen):
+            self.screen.show(event.size.width, event.size.height)
+        elif shown and not small:
+            self.pop_screen()
 
     # -- connection --------------------------------------------------------------------------
 

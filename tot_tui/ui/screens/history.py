@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Markdown, Select
+from textual.widgets.data_table import ColumnKey
 
 from tot_tui.domain import EvalRunSummary, ProblemDetail, ProblemSummary, StepSetView, Verdict
 from tot_tui.textsafe import safe_text
@@ -208,8 +209,16 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         self.reload()
 
     def on_resize(self) -> None:
-        # The problem column takes what the others leave: the verdicts stay on screen.
-        fit_column(self.query_one(DataTable), "problem", self.size.width - 2, minimum=16)
+        # The problem column takes what the others leave, and in a narrow terminal the date
+        # (then only the day) and the models give way first: the verdicts stay on screen.
+        table = self.query_one(DataTable)
+        width = self.size.width - 2
+        for key, size in (("date", 16 if width >= 90 else 10),
+                          ("models", max(10, min(26, (width - 60) // 2)))):
+            column = table.columns.get(ColumnKey(key))
+            if column is not None:
+                column.width = size
+        fit_column(table, "problem", width, minimum=12)
 
     def on_screen_resume(self) -> None:
         self.reload()

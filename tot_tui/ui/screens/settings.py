@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from pydantic import ValidationError
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
@@ -54,7 +54,8 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
     }
     SettingsScreen Grid > Label { text-align: right; width: 1fr; color: $text-muted; }
     SettingsScreen #keymap { height: 8; margin-top: 1; }
-    SettingsScreen #keymap-ids { height: 1fr; color: $text-muted; overflow-y: auto; }
+    SettingsScreen #settings-form { height: 1fr; }
+    SettingsScreen #keymap-ids { height: auto; color: $text-muted; }
     SettingsScreen #settings-buttons { height: 1; align-horizontal: right; }
     SettingsScreen #settings-buttons > Button { margin-left: 2; min-width: 10; width: auto; }
     """
@@ -76,21 +77,23 @@ their default keys are listed under the box. **Ctrl+S** saves, **Esc** closes wi
         s = self.tot_app.config.settings
         themes = sorted(self.app.available_themes)
         with Vertical():
-            with Grid():
-                for name in TEXT_FIELDS:
-                    value = getattr(s, name)
-                    yield Label(LABELS[name])
-                    yield Input("" if value is None else str(value), id=name, compact=True,
-                                placeholder=self._host_placeholder(name))
-                yield Label(LABELS["theme"])
-                yield Select([(t, t) for t in themes], value=self.app.theme if
-                             self.app.theme in themes else Select.NULL, id="theme",
-                             allow_blank=False, compact=True)
-            yield TextArea(format_keymap(dict(s.keymap)), id="keymap", compact=True,
-                           placeholder="binding.id = keys   (one per line)")
-            ids = known_binding_ids()
-            yield Static("Binding ids: " + " · ".join(f"{k} ({v})" for k, v in sorted(ids.items())),
-                         id="keymap-ids", markup=False)
+            # The form scrolls in a short terminal; Cancel and Save stay in sight.
+            with VerticalScroll(id="settings-form"):
+                with Grid():
+                    for name in TEXT_FIELDS:
+                        value = getattr(s, name)
+                        yield Label(LABELS[name])
+                        yield Input("" if value is None else str(value), id=name, compact=True,
+                                    placeholder=self._host_placeholder(name))
+                    yield Label(LABELS["theme"])
+                    yield Select([(t, t) for t in themes], value=self.app.theme if
+                                 self.app.theme in themes else Select.NULL, id="theme",
+                                 allow_blank=False, compact=True)
+                yield TextArea(format_keymap(dict(s.keymap)), id="keymap", compact=True,
+                               placeholder="binding.id = keys   (one per line)")
+                ids = known_binding_ids()
+                listed = " · ".join(f"{k} ({v})" for k, v in sorted(ids.items()))
+                yield Static("Binding ids: " + listed, id="keymap-ids", markup=False)
             with Horizontal(id="settings-buttons"):
                 yield Button("Cancel", id="cancel", compact=True)
                 yield Button("Save", id="save", variant="primary", compact=True)

@@ -114,7 +114,7 @@ class SolveScreen(TotScreen):
                     BarButton("decompose", "Decompose", "primary"),
                     BarButton("solve", "Solve", "success"), BarButton("compare", "Compare"),
                     BarButton("cancel", "Cancel", "error"), BarButton("new-problem", "New"),
-                    id="problem-actions", min_width=9)
+                    id="problem-actions")
         with Horizontal(id="work"):
             yield StepsPanel(id="steps")
             # The hints view and the baseline pane are mounted on first use (a lighter
