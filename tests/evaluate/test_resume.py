@@ -52,6 +52,16 @@ def wait_for(db_path: Path, n: int, proc: subprocess.Popen[str], timeout: float 
         time.sleep(0.02)
 
 
+def kill_mid_run(data: Path, data_dir: Path, after: int) -> None:
+    """Start an eval run and SIGKILL it once `after` attempts have finished."""
+    proc = start_eval(data, data_dir)
+    try:
+        wait_for(data_dir / "history.sqlite3", after, proc)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def stable(report: dict) -> tuple[list, list]:
     return ([{k: r[k] for k in STABLE} for r in report["results"]], report["gains"])
 
@@ -81,12 +91,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(fake, config, tmp_path,
     data = tmp_path / "tiny.jsonl"
     data_dir = tmp_path / "killed"
     db_path = data_dir / "history.sqlite3"
-    proc = start_eval(data, data_dir)
-    try:
-        wait_for(db_path, 8, proc)
-    finally:
-        proc.kill()
-        proc.wait()
+    kill_mid_run(data, data_dir, 8)
     before = finished_count(db_path)
     assert 8 <= before < ITEMS * 3
     db = sqlite3.connect(db_path)
@@ -149,12 +154,7 @@ def test_two_resumes_at_once_one_runs_the_other_is_refused(fake, config, tmp_pat
     data = tmp_path / "tiny.jsonl"
     data_dir = tmp_path / "killed"
     db_path = data_dir / "history.sqlite3"
-    proc = start_eval(data, data_dir)
-    try:
-        wait_for(db_path, 6, proc)
-    finally:
-        proc.kill()
-        proc.wait()
+    kill_mid_run(data, data_dir, 6)
     (run_id,) = sqlite3.connect(db_path).execute("SELECT id FROM eval_run").fetchone()
     def resume() -> subprocess.Popen[str]:
         return subprocess.Popen(

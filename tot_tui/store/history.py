@@ -38,19 +38,8 @@ from tot_tui.domain import (
 )
 from tot_tui.store import migrations
 from tot_tui.store.migrations import ProblemGone, StoreError
-from tot_tui.store.owner import process_token, token_alive
+from tot_tui.store.owner import pid_alive, process_token, token_alive
 from tot_tui.store.tables import Attempt, EvalRun, HumanAnswer, Problem, StepSet, utcnow
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists (it may belong to another user)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class HistoryStore:

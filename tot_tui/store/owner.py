@@ -33,7 +33,8 @@ def process_token() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{_start_of(os.getpid())}"
 
 
-def _pid_exists(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists (it may belong to another user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -54,7 +55,7 @@ def token_alive(token: str) -> bool:
         pid = int(pid_text)
     except ValueError:
         return False
-    if not _pid_exists(pid):
+    if not pid_alive(pid):
         return False
     return not start or _start_of(pid) in ("", start)
 
