@@ -8,6 +8,7 @@ import json
 from tests.conftest import STUDENT, TEACHER
 from tests.ui.conftest import PROBLEM, SIZE, STEPS, notice_text, script, settle, wait_until
 from tot_tui.domain import Mode, Verdict
+from tot_tui.fake_ollama import Reply
 from tot_tui.ui.screens.confirm import ConfirmScreen
 from tot_tui.ui.screens.export import ExportScreen
 from tot_tui.ui.screens.history import HistoryScreen, detail_markdown, step_changes
@@ -108,7 +109,12 @@ async def test_open_and_rerun_with_current_models(fake, make_app):
         await pilot.press("enter")
         await settle(pilot, app)
         assert isinstance(app.screen, SolveScreen)
-        assert len((await app.tutor.problem_detail(first)).attempts) == 2
+        detail = await app.tutor.problem_detail(first)
+        assert len(detail.attempts) == 2
+        # Opened, it shows its last reply with steps and that reply's verdict.
+        pane = app.screen.query_one("#with-steps", StudentStream)
+        assert pane.text == detail.attempts[-1].output and pane.banner.verdict is Verdict.CORRECT
+        assert f"attempt #{detail.attempts[-1].id}" in str(pane.border_subtitle)
 
 
 async def test_delete_asks_first(fake, make_app):
@@ -240,3 +246,16 @@ async def test_a_narrow_terminal_keeps_the_verdict_column_on_screen(fake, make_a
         table = screen.query_one("#problems")
         assert table.virtual_size.width <= table.size.width  # no column off the right edge
         assert str(table.get_row_at(0)[5]).endswith("/1")  # the Result column
+
+
+async def test_mixed_results_show_as_mixed(fake, make_app):
+    script(fake)
+    app = make_app()
+    first, _ = await seed(app.tutor)
+    problem = (await app.tutor.problem_detail(first)).problem
+    fake.reply(STUDENT, Reply(text="Final answer: 16"))
+    [e async for e in app.tutor.solve(problem, mode=Mode.BASELINE)]  # a wrong one too
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        row = [str(c) for c in screen.query_one("#problems").get_row(str(first))]
+        assert row[5].startswith("◐") and row[5].endswith("1/2")

@@ -441,3 +441,13 @@ async def test_undoing_a_delete_puts_the_cursor_on_the_step_it_brings_back():
         assert app.focused is panel.rows[1].input  # on "b", the step brought back
         await pilot.press("ctrl+delete")  # so this removes "b" again, not another step
         assert panel.steps == ["a", "c", "d"]
+
+
+async def test_a_deleted_teacher_step_leaves_a_mark():
+    panel = StepsPanel()
+    async with Host(panel).run_test(size=(80, 24)) as pilot:
+        await panel.load(step_set(["a", "b", "c"]))
+        panel.focus_step(1)
+        await pilot.press("ctrl+delete")
+        assert panel.steps == ["a", "c"]
+        assert "✗ 1 teacher step removed" in str(panel.border_subtitle)

@@ -264,7 +264,9 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
             student = ",".join(r.student_models)
             models = f"{teacher}→{student}" if teacher and student else teacher or student
             result = Text()
-            if r.last_verdict is not None:
+            if 0 < r.correct < r.attempts:  # some right, some not: not just the last one's
+                result.append("◐ ", style="bold yellow")
+            elif r.last_verdict is not None:
                 icon, style = VERDICT_MARK[r.last_verdict]
                 result.append(icon + " ", style=f"bold {style}")
             result.append(f"{r.correct}/{r.attempts}")

@@ -252,6 +252,15 @@ class SolveScreen(TotScreen):
             await self.steps_panel.load(detail.step_sets[-1],
                                         original=teacher[0] if teacher else None)
         self.hints.set_steps(_clean(self.steps_panel.steps))
+        # Its last reply with steps, and that reply's verdict, as they were.
+        from tot_tui.domain import Mode
+
+        last = [a for a in detail.attempts if a.mode is Mode.STEPS]
+        if last:
+            attempt, pane = last[-1], self.pane(Mode.STEPS)
+            await pane.show_text(attempt.output, f"{attempt.student_model} · attempt "
+                                 f"#{attempt.id} · {attempt.status.value}")
+            pane.banner.show_attempt(attempt, attempt.reference or detail.problem.reference)
 
     async def _store_steps(self, problem: ProblemView) -> StepSetView:
         """Store the panel's steps as a new version, with where each step came from."""

@@ -43,8 +43,10 @@ save it. Choose a model with **Enter** on its row; the current one is marked ●
         width: 1fr;
         padding: 0 1;
     }
-    ModelPicker:focus-within { border: round $primary; }
+    ModelPicker:focus-within { border: heavy $accent; border-title-color: $accent; }
     ModelPicker > Input { margin-bottom: 0; }
+    ModelPicker > Input:focus { background: $boost; text-style: bold; }
+    ModelPicker > DataTable:focus > .datatable--cursor { background: $accent; }
     ModelPicker > .status { height: auto; margin: 1 0; }
     ModelPicker > .status.-bad { color: $error; }
     ModelPicker > DataTable { height: 1fr; }

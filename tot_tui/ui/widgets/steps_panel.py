@@ -322,8 +322,11 @@ records exactly the steps the student saw.
             if self.step_set.model:
                 parts.append(safe_text(self.step_set.model, 30))
         self.border_title = plain(" · ".join(parts))
+        removed = len(set(range(len(self.original))) - set(self.origins)) \
+            if self.original and self.step_set is not None else 0
         if self.dirty:
-            self.border_subtitle = self.hint("● unsaved changes ({steps.save})")
+            gone = f" · ✗ {removed} teacher step{'s' * (removed != 1)} removed" if removed else ""
+            self.border_subtitle = self.hint("● unsaved changes ({steps.save})") + gone
         elif self.step_set is not None and self.step_set.leaks:
             self.border_subtitle = "⚠ a step states the answer"
         else:
