@@ -162,7 +162,15 @@ def test_two_resumes_at_once_one_runs_the_other_is_refused(fake, config, tmp_pat
              "--json", "--data-dir", str(data_dir)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
 
-    resumes = [resume() for _ in range(2)]
+    # The first resume slower than before, so it is surely alive when the second starts.
+    script(fake, TEACHER, [STUDENT], truth, chunk_delay=0.03, padding=12)
+    first = resume()
+    deadline = time.monotonic() + 60
+    while not sqlite3.connect(db_path).execute(
+            "SELECT owner FROM eval_run WHERE id = ?", (run_id,)).fetchone()[0]:
+        assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+        time.sleep(0.02)
+    resumes = [first, resume()]
     results = [p.communicate(timeout=120) for p in resumes]
     codes = sorted(p.returncode for p in resumes)
     assert codes == [0, 2], results

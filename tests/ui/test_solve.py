@@ -278,8 +278,8 @@ async def test_marks_follow_a_moved_step_and_history_keeps_them(fake, make_app):
 async def test_solve_pressed_while_the_teacher_writes_is_queued_and_esc_cancels_both(
         fake, make_app):
     slow = json.dumps({"steps": ["Start with Tom's 12 marbles.", "Subtract the 5 he gives",
-                                 "Add the 8 he buys."]})
-    fake.reply(TEACHER, Reply(text=slow, chunk_delay=0.05))
+                                 "Add the 8 he buys."] + [f"Check step {n}." for n in range(20)]})
+    fake.reply(TEACHER, Reply(text=slow, chunk_delay=0.05))  # writes for several seconds
     fake.reply(STUDENT, Reply(text="Final answer: 15"))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -322,8 +322,8 @@ async def test_regenerate_by_key_from_the_problem_box_and_undo_brings_edits_back
 
 async def test_a_cancelled_teacher_draft_is_saved_as_the_teachers_draft(fake, make_app):
     slow = json.dumps({"steps": ["Start with Tom's 12 marbles.", "Subtract the 5 he gives.",
-                                 "Add the 8 he buys.", "Say how many he has."]})
-    fake.reply(TEACHER, Reply(text=slow, chunk_delay=0.03))
+                                 "Add the 8 he buys."] + [f"Check step {n}." for n in range(20)]})
+    fake.reply(TEACHER, Reply(text=slow, chunk_delay=0.05))  # still writing when Esc comes
     fake.reply(STUDENT, Reply(text="Final answer: 15"))
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
