@@ -342,3 +342,25 @@ async def test_a_cancelled_teacher_draft_is_saved_as_the_teachers_draft(fake, ma
         (saved,) = detail.step_sets
         assert saved.origin is StepOrigin.DRAFT and saved.model == TEACHER
         assert "teacher's draft, cut short" in detail_markdown(detail)
+
+
+async def test_a_step_that_states_the_answer_is_marked_as_it_is_typed(fake, make_app):
+    script(fake)
+    async with started(make_app, "ctrl+t") as (app, pilot, screen):
+        panel = screen.query_one(StepsPanel)
+        panel.focus_step(len(STEPS) - 1)
+        await pilot.press("end", *" That makes 15.")  # the reference is 15
+        assert panel.dirty
+        assert "answer" in str(panel.rows[-1].query_one(".mark").render())
+
+
+async def test_new_problem_puts_the_placeholder_back_at_the_top(fake, make_app):
+    long = "\n\n".join(f"line {n}" for n in range(80)) + "\n\nFinal answer: 15"
+    script(fake, answer=long)
+    async with started(make_app, "ctrl+r") as (app, pilot, screen):
+        pane = screen.query_one("#with-steps", StudentStream)
+        await pilot.press("ctrl+g")
+        await settle(pilot, app)
+        assert pane.scroller.scroll_y == 0 and not pane.scroller.is_anchored
+        note = pane.query_one(".placeholder")
+        assert note.display and note.region.y - pane.region.y <= 2

@@ -132,6 +132,7 @@ class SolveScreen(TotScreen):
 
     def on_mount(self) -> None:
         self.query_one("#problem", TextArea).focus()
+        self.steps_panel.leak_check = self._leaking_steps
         self._show_tooltips()
         self.tot_app.keymap_signal.subscribe(self, self._keys_changed)
 
@@ -140,6 +141,13 @@ class SolveScreen(TotScreen):
 
     def hint(self, template: str) -> str:
         return key_hint(self, template, StepsPanel)
+
+    def _leaking_steps(self, steps: list[str]) -> list[int]:
+        """The steps that state the reference answer, as they are typed (the ⚠ mark)."""
+        from tot_tui.tutor.steps import leaking_steps_for
+
+        reference = self.query_one("#reference", Input).value
+        return leaking_steps_for(self.query_one("#problem", TextArea).text, steps, reference)
 
     def _show_tooltips(self) -> None:
         for bar in self.query("#problem-actions, #answer-actions").results(ButtonBar):

@@ -6,6 +6,7 @@ saves anything itself (the screen asks the tutor to store a new version on `Save
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -216,6 +217,9 @@ records exactly the steps the student saw.
         # The steps a cut-short teacher reply left, and its model: saved unchanged, they are
         # recorded as that draft rather than as edits (`StepOrigin.DRAFT`).
         self.draft_from: tuple[list[str], str | None] | None = None
+        # Which steps state the answer, given the steps: set by the screen, which knows the
+        # problem and its reference (None: only the saved version's marks are shown).
+        self.leak_check: Callable[[list[str]], list[int]] | None = None
         self._states: list[list[str]] = [[]]
         # Parallel to _states: each step's index in `original`, None for a step added here.
         # Marks (and what History records) follow a step through edits and moves by this.
@@ -303,10 +307,16 @@ records exactly the steps the student saw.
             for kind, _old, j in align_by_origin(self.original, clean, origins):
                 if j is not None and kind != "same":
                     marks[j] = _MARKS[kind]
-        if self.step_set is not None:
-            for i in self.step_set.leaks:
-                if i < len(clean) and i < len(self.saved) and clean[i] == self.saved[i]:
-                    marks[i] = "⚠ answer"
+        if self.leak_check is not None:  # as the steps are now, before they are saved
+            leaks = self.leak_check(clean)
+        elif self.step_set is not None:
+            leaks = [i for i in self.step_set.leaks
+                     if i < len(clean) and i < len(self.saved) and clean[i] == self.saved[i]]
+        else:
+            leaks = []
+        for i in leaks:
+            if i < len(marks):
+                marks[i] = "⚠ answer"
         return marks
 
     def _refresh_marks(self) -> None:

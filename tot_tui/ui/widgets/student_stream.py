@@ -201,6 +201,9 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         note = self.query_one(".placeholder", Static)
         note.update(placeholder if placeholder is not None else self._placeholder)
         note.display = True
+        # The last reply's anchor would keep the placeholder at the bottom: back to the top.
+        self.scroller.anchor(False)
+        self.scroller.scroll_home(animate=False)
 
     async def show_text(self, text: str, subtitle: str = "") -> None:
         """Show a stored reply at once (no streaming)."""
