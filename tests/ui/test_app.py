@@ -120,7 +120,7 @@ async def test_f1_shows_help_for_the_focused_widget(fake, make_app):
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = app.screen.query_one("Markdown").source
+        text = app.screen.query_one("#help-text").content.markup
         assert text.index("## Steps") < text.index("## Solve")  # nearest first
         assert "Keys here" in text and "Decompose" in text
         await pilot.press("escape")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markdown import Markdown as RichMarkdown
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Markdown
+from textual.widgets import Static
 
 from tot_tui.ui.bindings import bindings
 from tot_tui.ui.keymap import key_display
@@ -45,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
         border: thick $primary; background: $surface; padding: 0 1;
     }
     HelpScreen VerticalScroll { height: 1fr; }
-    HelpScreen Markdown { background: transparent; }
+    HelpScreen #help-text { background: transparent; padding: 1 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("help")
@@ -61,9 +62,11 @@ class HelpScreen(ModalScreen[None]):
             rows = "\n".join(f"- **{key}** — {desc}" for key, desc in self._keys)
             sections.append(f"## Keys here\n{rows}")
         sections.append(OVERVIEW)
+        # One widget drawing rich's Markdown: Textual's Markdown widget makes a widget per
+        # block (some fifty here), and laying them out made F1 take most of a second.
         with Vertical():
             with VerticalScroll():
-                yield Markdown("\n\n".join(sections))
+                yield Static(RichMarkdown("\n\n".join(sections)), id="help-text")
 
     def on_mount(self) -> None:
         self.query_one(Vertical).border_title = "Help · Esc to close"
