@@ -346,7 +346,7 @@ async def test_a_cancelled_teacher_draft_is_saved_as_the_teachers_draft(fake, ma
 
 async def test_a_step_that_states_the_answer_is_marked_as_it_is_typed(fake, make_app):
     script(fake)
-    async with started(make_app, "ctrl+t") as (app, pilot, screen):
+    async with started(make_app, "ctrl+t") as (_app, pilot, screen):
         panel = screen.query_one(StepsPanel)
         panel.focus_step(len(STEPS) - 1)
         await pilot.press("end", *" That makes 15.")  # the reference is 15
