@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from tot_tui.tutor.session import Tutor
 
 RECHECK_SECONDS = 10.0
+MIN_SIZE = (60, 20)  # columns, rows: every screen stays usable from here up
 
 
 def _history_screen() -> Screen:
@@ -79,6 +80,7 @@ class TotApp(KeymapOwner, App[int]):
         self._warm_up = warm_up
         self.statuses: dict[Role, HostStatus] = {}
         self.screens_seen: weakref.WeakSet[TotScreen] = weakref.WeakSet()  # asked before quitting
+        self._too_small_shown = False
         self._store_worker: Worker[None] | None = None
         # Connection indicators on every screen subscribe to this.
         self.connection_signal: Signal[dict[Role, HostStatus]] = Signal(self, "connection")
@@ -173,16 +175,19 @@ class TotApp(KeymapOwner, App[int]):
     def on_resize(self, event: events.Resize) -> None:
         # Below the size every screen can be used at, say so instead of a cut-off screen;
         # what was on it stays, and comes back when the terminal grows.
-        from tot_tui.ui.screens.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+        small = event.size.width < MIN_SIZE[0] or event.size.height < MIN_SIZE[1]
+        if not small and not self._too_small_shown:
+            return  # the usual case (the start among them): nothing to import
+        from tot_tui.ui.screens.too_small import TooSmallScreen
 
-        small = event.size.width < MIN_WIDTH or event.size.height < MIN_HEIGHT
         shown = isinstance(self.screen, TooSmallScreen)
         if small and not shown:
-            self.push_screen(TooSmallScreen())
+            self.push_screen(TooSmallScreen(MIN_SIZE))
         elif small and isinstance(self.screen, TooSmallScreen):
             self.screen.show(event.size.width, event.size.height)
         elif shown and not small:
             self.pop_screen()
+        self._too_small_shown = small
 
     # -- connection --------------------------------------------------------------------------
 

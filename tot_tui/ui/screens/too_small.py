@@ -6,14 +6,16 @@ from textual.app import ComposeResult
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-MIN_WIDTH, MIN_HEIGHT = 60, 20  # every screen stays reachable from here up
-
 
 class TooSmallScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     TooSmallScreen { align: center middle; background: $background; }
     TooSmallScreen > Static { width: 1fr; height: auto; text-align: center; }
     """
+
+    def __init__(self, min_size: tuple[int, int]) -> None:
+        super().__init__()
+        self._min = min_size
 
     def compose(self) -> ComposeResult:
         yield Static(id="too-small", markup=False)
@@ -24,5 +26,5 @@ class TooSmallScreen(ModalScreen[None]):
     def show(self, width: int, height: int) -> None:
         self.query_one(Static).update(
             f"Terminal too small: {width}×{height}. tot-tui needs at least "
-            f"{MIN_WIDTH}×{MIN_HEIGHT}; make the window larger (nothing is lost meanwhile). "
+            f"{self._min[0]}×{self._min[1]}; make the window larger (nothing is lost meanwhile). "
             "Ctrl+Q quits.")
