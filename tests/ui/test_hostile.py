@@ -124,7 +124,9 @@ async def test_server_markup_is_never_an_action(make_app, monkeypatch) -> None:
     with FakeOllama() as server:
         server.add_model(TEACHER)
         server.add_model(student)
-        server.add_pullable("llama3.2:3b", statuses=[link], step_delay=0.3)
+        # The status stays up for seconds (the rest of the pull is as slow, and not waited for):
+        # a busy machine must not miss it.
+        server.add_pullable("llama3.2:3b", statuses=[link], step_delay=3.0)
         server.reply(TEACHER, Reply(text=json.dumps({"steps": ["Add them."]})))
         server.reply(student, Reply(text="Final answer: 15"))
         monkeypatch.setenv("OLLAMA_HOST", server.url)
@@ -143,6 +145,8 @@ async def test_server_markup_is_never_an_action(make_app, monkeypatch) -> None:
             await pilot.click("#pull-status", offset=(2, 0))
             await pilot.pause()
             assert app.is_running
+            await pilot.press("escape")  # cancel the (slow) rest of the pull
+            await wait_until(pilot, lambda: server.active_streams == 0, timeout=20)
             await pilot.press("f2")
             await settle(pilot, app)
             type_problem(app.screen, PROBLEM, "15")
