@@ -23,11 +23,14 @@ STABLE = ("student", "mode", "correct", "total", "accuracy", "ci_low", "ci_high"
           "missing", "output_tokens", "prompt_tokens")
 
 
-def start_eval(data: Path, data_dir: Path, *extra: str) -> subprocess.Popen[str]:
+def eval_process(data_dir: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tot_tui", "eval", "--dataset", str(data), "-j", "2",
-         "--data-dir", str(data_dir), "--json", *extra],
+        [sys.executable, "-m", "tot_tui", "eval", "--data-dir", str(data_dir), "--json", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+
+
+def start_eval(data: Path, data_dir: Path, *extra: str) -> subprocess.Popen[str]:
+    return eval_process(data_dir, "--dataset", str(data), "-j", "2", *extra)
 
 
 def finished_count(db_path: Path) -> int:
@@ -157,10 +160,7 @@ def test_two_resumes_at_once_one_runs_the_other_is_refused(fake, config, tmp_pat
     kill_mid_run(data, data_dir, 6)
     (run_id,) = sqlite3.connect(db_path).execute("SELECT id FROM eval_run").fetchone()
     def resume() -> subprocess.Popen[str]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "tot_tui", "eval", "--resume", str(run_id), "--quiet",
-             "--json", "--data-dir", str(data_dir)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+        return eval_process(data_dir, "--resume", str(run_id), "--quiet")
 
     # The first resume slower than before, so it is surely alive when the second starts.
     script(fake, TEACHER, [STUDENT], truth, chunk_delay=0.03, padding=12)

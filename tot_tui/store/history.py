@@ -105,6 +105,7 @@ class HistoryStore:
             s.exec(text("UPDATE problem SET id = id WHERE 0"))  # type: ignore[call-overload]
             row = s.exec(select(Problem).where(Problem.text == text_)
                          .order_by(col(Problem.id).desc())).first()
+            replaced = None
             if row is None:
                 row = Problem(text=text_, reference=reference, reference_source=reference_source)
                 s.add(row)
@@ -113,14 +114,11 @@ class HistoryStore:
                 replaced = row.reference
                 row.reference, row.reference_source = reference, reference_source
                 s.add(row)
-                s.commit()
-                s.refresh(row)
-                view = _problem(row)
-                view.replaced_reference = replaced
-                return view
             s.commit()
             s.refresh(row)
-            return _problem(row)
+            view = _problem(row)
+            view.replaced_reference = replaced
+            return view
 
     def regrade_attempt(self, attempt_id: int, *, reference: str, verdict: Verdict,
                         verdict_reason: str, reference_norm: str, answer_norm: str) -> None:
@@ -235,16 +233,12 @@ class HistoryStore:
     @staticmethod
     def _insert_attempt(conn: Any, values: dict[str, Any]) -> int:
         try:
-            return HistoryStore._insert_attempt_row(conn, values)
+            cursor = conn.exec_driver_sql(
+                f"INSERT INTO attempt ({', '.join(values)}) "
+                f"VALUES ({', '.join('?' * len(values))})", tuple(values.values()))
         except IntegrityError as exc:  # the problem is gone (deleted while it was solved)
             raise ProblemGone(f"Problem #{values['problem_id']} was deleted while it was "
                               "being solved; its reply was not kept.") from exc
-
-    @staticmethod
-    def _insert_attempt_row(conn: Any, values: dict[str, Any]) -> int:
-        cursor = conn.exec_driver_sql(
-            f"INSERT INTO attempt ({', '.join(values)}) "
-            f"VALUES ({', '.join('?' * len(values))})", tuple(values.values()))
         return int(cursor.lastrowid)
 
     def checkpoint_attempt(self, attempt_id: int, output: str) -> None:

@@ -312,11 +312,11 @@ class Tutor:
         """Store an edited (or hand-written) version of the steps; returns the new version.
         `origins` says, per step, which step of the version `base_id` it came from (None: a
         new step); History shows the changes by it."""
-        kept: list[int | None] | None = None
-        if origins is not None and len(origins) == len(steps) and base_id is not None:
-            kept = [o for s, o in zip(steps, origins, strict=True)
-                    if isinstance(s, str) and s.strip()]
         cleaned = clean_steps(steps)
+        # The origins go with the steps one for one: given for other steps than are saved
+        # (blank ones the caller did not drop), they are not kept.
+        kept = list(origins) if origins is not None and base_id is not None \
+            and len(origins) == len(steps) == len(cleaned) else None
         step_set = await self._db(lambda s: s.add_step_set(
             problem.id, cleaned, origin, parent_id=parent_id, origins=kept,
             base_id=base_id if kept is not None else None, model=model))
