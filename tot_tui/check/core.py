@@ -7,7 +7,15 @@ from typing import Any
 
 from ..domain import CheckResult, CheckStatus
 from .errors import CheckError
-from .extract import after_marker, extract_for_check, last_boxed, strip_think
+from .extract import (
+    _find,
+    _math_spans,
+    _parses,
+    extract_for_check,
+    is_prose,
+    last_number,
+    strip_think,
+)
 from .limits import MAX_ANSWER, MAX_RAW_PRED
 from .normalize import normalize, unwrap_command
 from .parser import Node, free_symbols, parse
@@ -68,13 +76,71 @@ def _classify_gold(gold: str) -> tuple[str, Any, bool]:
 
 def _text_pred(pred: str) -> str:
     text = strip_think(pred).strip()
-    for found in (last_boxed(text), after_marker(text)):
-        if found is not None and found.strip():
-            text = found
-            break
+    found = _find(text)
+    if found is not None and found.strip():
+        text = found
     if len(text) > MAX_ANSWER:
         raise CheckError("too_long")
     return text_norm(text)
+
+
+# A multiple-choice gold: `C`, `(D) Alina`, `C Cecile`, `C. x = 42`, `\text{(B)}`.
+_CHOICE_LEAD = re.compile(r"\(?([A-J])\)?(?:[.:)]?\s+\S.*)?", re.DOTALL)
+_LETTER = re.compile(r"(?<![A-Za-z\\'])\(?([A-H])\)?(?![A-Za-z'])")
+_LEADING_LETTER = re.compile(r"\(?([A-J])\)?(?:[.:)]|\s*$)")
+
+
+def _choice_gold(gold: str) -> str | None:
+    """The letter of a multiple-choice gold that carries the option's text after it."""
+    g = unwrap_command(gold.strip().strip("$"), _TEXT_WRAPPERS).strip()
+    m = _CHOICE_LEAD.fullmatch(g)
+    if m and len(g) > 3 and is_prose(g[m.start(1) + 1 :]):
+        return m.group(1)
+    return None
+
+
+def _bare_letter(gold: str) -> str | None:
+    """`C`, `(C)`, `\\text{(C)}`: one option letter and nothing else."""
+    g = unwrap_command(gold.strip().strip("$"), _TEXT_WRAPPERS).strip()
+    m = re.fullmatch(r"\(?([A-J])\)?", g)
+    return m.group(1) if m else None
+
+
+def _choice_pred(pred: str) -> str | None:
+    """The letter a prose reply chooses: a leading `D.`, a box, the first letter after the
+    answer marker, else the last standalone option letter (`therefore I think it's B`)."""
+    text = strip_think(pred).strip()
+    lead = _LEADING_LETTER.match(unwrap_command(text.strip("$ "), _TEXT_WRAPPERS).strip())
+    if lead:
+        return lead.group(1)
+    found = _find(text)
+    if found is not None:
+        m = _LETTER.search(unwrap_command(found, _TEXT_WRAPPERS))
+        if m:
+            return m.group(1)
+    if not is_prose(text):
+        return None
+    last = None
+    for m in _LETTER.finditer(text):
+        last = m
+    return last.group(1) if last else None
+
+
+def gold_answer(gold: str) -> str:
+    """Take the answer from a gold the way it is taken from a reply: a MATH solution, a
+    sentence or several boxes give their final answer; a bare answer is used as it is."""
+    text = gold.strip()
+    if len(text) <= MAX_ANSWER and _parses(text, True):
+        return text
+    if "\\boxed" in text or "\\fbox" in text or (
+        is_prose(text) and (re.search(r"\d", text) or _math_spans(text))
+    ):
+        found = _find(text)
+        if found is None and is_prose(text):
+            found = last_number(text)
+        if found is not None and found.strip():
+            return found
+    return text
 
 
 def _show(a: Any) -> str:
@@ -146,10 +212,25 @@ def check_in_process(gold: str, pred: str) -> CheckResult:
     try:
         if not isinstance(gold, str) or not isinstance(pred, str):
             raise CheckError("parse_error", "not a string")
-        if len(gold) > MAX_ANSWER or len(pred) > MAX_RAW_PRED:
+        if len(gold) > MAX_RAW_PRED or len(pred) > MAX_RAW_PRED:
             raise CheckError("too_long")
         gold_s = gate(gold)
         pred_s = gate(pred)
+        letter = _choice_gold(gold_s)
+        if letter is None and is_prose(pred_s):
+            letter = _bare_letter(gold_s)  # a reply in words: find the letter it chose
+        if letter is not None:
+            chosen = _choice_pred(pred_s)
+            same = chosen == letter
+            return CheckResult(
+                CheckStatus.EQUIVALENT if same else CheckStatus.NOT_EQUIVALENT,
+                "text_equal" if same else "text_different",
+                letter,
+                chosen or "",
+            )
+        gold_s = gold_answer(gold_s)
+        if len(gold_s) > MAX_ANSWER:
+            raise CheckError("too_long")
         kind, g_info, has_vars = _classify_gold(gold_s)
         if kind == "text":
             gold_norm = _short(g_info)

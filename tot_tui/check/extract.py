@@ -15,8 +15,9 @@ _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 # The last number-like token: sign, currency, digits with separators, decimals, a/b, %, scale.
 _NUMBER = re.compile(
     r"-?\\[dt]?frac\s*\{\s*\d+\s*\}\s*\{\s*\d+\s*\}(?:\s?\\?%)?|"
-    r"(?<![\w.])-?(?:\\?\$|€|£|¥)?"
-    r"(?:(?:\d{1,3}(?:[, \u2009\u202f]\d{3})+(?!\d)|\d+)(?:\.\d+)?|\.\d+)(?![\w.]\d)"
+    r"(?<![\w.^_])(?<!\^\{)(?<!_\{)-?(?:\\?\$|€|£|¥)?"
+    r"(?:(?:\d{1,3}(?:[, \u2009\u202f]\d{3})+(?!\d)|\d+,\d{1,2}(?![\d,])|\d+)(?:\.\d+)?"
+    r"|\.\d+)(?![\w.]\d)"
     r"(?:\s?/\s?\d+)?(?:\s?(?:\\?%|percent|per cent))?(?:\s(?:thousand|million|billion))?"
 )
 _SENTENCE_END = re.compile(r"\.(?:\s|$)|\n")
@@ -44,26 +45,72 @@ def strip_think(text: str) -> str:
     return text
 
 
+# Environment names and array column specs are markup, not words: `\begin{pmatrix}`.
+_ENV = re.compile(r"\\(?:begin|end)\s*\{[A-Za-z*]{1,20}\}(?:\{[lcr|]{1,40}\})?")
+# The argument of \text-like commands inside a span is math's own prose: `$5\text{ apples}$`.
+_TEXT_ARG = re.compile(r"\\(?:text[a-z]{0,6}|mbox|mathrm|operatorname)\s*\{[^{}$]{0,80}\}")
+
+
 def is_prose(text: str) -> bool:
     """Does the text contain an ordinary word (not a LaTeX command, unit, number or math word)?"""
+    if "\\" in text:
+        text = _TEXT_ARG.sub(" ", _ENV.sub(" ", text))
     return any(m.group().lower() not in _MATH_WORDS for m in _WORD.finditer(text))
 
 
-def last_boxed(text: str) -> str | None:
-    """Content of the last `\\boxed{...}` / `\\fbox{...}`, matching braces by counting.
-
-    Only the last one is tried (an unbalanced last box means no box): one linear scan."""
-    best = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
-    if best < 0:
-        return None
-    k = best + (len("\\boxed") if text.startswith("\\boxed", best) else len("\\fbox"))
+def _box_at(text: str, start: int) -> tuple[int, str] | None:
+    """(end, content) of the `\\boxed`/`\\fbox` starting at `start`, or None if unbalanced."""
+    k = start + (len("\\boxed") if text.startswith("\\boxed", start) else len("\\fbox"))
     while k < len(text) and text[k] == " ":
         k += 1
     if k < len(text) and text[k] == "{":
         end = match_brace(text, k)
-        return text[k + 1 : end] if end > 0 else None
+        return (end + 1, text[k + 1 : end]) if end > 0 else None
     m = re.match(r"[^\s$]+", text[k : k + 200])  # "\boxed 5"
-    return m.group() if m else None
+    return (k + m.end(), m.group()) if m else None
+
+
+def _last_box_start(text: str, before: int) -> int:
+    return max(text.rfind("\\boxed", 0, before), text.rfind("\\fbox", 0, before))
+
+
+# What may stand between boxes that together are one answer: `\boxed{1}, \boxed{2}`,
+# `\boxed{-2} and \boxed{1}`, `\boxed{4} for part (a) and \boxed{2}`. Bounded, no nesting.
+_JOINER = re.compile(
+    r"[\s$,;]{0,8}(?:(?:for|in)\s(?:part\s)?\s?\(?[a-z0-9]\)?[\s,]{0,3})?"
+    r"(?:and|or|&)?[\s$,;]{0,8}",
+    re.IGNORECASE,
+)
+
+
+def box_span(text: str) -> tuple[int, int, str] | None:
+    """(start, end, content) of the final answer in boxes: the last `\\boxed{}`, joined as a
+    list with the boxes just before it when only a separator stands between them (R1.2.1)."""
+    start = _last_box_start(text, len(text))
+    if start < 0:
+        return None
+    got = _box_at(text, start)
+    if got is None:
+        return None
+    end, content = got
+    parts = [content]
+    first = start
+    while len(parts) < 20:
+        prev = _last_box_start(text, first)
+        if prev < 0:
+            break
+        got = _box_at(text, prev)
+        if got is None or got[0] > first or not _JOINER.fullmatch(text[got[0] : first]):
+            break
+        parts.insert(0, got[1])
+        first = prev
+    return first, end, ", ".join(p.strip() for p in parts)
+
+
+def last_boxed(text: str) -> str | None:
+    """The boxed final answer (see box_span), or None."""
+    got = box_span(text)
+    return got[2] if got else None
 
 
 def _math_spans(text: str) -> list[tuple[int, str]]:
@@ -107,27 +154,43 @@ def last_math_span(text: str) -> str | None:
     return max(spans)[1] if spans else None
 
 
-def after_marker(text: str) -> str | None:
-    """Text after the last `final answer is`/`answer is`/`Answer:`/`####`, to the sentence end."""
+def _marker(text: str) -> tuple[int, int]:
+    """(start, end) of the last `final answer is`/`answer is`/`Answer:`/`####`, or (-1, -1)."""
     low = text.lower()
     best, best_len = -1, 0
     for mk in _MARKERS:
         j = low.rfind(mk)
         if j > best:
             best, best_len = j, len(mk)
+    return best, best + best_len
+
+
+def _names_only(span: str) -> bool:
+    """A span that only names a quantity (`$k$`, `$f(x)$`, `$AB$`): no digit, no operator."""
+    t = span.strip()
+    return bool(re.fullmatch(r"[A-Za-z](?:_\{?\w{1,3}\}?)?'?(?:\([A-Za-z]\))?|[A-Z]{2,3}", t))
+
+
+def after_marker(text: str) -> str | None:
+    """Text after the last marker, to the sentence end (R1.2.2). A math span there is the
+    answer unless it only names the quantity; a sentence gives its last number."""
+    best, end = _marker(text)
     if best < 0:
         return None
-    rest = text[best + best_len :]
-    m = _SENTENCE_END.search(rest.lstrip(" :"))
-    rest = rest.lstrip(" :")
+    rest = text[end:].lstrip(" :*\n")
+    m = _SENTENCE_END.search(rest)
+    sentence = rest[: m.start()] if m else rest
     # a sentence end inside a math span does not count: take the span when one starts the rest
-    span = last_math_span(rest[: m.start()] if m else rest)
-    if span is None and rest.startswith(("$", "\\(", "\\[")):
-        spans = _math_spans(rest)
-        span = spans[0][1] if spans else None
-    if span is not None:
-        return span
-    out = (rest[: m.start()] if m else rest).strip()
+    spans = [sp for sp in _math_spans(sentence) if not _names_only(sp[1])]
+    if not spans and rest.startswith(("$", "\\(", "\\[")):
+        spans = _math_spans(rest)[:1]
+    if spans:
+        return max(spans)[1]
+    out = sentence.strip().strip("*").strip()
+    if out and is_prose(out):
+        num = last_number(out)
+        if num is not None:
+            return num
     return out or None
 
 
@@ -149,6 +212,24 @@ def _parses(s: str, strip_units: bool) -> bool:
         return False
 
 
+def _find(text: str) -> str | None:
+    """R1.2 in order: boxes, marker, math span. A marker after the last box wins over it:
+    `\\boxed{40} pencils at first ... The final answer is 45`."""
+    box = box_span(text)
+    mstart, _ = _marker(text)
+    if box is not None and mstart > box[1]:
+        found = after_marker(text)
+        if found is not None and found.strip():
+            return found
+    if box is not None and box[2].strip():
+        return box[2]
+    for find in (after_marker, last_math_span):  # lazily: the last one scans it all
+        found = find(text)
+        if found is not None and found.strip():
+            return found
+    return None
+
+
 def extract_for_check(pred: str, *, strip_units: bool = True) -> str:
     """R1 for the checker: the answer text, or CheckError(no_answer/too_long/...)."""
     if len(pred) > MAX_RAW_PRED:
@@ -158,12 +239,11 @@ def extract_for_check(pred: str, *, strip_units: bool = True) -> str:
         raise CheckError("no_answer")
     if len(text) <= MAX_ANSWER and _parses(text, strip_units):
         return text
-    for find in (last_boxed, after_marker, last_math_span):  # lazily: the last one scans it all
-        found = find(text)
-        if found is not None and found.strip():
-            if len(found) > MAX_ANSWER:
-                raise CheckError("too_long")
-            return found
+    found = _find(text)
+    if found is not None:
+        if len(found) > MAX_ANSWER:
+            raise CheckError("too_long")
+        return found
     if not is_prose(text):
         # A formula, not a sentence: never fish a number out of it (`-(-(-(...2)))` is not 2).
         if len(text) > MAX_ANSWER:
