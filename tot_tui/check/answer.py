@@ -51,4 +51,12 @@ class Mat:
     rows: list[list[Any]]
 
 
-Answer = Val | Eqn | RSet | Coll | Mat
+@dataclass(slots=True)
+class Order:
+    """`g(3) < g(0) < g(5)`: an ordering of values, written smallest first."""
+
+    items: list[Any]
+    ops: list[str]
+
+
+Answer = Val | Eqn | RSet | Coll | Mat | Order

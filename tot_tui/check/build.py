@@ -13,11 +13,12 @@ from typing import Any
 
 import sympy as sp
 
-from .answer import Answer, Coll, Eqn, Mat, RSet, Val
+from .answer import Answer, Coll, Eqn, Mat, Order, RSet, Val
 from .errors import CheckError
 from .lexer import NumLit
-from .limits import MAX_ALTERNATIVES
+from .limits import MAX_ALTERNATIVES, MAX_FACTORIAL
 from .numbers import bounded_int_arg, is_terminating, rounds_to, safe_pow
+from .parser import free_symbols
 
 Node = tuple[Any, ...]
 Lit = tuple[Fraction, int, Fraction]  # value, significant digits, ulp
@@ -30,6 +31,8 @@ _FUNCS: dict[str, Any] = {
 }  # fmt: skip
 _CONSTS = {"pi": sp.pi, "E": sp.E, "I": sp.I, "oo": sp.oo}
 _VAR_ORDER = {"x": 0, "y": 1, "z": 2}
+# Right-hand sides that are a whole answer of their own, not a value: `I = (2, 5)`.
+_SET_TAGS = ("tuple", "set", "mat", "setb", "reals", "cup", "cap", "setminus")
 
 
 def _rat(f: Fraction) -> Any:
@@ -105,7 +108,51 @@ def _function_name(node: Node) -> str | None:
             return f"{node[1][1]}({arg[1]})"
         if arg[0] == "num" and arg[1].is_integer_text:
             return f"{node[1][1]}({arg[1].text()})"
+        if arg[0] == "neg" and arg[1][0] == "num" and arg[1][1].is_integer_text:
+            return f"{node[1][1]}(-{arg[1][1].text()})"
     return None
+
+
+def _letters(node: Node) -> str | None:
+    """`CD`, `PQ`, `ABC`: an implicit product of two or three single letters."""
+    if node[0] == "sym" and len(node[1]) == 1:
+        return str(node[1])
+    if node[0] == "*" and not node[3]:
+        a, b = _letters(node[1]), _letters(node[2])
+        if a and b and len(a) + len(b) <= 3:
+            return a + b
+    return None
+
+
+def name_of(node: Node, *, products: bool = False) -> str | None:
+    """The name an equation's side gives a quantity: `x`, `b_2`, `f(x)`, `f'(x)`; with
+    `products`, also `CD`, `|PQ|` and `P:Q` (used only against a constant)."""
+    if node[0] == "sym":
+        return str(node[1])
+    fn = _function_name(node)
+    if fn is not None:
+        return fn
+    if products:
+        if node[0] == "abs":
+            inner = name_of(node[1], products=True)
+            return f"|{inner}|" if inner else None
+        if node[0] == "ratio":
+            a, b = name_of(node[1], products=True), name_of(node[2], products=True)
+            return f"{a}:{b}" if a and b else None
+        return _letters(node)
+    return None
+
+
+def _functions_as_names(node: Node) -> Node:
+    """Replace each `g(x)` / `g(3)` by a symbol named so (inequalities and orderings)."""
+    fn = _function_name(node)
+    if fn is not None:
+        return ("sym", fn)
+    if node[0] in ("+", "-", "*", "/", "frac", "^"):
+        return (node[0], _functions_as_names(node[1]), _functions_as_names(node[2]), *node[3:])
+    if node[0] in ("neg", "group", "brace", "abs"):
+        return (node[0], _functions_as_names(node[1]))
+    return node
 
 
 def expand_pm(node: Node) -> list[Node]:
@@ -233,6 +280,18 @@ class Builder:
             return safe_pow(self.expr(node[1]), self.expr(node[2]))
         if tag == "mixed":
             return sp.Rational(node[1] * node[3] + node[2], node[3])
+        if tag == "base":
+            digits, base = node[1], node[2]
+            if not 2 <= base <= 36 or any(int(d) >= base for d in digits):
+                raise CheckError("parse_error", "digit out of range for its base")
+            return sp.Integer(int(digits, base))
+        if tag == "ratio":
+            den = self.expr(node[2])
+            if den == 0:
+                raise CheckError("parse_error", "division by zero")
+            return self.expr(node[1]) / den
+        if tag in ("sum", "prod"):
+            return self._bigop(node)
         if tag in ("!", "!!"):
             arg = self.expr(node[1])
             bounded_int_arg(arg, "factorial")
@@ -271,6 +330,19 @@ class Builder:
         if tag in ("pm", "mp", "pmu"):
             raise CheckError("parse_error", "misplaced ±")
         raise CheckError("parse_error", f"{tag} inside an expression")
+
+    def _bigop(self, node: Node) -> Any:
+        """`\\sum_{k=a}^{b}` / `\\prod`: integer bounds, at most MAX_FACTORIAL terms (S3)."""
+        tag, var, lo_n, hi_n, body_n = node
+        lo, hi = self.expr(lo_n), self.expr(hi_n)
+        if not (lo.is_Integer and hi.is_Integer) or abs(hi - lo) > MAX_FACTORIAL:
+            raise CheckError("too_big", "bounds of a sum")
+        k = self.symbol(var)
+        body = self.expr(body_n)
+        if any(k in p.exp.free_symbols for p in body.atoms(sp.Pow)):
+            raise CheckError("too_big", "index in an exponent")
+        terms = [body.subs(k, sp.Integer(i)) for i in range(int(lo), int(hi) + 1)]
+        return sp.Add(*terms) if tag == "sum" else sp.Mul(*terms)
 
     # -- answers ------------------------------------------------------------------------------
     def answer(self, node: Node) -> Answer:
@@ -351,7 +423,19 @@ class Builder:
         return Val(self.component(node), shown=literal_text(node))
 
     def _relation(self, node: Node) -> list[Answer]:
-        operands, ops = node[1], node[2]
+        operands, ops = list(node[1]), list(node[2])
+        if "approx" in ops:
+            # `x = 2/3 \approx 0.67` answers with its exact member; `x \approx 11` with 11
+            k = ops.index("approx")
+            head = operands[: k + 1]
+            if len(head) >= 2 or name_of(head[0]) is None:
+                operands, ops = head, ops[:k]
+            else:
+                ops = ["=" if op == "approx" else op for op in ops]
+            if "approx" in ops:
+                raise CheckError("parse_error", "mixed approximations")
+            if not ops:
+                return self.items(operands[0])
         if ops == ["="] and all(o[0] == "tuple" for o in operands):
             names, values = operands[0][1], operands[1][1]
             if len(names) == len(values) and all(n[0] == "sym" for n in names):
@@ -363,32 +447,52 @@ class Builder:
                         )
                     ]
         if all(op == "=" for op in ops):
-            alts_l = expand_pm(operands[0])
-            alts_r = expand_pm(operands[-1])
+            if len(operands) > 2:
+                # R1.3: a chain answers with its last member; `y = 2+3+4 = 9` assigns it to y
+                if name_of(operands[0]) is None:
+                    return self.items(operands[-1])
+                operands = [operands[0], operands[-1]]
+            lhs_n, rhs_n = operands
+            if lhs_n[0] != "tuple" and rhs_n[0] in _SET_TAGS and name_of(lhs_n, products=True):
+                return self.items(rhs_n)  # `I = (2, 5)`, `S = [1, 4)`: the value is the answer
+            alts_l = expand_pm(lhs_n)
+            alts_r = expand_pm(rhs_n)
             if len(alts_l) > 1 and len(alts_r) > 1:
                 raise CheckError("parse_error", "± on both sides")
+            constant_rhs = not free_symbols(rhs_n)
             out: list[Answer] = []
-            for lhs_n in alts_l:
-                for rhs_n in alts_r:
-                    fname = _function_name(lhs_n) if len(operands) == 2 else None
-                    if fname is not None:  # `f(x) = 2x + 1` assigns to f(x)
-                        lhs = self.symbol(fname)
+            for lhs_a in alts_l:
+                for rhs_a in alts_r:
+                    fname = name_of(lhs_a, products=constant_rhs)
+                    if fname is not None and lhs_a[0] != "sym":
+                        lhs = self.symbol(fname)  # `f(x) = 2x + 1` assigns to f(x)
                     else:
-                        lhs = self.component(lhs_n) if lhs_n[0] != "sym" else self.expr(lhs_n)
-                    rhs = self.component(rhs_n) if rhs_n[0] != "sym" else self.expr(rhs_n)
-                    if len(operands) > 2 or not (lhs.free_symbols or rhs.free_symbols):
-                        mids = [self.expr(o) for o in operands[1:-1]]
-                        if (
-                            any(m.free_symbols for m in mids)
-                            or lhs.free_symbols
-                            or rhs.free_symbols
-                        ):
-                            raise CheckError("parse_error", "equation chain")
+                        lhs = self.component(lhs_a) if lhs_a[0] != "sym" else self.expr(lhs_a)
+                    rhs = self.component(rhs_a) if rhs_a[0] != "sym" else self.expr(rhs_a)
+                    if not (lhs.free_symbols or rhs.free_symbols):
                         out.append(Val(rhs))  # R1.3: `7 \times 2 = 14` answers 14
                     else:
                         out.append(Eqn(lhs, rhs))
             return out
-        return [RSet(self.rset(node))]
+        order = self._order(operands, ops)
+        if order is not None:
+            return [order]
+        return [RSet(self.rset(("rel", operands, ops)))]
+
+    def _order(self, operands: list[Node], ops: list[str]) -> Order | None:
+        """`g(3) < g(0) < g(5)`: a chain of comparisons between values with no variable."""
+        if len(ops) < 1 or not (
+            all(op in ("<", "<=") for op in ops) or all(op in (">", ">=") for op in ops)
+        ):
+            return None
+        named = [_functions_as_names(o) for o in operands]
+        if any(o[0] != "sym" or "(" not in str(o[1]) for o in named):
+            return None
+        items = [self.symbol(str(o[1])) for o in named]
+        if ops[0] in (">", ">="):
+            items.reverse()
+            ops = [{">": "<", ">=": "<="}[op] for op in reversed(ops)]
+        return Order(items, ops)
 
     def _tuple(self, node: Node) -> Answer:
         items, open_, close = node[1], node[2], node[3]
@@ -458,21 +562,24 @@ class Builder:
             return self.rset(operands[1])
         if any(op in ("=", "in") for op in ops):
             raise CheckError("parse_error", "mixed relation")
-        var_names = {o[1] for o in operands if o[0] == "sym"}
-        if len(var_names) != 1:
+        operands = [_functions_as_names(o) for o in operands]  # `0 < g(x) < 2`
+        names = set().union(*(free_symbols(o) for o in operands))
+        if len(names) != 1:
             raise CheckError("parse_error", "inequality needs one variable")
+        var = self.symbol(next(iter(names)))
         acc: Any = sp.S.Reals
         for k, op in enumerate(ops):
             left, right = operands[k], operands[k + 1]
-            if left[0] == "sym" and right[0] != "sym":
+            if left[0] == "sym" and not free_symbols(right):
                 c, rel = self.component(right), op
-            elif right[0] == "sym" and left[0] != "sym":
+            elif right[0] == "sym" and not free_symbols(left):
                 c, rel = (
                     self.component(left),
                     {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op),
                 )
             else:
-                raise CheckError("parse_error", "bad inequality")
+                acc = sp.Intersection(acc, self._solve(left, op, right, var))
+                continue
             if c.free_symbols or not c.is_extended_real:
                 raise CheckError("parse_error", "inequality bound is not a real number")
             if rel == "<":
@@ -487,3 +594,17 @@ class Builder:
                 s = sp.Complement(sp.S.Reals, sp.FiniteSet(c))
             acc = sp.Intersection(acc, s)
         return acc
+
+    def _solve(self, left: Node, op: str, right: Node, var: Any) -> Any:
+        """`-y \\ge -2`, `2 \\le |t|`: solve one comparison for its only variable. The sympy
+        objects come from the AST (S1); sympy's solver runs under the worker's deadline."""
+        a, b = self.expr(left), self.expr(right)
+        if op == "!=":
+            raise CheckError("parse_error", "bad inequality")
+        rel = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge}[op](a, b)
+        if rel in (sp.true, sp.false):
+            raise CheckError("parse_error", "inequality without a variable")
+        try:
+            return sp.solve_univariate_inequality(rel, var, relational=False)
+        except (NotImplementedError, ValueError, TypeError) as exc:
+            raise CheckError("parse_error", "inequality not solved") from exc

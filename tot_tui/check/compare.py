@@ -11,7 +11,7 @@ from typing import Any
 
 import sympy as sp
 
-from .answer import Answer, Coll, Eqn, Mat, RSet, Val
+from .answer import Answer, Coll, Eqn, Mat, Order, RSet, Val
 
 Tri = bool | None
 
@@ -221,8 +221,14 @@ def equal(g: Answer, p: Answer) -> Tri:
             return _unordered(g.items, p.items)
         if g.kind == "tuple" and p.kind == "tuple":
             return _ordered(g.items, p.items)
-        if {g.kind, p.kind} == {"tuple", "set"} or {g.kind, p.kind} == {"tuple", "list"}:
+        if {g.kind, p.kind} == {"tuple", "list"}:
+            return _ordered(g.items, p.items)  # R18.4: `1, 3` against `(1, 3)` keeps its order
+        if {g.kind, p.kind} == {"tuple", "set"}:
             return False  # R18.4
+    if isinstance(g, Order) and isinstance(p, Order):
+        return _ordered(g.items, p.items) if g.ops == p.ops else False
+    if isinstance(g, Order) or isinstance(p, Order):
+        return False
     if isinstance(g, Mat) or isinstance(p, Mat):
         return _matrix_eq(g, p)
     if isinstance(g, RSet) or isinstance(p, RSet):

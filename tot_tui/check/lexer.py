@@ -74,7 +74,8 @@ _CMD_OPS = {
     "pm": "pm", "mp": "mp", "cup": "cup", "cap": "cap", "setminus": "setminus",
     "backslash": "setminus", "in": "in", "mid": "mid", "vert": "|", "lvert": "|", "rvert": "|",
     "emptyset": "empty", "varnothing": "empty", "land": "and", "wedge": "and", "lor": "or",
-    "vee": "or", "colon": ":", "to": "to", "langle": "(", "rangle": ")",
+    "vee": "or", "colon": ":", "to": "to", "langle": "(", "rangle": ")", "approx": "approx",
+    "simeq": "approx", "doteq": "approx", "ratio": ":",
 }  # fmt: skip
 _GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
@@ -83,7 +84,7 @@ _GREEK = {
     "Omega",
 }  # fmt: skip
 _CMD_FUNCS = FUNCTIONS | {"Gamma", "arcsec", "arccsc", "arccot", "exp"}
-_STRUCT = {"frac", "sqrt", "binom", "begin", "end", "mathbb", "overline", "dot"}
+_STRUCT = {"frac", "sqrt", "binom", "begin", "end", "mathbb", "overline", "dot", "sum", "prod"}
 _SINGLE_OPS = set("+-*/^!=<>()[]{},;|:&%_")
 
 
@@ -127,7 +128,7 @@ def _lex_number(s: str, i: int) -> tuple[NumLit, int]:
     int_digits = s[i:j]
     # R6: `,`/space groups, only if every later group has exactly three digits. The first group
     # must look like a grouped number (1-3 digits, no leading zero).
-    if 1 <= len(int_digits) <= 3 and not (len(int_digits) > 1 and int_digits[0] == "0"):
+    if 1 <= len(int_digits) <= 3 and int_digits[0] != "0":
         for sep in (",", " "):
             if j < n and s[j] == sep and _is_group(s, j, sep):
                 parts = [int_digits]
@@ -285,6 +286,11 @@ def tokenize(s: str) -> list[Tok]:
             else:
                 toks.append(Tok("op", c, start, space))
                 i += 1
+        elif c == "'" and toks and toks[-1].kind in ("id", "op") and not space and (
+            toks[-1].kind == "id" or toks[-1].val == "'"
+        ):
+            toks.append(Tok("op", "'", start, space))  # a prime: f', f''
+            i += 1
         elif c == "'" or c == '"':
             raise CheckError("parse_error", "quote")
         else:

@@ -7,6 +7,8 @@ Node shapes (first element is the tag):
   ("binom", a, b)  ("abs", x)  ("group", x)  ("brace", x)  ("mixed", int, p, q)
   ("tuple", items, open, close)  ("set", items)  ("setb", var, items, seps)  ("reals",)
   ("mat", rows)  ("rel", operands, ops)  ("cup"|"cap"|"setminus", a, b)  ("list", items, seps)
+  ("ratio", a, b)  ("base", digits, base)  ("sum"|"prod", var, lo, hi, body)
+A name with a subscript or primes (`b_{10}`, `f'`) is one ("sym", name).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .limits import MAX_DEPTH, MAX_ELEMENTS, MAX_RECURSION
 
 Node = tuple[Any, ...]
 
-_REL_OPS = ("=", "<", ">", "<=", ">=", "!=", "in")
+_REL_OPS = ("=", "<", ">", "<=", ">=", "!=", "in", "approx")
 _LIST_SEPS = (",", ";", "and", "or")
 
 
@@ -76,12 +78,22 @@ class Parser:
         return items, seps
 
     def parse_relation(self) -> Node:
-        operands = [self.parse_setexpr()]
+        operands = [self.parse_ratio()]
         ops: list[str] = []
         while self.at(*_REL_OPS):
             ops.append(str(self.advance().val))
-            operands.append(self.parse_setexpr())
+            operands.append(self.parse_ratio())
         return ("rel", operands, ops) if ops else operands[0]
+
+    def parse_ratio(self) -> Node:
+        """`5:12`, `S_1:S_2`: a ratio (`:` binds looser than arithmetic, tighter than `=`)."""
+        a = self.parse_setexpr()
+        if self.at(":") and self.peek(1).kind != "end":
+            self.advance()
+            a = ("ratio", a, self.parse_setexpr())
+            if self.at(":"):
+                raise CheckError("parse_error", "chained ratio")
+        return a
 
     def parse_setexpr(self) -> Node:
         a = self.parse_expr()
@@ -201,9 +213,52 @@ class Parser:
 
     def parse_postfix(self) -> Node:
         a = self.parse_primary()
+        if a[0] == "sym" and self.at("_"):
+            a = ("sym", a[1] + "_" + self._subscript())
+        elif a[0] == "num" and a[1].is_integer_text and self.at("_"):
+            base = self._subscript()  # `204_5`, `1011_{2}`: digits in a base
+            if not base.isdigit():
+                raise CheckError("parse_error", "bad base")
+            a = ("base", a[1].int_digits, int(base))
+        if a[0] == "sym":
+            primes = 0
+            while self.at("'"):
+                self.advance()
+                primes += 1
+            if primes:
+                a = ("sym", a[1] + "'" * primes)
         while self.at("!", "!!", "%"):
             a = (str(self.advance().val), a)
         return a
+
+    def _subscript(self) -> str:
+        """The text of `_2`, `_{10}`, `_{n}`, `_{ab}`: digits and letters only."""
+        self.advance()
+        parts: list[str] = []
+        if self.at("{"):
+            self.advance()
+            while not self.at("}"):
+                t = self.advance()
+                if t.kind == "num" and isinstance(t.val, NumLit) and t.val.is_integer_text:
+                    parts.append(t.val.int_digits)
+                elif t.kind == "id" or (t.kind == "const" and t.val in ("E", "I")):
+                    parts.append({"E": "e", "I": "i"}.get(str(t.val), str(t.val)))
+                else:
+                    raise CheckError("parse_error", "bad subscript")
+                if len(parts) > 8:
+                    raise CheckError("parse_error", "bad subscript")
+            self.advance()
+        else:
+            t = self.advance()
+            if t.kind == "num" and isinstance(t.val, NumLit) and t.val.is_integer_text:
+                parts.append(t.val.int_digits)
+            elif t.kind == "id":
+                parts.append(str(t.val))
+            else:
+                raise CheckError("parse_error", "bad subscript")
+        if not parts:
+            raise CheckError("parse_error", "empty subscript")
+        return "".join(parts)
 
     def parse_arg(self) -> Node:
         """The `{...}` argument of \\frac, \\sqrt, \\binom: its braces are part of the command,
@@ -233,6 +288,8 @@ class Parser:
                     return ("frac", self.parse_arg(), self.parse_arg())
                 if v == "binom":
                     return ("binom", self.parse_arg(), self.parse_arg())
+                if v in ("sum", "prod"):
+                    return self.parse_bigop(str(v))
                 if v == "sqrt":
                     index = None
                     if self.at("["):
@@ -252,10 +309,11 @@ class Parser:
                     self.advance()
                     self.leave()
                     return ("set", [])
-                items, _ = self.parse_list()
+                items, seps = self.parse_list()
                 self.expect("}")
                 self.leave()
-                return ("brace", items[0]) if len(items) == 1 else ("set", items)
+                # `{2,7}` without backslashes is LaTeX grouping around a bare list, not a set
+                return ("brace", items[0]) if len(items) == 1 else ("list", items, seps)
             if v == "lset":
                 return self.parse_set()
             if v == "|":
@@ -273,6 +331,21 @@ class Parser:
             if isinstance(v, str) and v.startswith("begin:"):
                 return self.parse_matrix(v[6:])
         raise CheckError("parse_error", "unexpected token")
+
+    def parse_bigop(self, op: str) -> Node:
+        """`\\sum_{k=1}^{10} body`: integer bounds, a product-level body."""
+        self.expect("_")
+        self.expect("{")
+        var = self.advance()
+        if var.kind != "id":
+            raise CheckError("parse_error", "bad bound variable")
+        self.expect("=")
+        lo = self.parse_expr()
+        self.expect("}")
+        self.expect("^")
+        hi = self.parse_exponent()
+        body = self.parse_term()
+        return (op, str(var.val), lo, hi, body)
 
     def parse_func(self, name: str) -> Node:
         self.enter()
@@ -299,7 +372,7 @@ class Parser:
     def parse_bracket(self, open_: str) -> Node:
         self.enter()
         items = [self.parse_relation()]
-        while self.at(","):
+        while self.at(",", ";"):
             self.advance()
             items.append(self.parse_relation())
             if len(items) > MAX_ELEMENTS:
