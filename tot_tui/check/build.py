@@ -399,7 +399,7 @@ class Builder:
             return [RSet(self.rset(node))]
         if tag == "mat":
             return [Mat([[self.component(e) for e in row] for row in node[1]])]
-        if tag == "group" and node[1][0] in ("tuple", "set", "rel"):
+        if tag == "group" and node[1][0] in ("tuple", "set", "rel", "mat"):
             return self.items(node[1])
         if _has_pm(node):
             return [self._val(alt) for alt in expand_pm(node)]

@@ -14,6 +14,7 @@ from .extract import (
     extract_for_check,
     is_prose,
     last_number,
+    several_boxes,
     strip_think,
 )
 from .limits import MAX_ANSWER, MAX_RAW_PRED
@@ -41,6 +42,41 @@ def text_norm(s: str) -> str:
     s = s.strip("\"'`").rstrip(".").strip()
     m = _CHOICE.fullmatch(s)
     return m.group(1) if m else s
+
+
+_DECIMAL_COMMA = re.compile(r"(-?\d+),(\d+)(%?)")
+
+
+def decimal_comma(norm: str) -> str | None:
+    """`3,75`, `2500,5`, `0,111`: a comma that cannot be a thousands separator (R6.4), read
+    as a decimal comma; None when the text is not one such number."""
+    m = _DECIMAL_COMMA.fullmatch(norm)
+    if not m:
+        return None
+    whole, frac = m.group(1).lstrip("-"), m.group(2)
+    if len(frac) == 3 and 1 <= len(whole) <= 3 and whole[0] != "0":
+        return None  # 3,125 is three thousand one hundred and twenty-five
+    return f"{m.group(1)}.{frac}{m.group(3)}"
+
+
+def _is_list(ast: Node) -> bool:
+    return bool(ast[0] == "list")
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Identical answers are equal even when they cannot be read (`\\operatorname{foo}(3)`)."""
+
+    def canon(s: str) -> str:
+        return "".join(s.replace("$", "").split()).rstrip(".")
+
+    return bool(canon(a)) and canon(a) == canon(b)
+
+
+def _pred_text_or_whole(pred: str) -> str:
+    try:
+        return extract_for_check(pred)
+    except CheckError:
+        return pred
 
 
 def _classify_gold(gold: str) -> tuple[str, Any, bool]:
@@ -130,7 +166,7 @@ def gold_answer(gold: str) -> str:
     """Take the answer from a gold the way it is taken from a reply: a MATH solution, a
     sentence or several boxes give their final answer; a bare answer is used as it is."""
     text = gold.strip()
-    if len(text) <= MAX_ANSWER and _parses(text, True):
+    if len(text) <= MAX_ANSWER and not several_boxes(text) and _parses(text, True):
         return text
     if "\\boxed" in text or "\\fbox" in text or (
         is_prose(text) and (re.search(r"\d", text) or _math_spans(text))
@@ -217,7 +253,7 @@ def check_in_process(gold: str, pred: str) -> CheckResult:
         gold_s = gate(gold)
         pred_s = gate(pred)
         letter = _choice_gold(gold_s)
-        if letter is None and is_prose(pred_s):
+        if letter is None and (is_prose(pred_s) or _LEADING_LETTER.match(pred_s.strip())):
             letter = _bare_letter(gold_s)  # a reply in words: find the letter it chose
         if letter is not None:
             chosen = _choice_pred(pred_s)
@@ -231,7 +267,13 @@ def check_in_process(gold: str, pred: str) -> CheckResult:
         gold_s = gold_answer(gold_s)
         if len(gold_s) > MAX_ANSWER:
             raise CheckError("too_long")
-        kind, g_info, has_vars = _classify_gold(gold_s)
+        try:
+            kind, g_info, has_vars = _classify_gold(gold_s)
+        except CheckError as e:
+            if e.reason == "parse_error" and _same_text(gold_s, _pred_text_or_whole(pred_s)):
+                return CheckResult(CheckStatus.EQUIVALENT, "same_text", _short(gold_s),
+                                   _short(pred_s))
+            raise
         if kind == "text":
             gold_norm = _short(g_info)
             p_text = _text_pred(pred_s)
@@ -246,7 +288,23 @@ def check_in_process(gold: str, pred: str) -> CheckResult:
         answer = extract_for_check(pred_s, strip_units=not has_vars)
         if len(answer) > MAX_ANSWER:
             raise CheckError("too_long")
-        pred_ast = parse(normalize(answer, strip_units=not has_vars))
+        pred_text = normalize(answer, strip_units=not has_vars)
+        try:
+            pred_ast = parse(pred_text)
+        except CheckError as e:
+            if e.reason == "parse_error" and _same_text(gold_s, answer):
+                return CheckResult(CheckStatus.EQUIVALENT, "same_text", _short(gold_s),
+                                   _short(answer))
+            raise
+        # R6.4: `3,75` is a decimal comma when the other side is one number, not a list
+        if _is_list(pred_ast) and not _is_list(g_info):
+            dec = decimal_comma(pred_text)
+            if dec is not None:
+                pred_ast = parse(dec)
+        elif _is_list(g_info) and not _is_list(pred_ast):
+            dec = decimal_comma(normalize(gold_s, strip_units=not has_vars))
+            if dec is not None:
+                g_info = parse(dec)
         res, reason, gold_norm, pred_norm = _decide(g_info, pred_ast)
         if res is None:
             return CheckResult(CheckStatus.UNPARSEABLE, reason, gold_norm, pred_norm)

@@ -55,6 +55,8 @@ def is_prose(text: str) -> bool:
     """Does the text contain an ordinary word (not a LaTeX command, unit, number or math word)?"""
     if "\\" in text:
         text = _TEXT_ARG.sub(" ", _ENV.sub(" ", text))
+    if not text.isascii() and any(ch.isalpha() and ord(ch) > 0x3FF for ch in text):
+        return True  # words in another script (Greek letters are math)
     return any(m.group().lower() not in _MATH_WORDS for m in _WORD.finditer(text))
 
 
@@ -105,6 +107,11 @@ def box_span(text: str) -> tuple[int, int, str] | None:
         parts.insert(0, got[1])
         first = prev
     return first, end, ", ".join(p.strip() for p in parts)
+
+
+def several_boxes(text: str) -> bool:
+    """More than one box: `\\boxed{3}\\boxed{5}` must not be read whole as 35."""
+    return text.count("\\boxed") + text.count("\\fbox") > 1
 
 
 def last_boxed(text: str) -> str | None:
@@ -183,7 +190,7 @@ def after_marker(text: str) -> str | None:
     # a sentence end inside a math span does not count: take the span when one starts the rest
     spans = [sp for sp in _math_spans(sentence) if not _names_only(sp[1])]
     if not spans and rest.startswith(("$", "\\(", "\\[")):
-        spans = _math_spans(rest)[:1]
+        spans = [sp for sp in _math_spans(rest)[:1] if not _names_only(sp[1])]
     if spans:
         return max(spans)[1]
     out = sentence.strip().strip("*").strip()
@@ -237,7 +244,7 @@ def extract_for_check(pred: str, *, strip_units: bool = True) -> str:
     text = strip_think(pred).strip()
     if not text:
         raise CheckError("no_answer")
-    if len(text) <= MAX_ANSWER and _parses(text, strip_units):
+    if len(text) <= MAX_ANSWER and not several_boxes(text) and _parses(text, strip_units):
         return text
     found = _find(text)
     if found is not None:

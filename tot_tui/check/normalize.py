@@ -91,12 +91,35 @@ _CURRENCY = re.compile(r"\\\$|\$|€|£|¥|(?<![A-Za-z])USD(?![A-Za-z])")
 _UNICODE_MATH = {
     "π": r"\pi ", "√": r"\sqrt", "×": r"\times ", "÷": r"\div ", "≤": r"\le ", "≥": r"\ge ",
     "≠": r"\ne ", "∞": r"\infty ", "∪": r"\cup ", "∩": r"\cap ", "∅": r"\emptyset ",
-    "∈": r"\in ", "±": r"\pm ", "·": r"\cdot ", "⋅": r"\cdot ", "∓": r"\mp ", "≈": "=",
+    "∈": r"\in ", "±": r"\pm ", "·": r"\cdot ", "⋅": r"\cdot ", "∓": r"\mp ", "≈": r"\approx ",
 }  # fmt: skip
 _SCALE_AFTER_NUMERAL = re.compile(
     r"(\d[\d,]*(?:\.\d+)?)\s*(thousand|million|billion|trillion)(?![A-Za-z])", re.IGNORECASE
 )
 _WORD = re.compile(r"[A-Za-z]+")
+# Commands whose backslash may have been doubled by a trip through JSON or Python (`\\frac`).
+_KNOWN_CMDS = (
+    "frac|dfrac|tfrac|cfrac|left|right|sqrt|le|ge|leq|geq|lt|gt|ne|neq|pi|infty|cdot|times|div"
+    "|boxed|text|textbf|mathrm|mbox|in|cup|cap|pm|mp|mathbb|circ|approx|begin|end|sum|binom"
+    "|overline|emptyset|varnothing|setminus|alpha|beta|theta|sin|cos|tan|log|ln"
+)
+_DOUBLED = re.compile(r"\\\\(?=(?:" + _KNOWN_CMDS + r")(?![A-Za-z]))")
+_N_COMMANDS = {"ne", "neq", "nu", "neg", "not", "ni", "nabla", "notin", "nleq", "ngeq", "nmid"}
+_LITERAL_N = re.compile(r"(?<!\\)\\n([A-Za-z]*)")
+_OPEN_LIST = re.compile(r",\s*(?:\.\.\.|\\[lc]?dots)\s*\.?$")
+
+
+def undo_escaping(s: str) -> str:
+    """Doubled backslashes (`\\\\frac`) and literal `\\n` that JSON or Python left in LaTeX."""
+    if "\\\\" in s:
+        if re.search(r"\\\\[A-Za-z]", s) and not re.search(r"(?<!\\)\\[A-Za-z]", s):
+            s = s.replace("\\\\", "\\")  # every command doubled: undo it everywhere
+        else:
+            s = _DOUBLED.sub(r"\\", s)
+    if "\\n" in s:
+        s = _LITERAL_N.sub(lambda m: m.group() if "n" + m.group(1) in _N_COMMANDS
+                           else " " + m.group(1), s)
+    return s
 _SIGN_WORD = re.compile(r"(?<![A-Za-z])(?:negative|minus)\s+(?=[\d.])", re.IGNORECASE)
 # "1.5 x 10^3" in plain text: the letter x as a multiplication sign before a power of ten (R12)
 _TIMES_X = re.compile(r"(\d)\s*[xX]\s*10\s*\^")
@@ -311,7 +334,10 @@ def normalize(s: str, *, strip_units: bool) -> str:
     strip_units: the gold has no free variables, so any trailing word after the last number is
     a unit (R5.2); otherwise only `\\text{unit}` suffixes and known unit words go (R5.4).
     """
-    s = s.strip()
+    s = undo_escaping(s.strip()).strip()
+    s = s.rstrip("\\ ")  # a trailing `\` or `\\` (a LaTeX line break) ends nothing
+    if _OPEN_LIST.search(s):
+        raise CheckError("parse_error", "open-ended list")  # `1, 2, 3, ...` is not `1, 2, 3`
     # Markdown bold (`**31**`), but not Python's power operator (`9**9`).
     s = _BOLD.sub(" ", s).replace("`", "")
     if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'":
@@ -334,7 +360,6 @@ def normalize(s: str, *, strip_units: bool) -> str:
     s = _CURRENCY.sub("", s)
     s = s.replace("\\(", " ").replace("\\)", " ").replace("\\[", " ").replace("\\]", " ")
     s = re.sub(r"\\(?:ldots|dots|cdots)(?![A-Za-z])", "", s)
-    s = re.sub(r"\\(?:approx|simeq|doteq)(?![A-Za-z])", "=", s)  # `x \approx 0.714286`
     s = s.replace("\\%", "%")
     s = _PERCENT_WORD.sub("%", s)
     s = _REAL_WORDS.sub(r"\\mathbb{R}", s)
