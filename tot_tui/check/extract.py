@@ -268,10 +268,38 @@ def extract_answer(text: str) -> str | None:
     return extract_with_reason(text)[0]
 
 
+_DELIMS = ("$$", "$", "\\(", "\\)", "\\[", "\\]")
+
+
+def as_written(answer: str) -> str:
+    """The answer as a person would write it: no math delimiters (paired or stray, as in
+    `180\\)`), no enclosing `\\boxed{}`, no trailing punctuation. The checker reads the same
+    answer; this only changes what is shown and stored."""
+    s = answer.strip()
+    for _ in range(6):
+        before = s
+        for d in _DELIMS:
+            if s.startswith(d) and not (d == "$" and s.count("$") == 1):  # `$13.50` is money
+                s = s[len(d) :].lstrip()
+            if s.endswith(d) and not s.endswith("\\" + d):
+                s = s[: -len(d)].rstrip()
+        for tag in ("\\boxed", "\\fbox"):
+            if s.startswith(tag):
+                k = len(tag)
+                while k < len(s) and s[k] == " ":
+                    k += 1
+                if k < len(s) and s[k] == "{" and match_brace(s, k) == len(s) - 1:
+                    s = s[k + 1 : -1].strip()
+        s = s.rstrip(" .,;")
+        if s == before:
+            break
+    return s or answer.strip()
+
+
 def extract_with_reason(text: str) -> tuple[str | None, str]:
     """The final answer of a whole reply, or None and why not (S5: no_answer, too_long, …)."""
     try:
-        return extract_for_check(text).strip() or None, ""
+        return as_written(extract_for_check(text)) or None, ""
     except CheckError as exc:
         return None, exc.reason
     except RecursionError:
