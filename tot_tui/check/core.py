@@ -8,13 +8,10 @@ from typing import Any
 from ..domain import CheckResult, CheckStatus
 from .errors import CheckError
 from .extract import (
-    _find,
-    _math_spans,
-    _parses,
     extract_for_check,
+    find_answer,
     is_prose,
-    last_number,
-    several_boxes,
+    math_spans,
     strip_think,
 )
 from .limits import MAX_ANSWER, MAX_RAW_PRED
@@ -112,7 +109,7 @@ def _classify_gold(gold: str) -> tuple[str, Any, bool]:
 
 def _text_pred(pred: str) -> str:
     text = strip_think(pred).strip()
-    found = _find(text)
+    found = find_answer(text)
     if found is not None and found.strip():
         text = found
     if len(text) > MAX_ANSWER:
@@ -149,7 +146,7 @@ def _choice_pred(pred: str) -> str | None:
     lead = _LEADING_LETTER.match(unwrap_command(text.strip("$ "), _TEXT_WRAPPERS).strip())
     if lead:
         return lead.group(1)
-    found = _find(text)
+    found = find_answer(text)
     if found is not None:
         m = _LETTER.search(unwrap_command(found, _TEXT_WRAPPERS))
         if m:
@@ -163,20 +160,26 @@ def _choice_pred(pred: str) -> str | None:
 
 
 def gold_answer(gold: str) -> str:
-    """Take the answer from a gold the way it is taken from a reply: a MATH solution, a
-    sentence or several boxes give their final answer; a bare answer is used as it is."""
+    """Take the answer from a gold the way it is taken from a reply (`extract_for_check`): a
+    MATH solution, a sentence or several boxes give their final answer. Anything else, a
+    word answer such as `\\text{Evelyn}` included, is used as it is."""
     text = gold.strip()
-    if len(text) <= MAX_ANSWER and not several_boxes(text) and _parses(text, True):
+    boxed = "\\boxed" in text or "\\fbox" in text
+    if not boxed and not (is_prose(text) and (re.search(r"\d", text) or math_spans(text))):
         return text
-    if "\\boxed" in text or "\\fbox" in text or (
-        is_prose(text) and (re.search(r"\d", text) or _math_spans(text))
-    ):
-        found = _find(text)
-        if found is None and is_prose(text):
-            found = last_number(text)
-        if found is not None and found.strip():
-            return found
-    return text
+    try:
+        return extract_for_check(text)
+    except CheckError:
+        return text
+
+
+def _verdict(same: bool, reason: str, gold_norm: str, pred_norm: str) -> CheckResult:
+    status = CheckStatus.EQUIVALENT if same else CheckStatus.NOT_EQUIVALENT
+    return CheckResult(status, reason, gold_norm, pred_norm)
+
+
+def _text_verdict(same: bool, gold_norm: str, pred_norm: str) -> CheckResult:
+    return _verdict(same, "text_equal" if same else "text_different", gold_norm, pred_norm)
 
 
 def _show(a: Any) -> str:
@@ -257,13 +260,7 @@ def check_in_process(gold: str, pred: str) -> CheckResult:
             letter = _bare_letter(gold_s)  # a reply in words: find the letter it chose
         if letter is not None:
             chosen = _choice_pred(pred_s)
-            same = chosen == letter
-            return CheckResult(
-                CheckStatus.EQUIVALENT if same else CheckStatus.NOT_EQUIVALENT,
-                "text_equal" if same else "text_different",
-                letter,
-                chosen or "",
-            )
+            return _text_verdict(chosen == letter, letter, chosen or "")
         gold_s = gold_answer(gold_s)
         if len(gold_s) > MAX_ANSWER:
             raise CheckError("too_long")
@@ -271,20 +268,13 @@ def check_in_process(gold: str, pred: str) -> CheckResult:
             kind, g_info, has_vars = _classify_gold(gold_s)
         except CheckError as e:
             if e.reason == "parse_error" and _same_text(gold_s, _pred_text_or_whole(pred_s)):
-                return CheckResult(CheckStatus.EQUIVALENT, "same_text", _short(gold_s),
-                                   _short(pred_s))
+                return _verdict(True, "same_text", _short(gold_s), _short(pred_s))
             raise
         if kind == "text":
             gold_norm = _short(g_info)
             p_text = _text_pred(pred_s)
             pred_norm = _short(p_text)
-            same = p_text == g_info
-            return CheckResult(
-                CheckStatus.EQUIVALENT if same else CheckStatus.NOT_EQUIVALENT,
-                "text_equal" if same else "text_different",
-                gold_norm,
-                pred_norm,
-            )
+            return _text_verdict(p_text == g_info, gold_norm, pred_norm)
         answer = extract_for_check(pred_s, strip_units=not has_vars)
         if len(answer) > MAX_ANSWER:
             raise CheckError("too_long")
@@ -293,8 +283,7 @@ def check_in_process(gold: str, pred: str) -> CheckResult:
             pred_ast = parse(pred_text)
         except CheckError as e:
             if e.reason == "parse_error" and _same_text(gold_s, answer):
-                return CheckResult(CheckStatus.EQUIVALENT, "same_text", _short(gold_s),
-                                   _short(answer))
+                return _verdict(True, "same_text", _short(gold_s), _short(answer))
             raise
         # R6.4: `3,75` is a decimal comma when the other side is one number, not a list
         if _is_list(pred_ast) and not _is_list(g_info):

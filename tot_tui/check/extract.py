@@ -120,7 +120,7 @@ def last_boxed(text: str) -> str | None:
     return got[2] if got else None
 
 
-def _math_spans(text: str) -> list[tuple[int, str]]:
+def math_spans(text: str) -> list[tuple[int, str]]:
     """(end position, content) of every `$..$`, `$$..$$`, `\\(..\\)`, `\\[..\\]` span."""
     spans: list[tuple[int, str]] = []
     opened: tuple[int, str] | None = None
@@ -157,7 +157,7 @@ def _math_spans(text: str) -> list[tuple[int, str]]:
 
 
 def last_math_span(text: str) -> str | None:
-    spans = _math_spans(text)
+    spans = math_spans(text)
     return max(spans)[1] if spans else None
 
 
@@ -188,9 +188,9 @@ def after_marker(text: str) -> str | None:
     m = _SENTENCE_END.search(rest)
     sentence = rest[: m.start()] if m else rest
     # a sentence end inside a math span does not count: take the span when one starts the rest
-    spans = [sp for sp in _math_spans(sentence) if not _names_only(sp[1])]
+    spans = [sp for sp in math_spans(sentence) if not _names_only(sp[1])]
     if not spans and rest.startswith(("$", "\\(", "\\[")):
-        spans = [sp for sp in _math_spans(rest)[:1] if not _names_only(sp[1])]
+        spans = [sp for sp in math_spans(rest)[:1] if not _names_only(sp[1])]
     if spans:
         return max(spans)[1]
     out = sentence.strip().strip("*").strip()
@@ -208,7 +208,7 @@ def last_number(text: str) -> str | None:
     return last.group().strip() if last else None
 
 
-def _parses(s: str, strip_units: bool) -> bool:
+def parses(s: str, strip_units: bool) -> bool:
     """R1.1: does the whole string parse as an answer? Limit violations are raised, not hidden."""
     try:
         parse(normalize(s, strip_units=strip_units))
@@ -219,7 +219,7 @@ def _parses(s: str, strip_units: bool) -> bool:
         return False
 
 
-def _find(text: str) -> str | None:
+def find_answer(text: str) -> str | None:
     """R1.2 in order: boxes, marker, math span. A marker after the last box wins over it:
     `\\boxed{40} pencils at first ... The final answer is 45`."""
     box = box_span(text)
@@ -244,9 +244,9 @@ def extract_for_check(pred: str, *, strip_units: bool = True) -> str:
     text = strip_think(pred).strip()
     if not text:
         raise CheckError("no_answer")
-    if len(text) <= MAX_ANSWER and not several_boxes(text) and _parses(text, strip_units):
+    if len(text) <= MAX_ANSWER and not several_boxes(text) and parses(text, strip_units):
         return text
-    found = _find(text)
+    found = find_answer(text)
     if found is not None:
         if len(found) > MAX_ANSWER:
             raise CheckError("too_long")
