@@ -435,20 +435,29 @@ async def _export(tutor: Tutor, args: argparse.Namespace) -> int:
     if args.output and not args.output.parent.is_dir():
         raise InputError(f"Cannot write {args.output}: the folder {args.output.parent} does not "
                          "exist. Create it, or choose another --output.")
-    text = await tutor.export(args.ids or None, args.format)
     if args.output:
+        # Written to a file beside the target, which replaces it when complete: a failed
+        # export leaves no half-written file (or the old one, untouched).
+        partial = args.output.with_name(f".{args.output.name}.partial")
         try:
-            args.output.write_text(text, "utf-8")
+            with open(partial, "w", encoding="utf-8") as f:
+                await tutor.export_to(args.ids or None, args.format, f.write)
+            partial.replace(args.output)
         except OSError as exc:
+            partial.unlink(missing_ok=True)
             raise InputError(f"Cannot write {args.output}: {exc.strerror or exc}. Choose "
                              "another --output.") from exc
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         print(f"Wrote {args.output}", file=sys.stderr)
-    else:
-        if sys.stdout.isatty():  # model text must not drive the terminal
-            from tot_tui.textsafe import safe_text
+    elif sys.stdout.isatty():  # model text must not drive the terminal
+        from tot_tui.textsafe import safe_text
 
-            text = safe_text(text)
-        sys.stdout.write(text)
+        await tutor.export_to(args.ids or None, args.format,
+                           lambda piece: sys.stdout.write(safe_text(piece)))
+    else:
+        await tutor.export_to(args.ids or None, args.format, sys.stdout.write)
     return EXIT_OK
 
 

@@ -178,12 +178,13 @@ def test_search_finds_steps_and_settled_replies(tmp_path):
     assert [r.id for r in store.list_problems(query="sixteen")] == [marbles.id]
     assert store.delete_problem(cookies.id)
     assert store.list_problems(query="thirty") == []
+    assert store.index_pending_replies() == 1
     db = sqlite3.connect(tmp_path / "h.db")
     assert db.execute("SELECT COUNT(*) FROM reply_fts").fetchone()[0] == 1  # the marbles one
     store.close()
 
 
-def test_replies_are_indexed_when_a_search_needs_them(tmp_path):
+def test_replies_are_found_before_the_background_indexes_them(tmp_path):
     from tot_tui.domain import AttemptStatus
 
     store = HistoryStore(tmp_path / "h.db")
@@ -198,12 +199,20 @@ def test_replies_are_indexed_when_a_search_needs_them(tmp_path):
     second = _attempt(store, problem.id)
     store.finish_attempt(second, status=AttemptStatus.INTERRUPTED, output="nine trays")
     assert indexed() == []  # finishing an answer does not pay for the index
+    # A search finds queued replies by their text, and never indexes them itself.
     assert [r.id for r in store.list_problems(query="cookies thirty")] == [problem.id]
+    assert store.count_problems(query="trays") == 1
+    assert indexed() == []
+    assert store.index_pending_replies() == 2  # what the app and eval do in the background
     assert indexed() == [(first, "thirty-six cookies"), (second, "nine trays")]
     assert store.index_pending_replies() == 0  # the queue is empty again
-    # A settled reply written again (say, finished after a cancel) replaces its entry.
+    assert [r.id for r in store.list_problems(query="cookies thirty")] == [problem.id]
+    # A settled reply written again (say, finished after a cancel): its old words no longer
+    # match though the index still holds them, its new ones do before it is indexed again.
     store.finish_attempt(second, status=AttemptStatus.FINISHED, output="forty trays")
     assert [r.id for r in store.list_problems(query="forty")] == [problem.id]
+    assert store.list_problems(query="nine") == []
+    assert store.index_pending_replies() == 1
     assert store.list_problems(query="nine") == []
     assert indexed() == [(first, "thirty-six cookies"), (second, "forty trays")]
     # A reply deleted before any search leaves nothing queued.
@@ -250,6 +259,7 @@ def test_upgrade_from_version_3_indexes_existing_steps_and_replies(tmp_path):
                  steps='["Count on from two."]')
     store = HistoryStore(path)
     assert [r.id for r in store.list_problems(query="count four")] == [1]
+    store.index_pending_replies()
     store.close()
     db = sqlite3.connect(path)
     # The "running" row has no live writer: opening the store settles it (interrupted), and

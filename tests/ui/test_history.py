@@ -259,3 +259,27 @@ async def test_mixed_results_show_as_mixed(fake, make_app):
         screen = await open_history(pilot, app)
         row = [str(c) for c in screen.query_one("#problems").get_row(str(first))]
         assert row[5].startswith("◐") and row[5].endswith("1/2")
+
+
+async def test_a_long_history_is_read_a_page_at_a_time(fake, make_app):
+    app = make_app()
+    store = app.tutor.store
+    ids = [store.add_problem(f"Problem {i}: how many pears?", str(i)).id for i in range(130)]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_history(pilot, app)
+        table = screen.query_one("#problems")
+        assert table.row_count == 100 and screen.more
+        assert table.border_title == "100 of 130 problems"
+        assert [r.id for r in screen.rows[:2]] == [ids[-1], ids[-2]]
+        await pilot.press("ctrl+end")  # to the last row read: the next page comes
+        await wait_until(pilot, lambda: table.row_count == 130)
+        assert [r.id for r in screen.rows] == ids[::-1] and not screen.more
+        assert table.border_title == "130 problems"
+        # Select all means every match, not the rows read so far.
+        screen.query_one("#search").value = "pears"
+        await wait_until(pilot, lambda: table.row_count == 100 and screen.total == 130)
+        screen.action_select_all()
+        await wait_until(pilot, lambda: len(screen.marked) == 130)
+        from textual.widgets.data_table import ColumnKey
+
+        assert table.columns[ColumnKey("id")].width == 3  # sized to the longest id

@@ -355,6 +355,10 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
         print()
         for name, path in paths.items():
             print(f"{name + ':':10} {path}")
+    # The run's replies into the search index now, after the report, so that the first
+    # search of them (in the History, or `history --search`) does not read them as text.
+    with contextlib.suppress(Exception):  # a search finds them without the index too
+        await asyncio.to_thread(store.index_pending_replies)
     if outcome.fatal is not None:
         print_error(outcome.fatal.message)
         print_error(f"Eval run {run_id} stopped. Resume it with: tot-tui eval --resume {run_id}")

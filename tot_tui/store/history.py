@@ -12,15 +12,19 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, column, event, func, or_, text
+from sqlalchemy import Integer, and_, column, event, exists, func, literal_column, or_, text
+from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col, create_engine, delete, select
 
 from tot_tui.domain import (
@@ -286,9 +290,10 @@ class HistoryStore:
 
     def _recover_dead_attempts(self) -> None:
         """Attempts left `running` by a process that no longer exists become `interrupted`."""
+        # `status = 'running'` written out: SQLite uses the partial index only for the literal.
         with Session(self.engine) as s:
-            running = Attempt.status == AttemptStatus.RUNNING.value
-            rows = s.exec(select(Attempt).where(running)).all()
+            rows = s.exec(select(Attempt).where(
+                literal_column("attempt.status = 'running'"))).all()
             for row in rows:
                 if row.owner is not None:
                     dead = row.owner != process_token() and not token_alive(row.owner)
@@ -340,32 +345,78 @@ class HistoryStore:
 
     def list_problems(self, *, query: str = "", verdict: Verdict | None = None,
                       model: str | None = None, eval_run_id: int | None = None,
-                      limit: int = 200, offset: int = 0) -> list[ProblemSummary]:
-        """Newest first. `query` is full-text (every word must match, prefixes allowed)."""
-        if query.strip():
-            self.index_pending_replies()
+                      limit: int = 200, after: tuple[datetime, int] | None = None,
+                      ) -> list[ProblemSummary]:
+        """Newest first, one page of `limit` rows: those older than `after` (the last row's
+        `created` and `id`) when given. `query` is full-text (every word must match, prefixes
+        allowed). One statement: each row's figures come from subqueries run for the rows of
+        the page only, and no reply text is read."""
         with Session(self.engine) as s:
-            stmt = select(Problem)
-            if query.strip():
-                clauses = self._search_clauses(s, query)
-                if not clauses:  # only punctuation: nothing can match
-                    return []
-                for clause in clauses:
-                    stmt = stmt.where(col(Problem.id).in_(clause))
-            if model:
-                stmt = stmt.where(or_(
-                    col(Problem.id).in_(select(Attempt.problem_id)
-                                        .where(Attempt.student_model == model)),
-                    col(Problem.id).in_(select(StepSet.problem_id).where(StepSet.model == model))))
-            if eval_run_id is not None:
-                stmt = stmt.where(col(Problem.id).in_(
-                    select(Attempt.problem_id).where(Attempt.eval_run_id == eval_run_id)))
-            if verdict:
-                stmt = stmt.where(col(Problem.id).in_(
-                    select(Attempt.problem_id).where(Attempt.verdict == str(verdict))))
-            rows = s.exec(stmt.order_by(col(Problem.created).desc(), col(Problem.id).desc())
-                          .offset(offset).limit(limit)).all()
-            return [self._summary(s, row) for row in rows]
+            where = self._filters(s, query, verdict, model, eval_run_id)
+            if where is None:
+                return []
+            if after is not None:
+                where.append(or_(col(Problem.created) < after[0],
+                                 and_(col(Problem.created) == after[0],
+                                      col(Problem.id) < after[1])))
+            stmt = sql_select(col(Problem.id), col(Problem.text), col(Problem.reference),
+                              col(Problem.created), *_SUMMARY_COLUMNS).where(*where)
+            rows = s.connection().execute(
+                stmt.order_by(col(Problem.created).desc(), col(Problem.id).desc())
+                .limit(limit)).all()
+            return [_summary(row) for row in rows]
+
+    def count_problems(self, *, query: str = "", verdict: Verdict | None = None,
+                       model: str | None = None, eval_run_id: int | None = None) -> int:
+        """How many problems `list_problems` would list, over all its pages."""
+        with Session(self.engine) as s:
+            where = self._filters(s, query, verdict, model, eval_run_id)
+            if where is None:
+                return 0
+            return int(s.exec(select(func.count()).select_from(Problem).where(*where)).one())
+
+    def problem_ids(self, *, query: str = "", verdict: Verdict | None = None,
+                    model: str | None = None, eval_run_id: int | None = None) -> list[int]:
+        """Every problem `list_problems` would list, over all its pages, newest first."""
+        with Session(self.engine) as s:
+            where = self._filters(s, query, verdict, model, eval_run_id)
+            if where is None:
+                return []
+            return [i for i in s.exec(select(Problem.id).where(*where).order_by(
+                col(Problem.created).desc(), col(Problem.id).desc())) if i is not None]
+
+    def model_names(self) -> list[str]:
+        """Every teacher and student model the history mentions, sorted."""
+        with self.engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT DISTINCT student_model FROM attempt UNION "
+                "SELECT DISTINCT model FROM step_set WHERE model IS NOT NULL").all()
+        return sorted({name for (name,) in rows if name})
+
+    def _filters(self, s: Session, query: str, verdict: Verdict | None, model: str | None,
+                 eval_run_id: int | None) -> list[Any] | None:
+        """The WHERE clauses on `problem` for these filters; None when nothing can match."""
+        where: list[Any] = []
+        if query.strip():
+            clauses = self._search_clauses(s, query)
+            if not clauses:  # only punctuation: nothing can match
+                return None
+            where += [col(Problem.id).in_(clause) for clause in clauses]
+        # EXISTS, probed per listed row through an index, stops with the page; a run's few
+        # problems are quicker found from the run's own index.
+        if model:
+            where.append(or_(
+                exists().where(col(Attempt.problem_id) == col(Problem.id),
+                               col(Attempt.student_model) == model),
+                exists().where(col(StepSet.problem_id) == col(Problem.id),
+                               col(StepSet.model) == model)))
+        if eval_run_id is not None:
+            where.append(col(Problem.id).in_(
+                select(Attempt.problem_id).where(Attempt.eval_run_id == eval_run_id)))
+        if verdict:
+            where.append(exists().where(col(Attempt.problem_id) == col(Problem.id),
+                                        col(Attempt.verdict) == str(verdict)))
+        return where
 
     def index_pending_replies(self) -> int:
         """Add the replies settled since the last search to the search index; returns how
@@ -398,7 +449,7 @@ class HistoryStore:
             if _unspaced_script(word):
                 # Chinese, Japanese, Thai…: no spaces between words, so the index holds whole
                 # phrases as one token; a substring of problems, steps and replies instead.
-                like = "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
+                like = _like(word)
                 clauses.append(text(
                     f"SELECT id AS pid FROM problem WHERE text LIKE :{key} ESCAPE '\\' "
                     f"UNION SELECT problem_id FROM step_set WHERE steps_json LIKE :{key} "
@@ -420,23 +471,16 @@ class HistoryStore:
                 "UNION SELECT problem_id FROM step_set WHERE id IN "
                 f"  (SELECT rowid FROM step_fts WHERE step_fts MATCH :{key}) "
                 "UNION SELECT problem_id FROM attempt WHERE id IN "
-                f"  (SELECT rowid FROM reply_fts WHERE reply_fts MATCH :{key})")
-                .bindparams(**{key: match}).columns(column("pid", Integer)))
+                f"  (SELECT rowid FROM reply_fts WHERE reply_fts MATCH :{key} "
+                "   AND rowid NOT IN (SELECT attempt_id FROM reply_fts_pending)) "
+                # Replies settled since the index was last brought up to date (in the
+                # background, never here): the few of them read as text.
+                "UNION SELECT problem_id FROM attempt WHERE id IN "
+                f"  (SELECT attempt_id FROM reply_fts_pending) AND output LIKE :{key}l "
+                "ESCAPE '\\'")
+                .bindparams(**{key: match, f"{key}l": _like(word)})
+                .columns(column("pid", Integer)))
         return clauses
-
-    def _summary(self, s: Session, row: Problem) -> ProblemSummary:
-        attempts = s.exec(select(Attempt).where(Attempt.problem_id == row.id)
-                          .order_by(col(Attempt.created), col(Attempt.id))).all()
-        teachers = s.exec(select(StepSet.model).where(
-            StepSet.problem_id == row.id, col(StepSet.model).is_not(None)).distinct()).all()
-        finished = [a for a in attempts if a.status == AttemptStatus.FINISHED.value]
-        return ProblemSummary(
-            id=row.id or 0, text=row.text, reference=row.reference, created=row.created,
-            teacher_models=sorted({t for t in teachers if t}),
-            student_models=sorted({a.student_model for a in attempts}),
-            attempts=len(attempts),
-            correct=sum(a.verdict == Verdict.CORRECT.value for a in attempts),
-            last_verdict=Verdict(finished[-1].verdict) if finished else None)
 
     def problem_detail(self, problem_id: int) -> ProblemDetail | None:
         with Session(self.engine) as s:
@@ -454,12 +498,79 @@ class HistoryStore:
             return ProblemDetail(_problem(row), [_step_set(r) for r in step_sets],
                                  [_attempt(r) for r in attempts], [_human(r) for r in humans])
 
+    def existing_problem_ids(self, ids: Iterable[int]) -> list[int]:
+        """Those of `ids` that are problems in the history."""
+        wanted = list(ids)
+        found: list[int] = []
+        with Session(self.engine) as s:
+            for start in range(0, len(wanted), 500):  # within SQLite's variable limit
+                found += [i for i in s.exec(select(Problem.id).where(
+                    col(Problem.id).in_(wanted[start:start + 500]))) if i is not None]
+        return found
+
     def all_problem_ids(self) -> list[int]:
         with Session(self.engine) as s:
             return [i for i in s.exec(select(Problem.id).order_by(col(Problem.id))) if i]
 
-    def details(self, ids: Iterable[int]) -> list[ProblemDetail]:
-        return [d for d in (self.problem_detail(i) for i in ids) if d is not None]
+    def iter_details(self, ids: Iterable[int], batch: int = 200) -> Iterator[ProblemDetail]:
+        """The problems' details in the order of `ids` (missing ones skipped), read `batch`
+        problems at a time with one query per table: an export of everything holds one batch
+        in memory, not the whole history."""
+        it = iter(ids)
+        while chunk := list(islice(it, batch)):
+            with Session(self.engine) as s:
+                problems = {r.id: r for r in s.exec(select(Problem).where(
+                    col(Problem.id).in_(chunk)))}
+                step_sets: dict[int, list[StepSetView]] = defaultdict(list)
+                for r in s.exec(select(StepSet).where(col(StepSet.problem_id).in_(chunk))
+                                .order_by(col(StepSet.version))):
+                    step_sets[r.problem_id].append(_step_set(r))
+                attempts: dict[int, list[AttemptView]] = defaultdict(list)
+                for a in s.exec(select(Attempt).where(col(Attempt.problem_id).in_(chunk))
+                                .order_by(col(Attempt.created), col(Attempt.id))):
+                    attempts[a.problem_id].append(_attempt(a))
+                humans: dict[int, list[HumanAnswerView]] = defaultdict(list)
+                for h in s.exec(select(HumanAnswer).where(col(HumanAnswer.problem_id)
+                                                          .in_(chunk))
+                                .order_by(col(HumanAnswer.id))):
+                    humans[h.problem_id].append(_human(h))
+            for i in chunk:
+                if i in problems:
+                    yield ProblemDetail(_problem(problems[i]), step_sets[i], attempts[i],
+                                        humans[i])
+
+
+# Each listed problem's figures, computed for the rows of the page only (correlated
+# subqueries over the per-problem indexes). Model names are joined with the unit separator,
+# which no model name holds.
+_SEP = "\x1f"
+_SUMMARY_COLUMNS: tuple[ColumnClause[Any], ...] = (
+    literal_column("(SELECT group_concat(m, char(31)) FROM (SELECT DISTINCT model AS m FROM "
+                   "step_set WHERE problem_id = problem.id AND model IS NOT NULL))"),
+    literal_column("(SELECT group_concat(m, char(31)) FROM (SELECT DISTINCT student_model "
+                   "AS m FROM attempt WHERE problem_id = problem.id))"),
+    literal_column("(SELECT count(*) FROM attempt WHERE problem_id = problem.id)"),
+    literal_column("(SELECT count(*) FROM attempt WHERE problem_id = problem.id "
+                   "AND verdict = 'correct')"),
+    literal_column("(SELECT verdict FROM attempt WHERE problem_id = problem.id "
+                   "AND status = 'finished' ORDER BY created DESC, id DESC LIMIT 1)"),
+)
+
+
+def _summary(row: Any) -> ProblemSummary:
+    (problem_id, text_, reference, created, teachers, students, attempts, correct,
+     last) = row
+    return ProblemSummary(
+        id=problem_id, text=text_, reference=reference, created=created,
+        teacher_models=sorted(set(teachers.split(_SEP))) if teachers else [],
+        student_models=sorted(set(students.split(_SEP))) if students else [],
+        attempts=attempts, correct=correct,
+        last_verdict=Verdict(last) if last else None)
+
+
+def _like(word: str) -> str:
+    """A LIKE pattern for `word` anywhere in the text (its wildcards taken literally)."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
 
 
 def _unspaced_script(word: str) -> bool:

@@ -243,6 +243,16 @@ ATTEMPT_REFERENCE = """
 ALTER TABLE attempt ADD COLUMN reference TEXT;
 """
 
+# Every open looks for attempts a dead process left `running`: a partial index holds just
+# those (the query must say `status = 'running'` literally for SQLite to use it). The list's
+# per-problem figures read attempts and step sets by problem; its filters by verdict and model.
+HISTORY_AT_SCALE = """
+CREATE INDEX ix_attempt_running ON attempt(id) WHERE status = 'running';
+CREATE INDEX ix_attempt_problem_verdict ON attempt(problem_id, verdict);
+CREATE INDEX ix_attempt_student ON attempt(student_model, problem_id);
+CREATE INDEX ix_step_set_model ON step_set(model, problem_id);
+"""
+
 # UPGRADES[i] takes a database from version i to version i + 1.
 UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),  # problems, step sets, attempts, human answers, eval runs
@@ -255,6 +265,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(PROBLEM_TEXT_INDEX),  # problems found by their text
     _script(OWNERS),  # eval runs and attempts know their process
     _script(ATTEMPT_REFERENCE),  # the reference an attempt was graded against
+    _script(HISTORY_AT_SCALE),  # indexes for the open, the list and its filters
 ]
 LATEST = len(UPGRADES)
 

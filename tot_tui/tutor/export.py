@@ -1,5 +1,8 @@
 """History export: Markdown for people, JSON for programs, CSV (one row per attempt, or per
-problem without one) for sheets."""
+problem without one) for sheets.
+
+Written as a stream of pieces, one per problem, so an export of a whole history holds one
+problem (and the store's batch of them) in memory, never the whole file."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import html
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -23,15 +27,35 @@ class ExportError(ValueError):
     pass
 
 
-def render(details: list[ProblemDetail], fmt: str) -> str:
+def normal_format(fmt: str) -> str:
     fmt = {"md": "markdown"}.get(fmt.lower(), fmt.lower())
+    if fmt not in FORMATS:
+        raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    return fmt
+
+
+def render(details: Iterable[ProblemDetail], fmt: str) -> str:
+    return "".join(pieces(details, fmt))
+
+
+def pieces(details: Iterable[ProblemDetail], fmt: str) -> Iterator[str]:
+    """The export of `details` in `fmt`, piece by piece (joined, they are the whole file)."""
+    fmt = normal_format(fmt)
     if fmt == "markdown":
-        return _markdown(details)
-    if fmt == "json":
-        return json.dumps([_plain(d) for d in details], indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        return _csv(details)
-    raise ExportError(f"Unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+        yield "# tot-tui history\n"
+        for d in details:
+            yield "\n" + _markdown(d) + "\n"
+    elif fmt == "json":  # exactly json.dumps(list, indent=2), one element at a time
+        first = True
+        for d in details:
+            item = json.dumps(_plain(d), indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            yield ("[\n  " if first else ",\n  ") + item
+            first = False
+        yield "[]\n" if first else "\n]\n"
+    else:
+        yield _csv_rows([CSV_COLUMNS])
+        for d in details:
+            yield _csv_rows(_csv(d))
 
 
 def _plain(detail: ProblemDetail) -> dict[str, Any]:
@@ -55,28 +79,25 @@ def _code(value: str) -> str:
     return safe_text(value).replace("`", "ʼ")
 
 
-def _markdown(details: list[ProblemDetail]) -> str:
-    out: list[str] = ["# tot-tui history", ""]
-    for d in details:
-        p = d.problem
-        out += [f"## Problem {p.id} ({p.created:%Y-%m-%d %H:%M})", "", _text(p.text), ""]
-        if p.reference:
-            out += [f"**Reference answer:** {_text(p.reference)}", ""]
-        for s in d.step_sets:
-            who = f", {_text(s.model)}" if s.model else ""
-            out += [f"### Steps v{s.version} ({s.origin}{who})", ""]
-            out += [f"{i}. {_text(step)}" for i, step in enumerate(s.steps, 1)] + [""]
-        for a in d.attempts:
-            out += [f"### Attempt {a.id}: {_text(a.student_model)}, {a.mode}, {a.verdict}"
-                    f" ({a.status})", ""]
-            if a.answer:
-                out += [f"Answer: `{_code(a.answer)}` ({a.verdict_reason})", ""]
-            # A fenced block shows HTML as text already; its fence must not end early.
-            out += ["```text", safe_text(a.output).replace("```", "ʼʼʼ"), "```", ""]
-        for h in d.human_answers:
-            out += [f"- Human answer `{_code(h.answer)}`: {h.verdict} "
-                    f"(hints shown: {h.hints_shown})"]
-        out.append("")
+def _markdown(d: ProblemDetail) -> str:
+    p = d.problem
+    out = [f"## Problem {p.id} ({p.created:%Y-%m-%d %H:%M})", "", _text(p.text), ""]
+    if p.reference:
+        out += [f"**Reference answer:** {_text(p.reference)}", ""]
+    for s in d.step_sets:
+        who = f", {_text(s.model)}" if s.model else ""
+        out += [f"### Steps v{s.version} ({s.origin}{who})", ""]
+        out += [f"{i}. {_text(step)}" for i, step in enumerate(s.steps, 1)] + [""]
+    for a in d.attempts:
+        out += [f"### Attempt {a.id}: {_text(a.student_model)}, {a.mode}, {a.verdict}"
+                f" ({a.status})", ""]
+        if a.answer:
+            out += [f"Answer: `{_code(a.answer)}` ({a.verdict_reason})", ""]
+        # A fenced block shows HTML as text already; its fence must not end early.
+        out += ["```text", safe_text(a.output).replace("```", "ʼʼʼ"), "```", ""]
+    for h in d.human_answers:
+        out += [f"- Human answer `{_code(h.answer)}`: {h.verdict} "
+                f"(hints shown: {h.hints_shown})"]
     return "\n".join(out)
 
 
@@ -98,21 +119,24 @@ def _cell(value: object) -> object:
     return value
 
 
-def _csv(details: list[ProblemDetail]) -> str:
+def _csv_rows(rows: Iterable[list[Any]]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
-    for d in details:
-        problem = (d.problem.id, d.problem.text, d.problem.reference or "")
-        if not d.attempts:  # a problem with steps (or nothing yet) but no attempt: one row
-            writer.writerow([_cell(v) for v in problem] + [""] * (len(CSV_COLUMNS) - 4)
-                            + [d.problem.created.isoformat()])
-        versions = {s.id: s.version for s in d.step_sets}
-        for a in d.attempts:
-            seconds = a.usage.total_ns / 1e9 if a.usage.total_ns else ""
-            writer.writerow([_cell(v) for v in (
-                *problem, a.id, a.student_model, a.mode, a.status,
-                versions.get(a.step_set_id or -1, ""), a.answer or "", a.verdict,
-                a.verdict_reason or a.error or "", a.usage.output_tokens or "", seconds,
-                a.created.isoformat())])
+    csv.writer(buf).writerows(rows)
     return buf.getvalue()
+
+
+def _csv(d: ProblemDetail) -> list[list[object]]:
+    problem = (d.problem.id, d.problem.text, d.problem.reference or "")
+    rows: list[list[object]] = []
+    if not d.attempts:  # a problem with steps (or nothing yet) but no attempt: one row
+        rows.append([_cell(v) for v in problem] + [""] * (len(CSV_COLUMNS) - 4)
+                    + [d.problem.created.isoformat()])
+    versions = {s.id: s.version for s in d.step_sets}
+    for a in d.attempts:
+        seconds = a.usage.total_ns / 1e9 if a.usage.total_ns else ""
+        rows.append([_cell(v) for v in (
+            *problem, a.id, a.student_model, a.mode, a.status,
+            versions.get(a.step_set_id or -1, ""), a.answer or "", a.verdict,
+            a.verdict_reason or a.error or "", a.usage.output_tokens or "", seconds,
+            a.created.isoformat())])
+    return rows

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import threading
 import unicodedata
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -469,9 +469,34 @@ class Tutor:
 
     async def history(self, *, query: str = "", verdict: Verdict | None = None,
                       model: str | None = None, eval_run_id: int | None = None,
-                      limit: int = 200) -> list[ProblemSummary]:
+                      limit: int = 200, after: ProblemSummary | None = None,
+                      ) -> list[ProblemSummary]:
+        """A page of the history, newest first; the next page is the one `after` its last
+        row."""
+        key = None if after is None else (after.created, after.id)
         return await self._db(lambda s: s.list_problems(
-            query=query, verdict=verdict, model=model, eval_run_id=eval_run_id, limit=limit))
+            query=query, verdict=verdict, model=model, eval_run_id=eval_run_id, limit=limit,
+            after=key))
+
+    async def count_history(self, *, query: str = "", verdict: Verdict | None = None,
+                            model: str | None = None, eval_run_id: int | None = None) -> int:
+        return await self._db(lambda s: s.count_problems(
+            query=query, verdict=verdict, model=model, eval_run_id=eval_run_id))
+
+    async def history_ids(self, *, query: str = "", verdict: Verdict | None = None,
+                          model: str | None = None, eval_run_id: int | None = None,
+                          ) -> list[int]:
+        """The ids of every problem on every page of `history` with these filters."""
+        return await self._db(lambda s: s.problem_ids(
+            query=query, verdict=verdict, model=model, eval_run_id=eval_run_id))
+
+    async def history_models(self) -> list[str]:
+        return await self._db(lambda s: s.model_names())
+
+    async def index_replies(self) -> int:
+        """Bring the search index up to date with the replies settled since it last was (a
+        search finds those anyway, more slowly): run it when idle, never before a search."""
+        return await self._db(lambda s: s.index_pending_replies())
 
     async def eval_runs(self, limit: int = 100) -> list[EvalRunSummary]:
         """Batch evaluation runs, newest first; open one with `history(eval_run_id=...)`."""
@@ -490,20 +515,43 @@ class Tutor:
         return await self._db(lambda s: s.delete_problem(problem_id))
 
     async def export(self, problem_ids: Sequence[int] | None, fmt: str) -> str:
-        """Markdown, JSON or CSV of the given problems (all when None)."""
-        from tot_tui.tutor.export import render
+        """The export as one string (for small ones; `export_to` streams)."""
+        parts: list[str] = []
+        await self.export_to(problem_ids, fmt, parts.append)
+        return "".join(parts)
 
-        def gather() -> list[ProblemDetail]:
-            ids = self.store.all_problem_ids() if problem_ids is None else problem_ids
-            return self.store.details(ids)
+    async def export_to(self, problem_ids: Sequence[int] | None, fmt: str,
+                        write: Callable[[str], object]) -> int:
+        """Markdown, JSON or CSV of the given problems (all when None), handed to `write`
+        piece by piece from a worker thread; returns how many problems were written."""
+        from tot_tui.tutor.export import normal_format, pieces
 
-        details = await asyncio.to_thread(gather)
-        missing = sorted(set(problem_ids or ()) - {d.problem.id for d in details})
-        if missing:
-            listed = ", ".join(f"#{i}" for i in missing[:10]) + (" …" if len(missing) > 10 else "")
-            raise InputError(f"No problem {listed} in the history (`tot-tui history` lists "
-                             "them); nothing was exported.")
-        return render(details, fmt)
+        fmt = normal_format(fmt)
+        if problem_ids is not None:
+            ids = list(problem_ids)
+            found = set(await self._db(lambda s: s.existing_problem_ids(ids)))
+            missing = sorted(set(ids) - found)
+            if missing:
+                listed = ", ".join(f"#{i}" for i in missing[:10]) + \
+                    (" …" if len(missing) > 10 else "")
+                raise InputError(f"No problem {listed} in the history (`tot-tui history` "
+                                 "lists them); nothing was exported.")
+
+        def run(store: HistoryStore) -> int:
+            ids = store.all_problem_ids() if problem_ids is None else list(problem_ids)
+            count = 0
+
+            def counted() -> Iterator[ProblemDetail]:
+                nonlocal count
+                for detail in store.iter_details(ids):
+                    count += 1
+                    yield detail
+
+            for piece in pieces(counted(), fmt):
+                write(piece)
+            return count
+
+        return await self._db(run)
 
     # -- models ------------------------------------------------------------------------------
 

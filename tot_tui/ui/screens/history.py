@@ -29,6 +29,7 @@ from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.title_bar import TitleBar
 from tot_tui.ui.widgets.verdict import describe_reason
 
+PAGE = 100  # rows read at a time; the next page when the list is scrolled near its end
 VERDICT_MARK = {Verdict.CORRECT: ("✔", "green"), Verdict.INCORRECT: ("✘", "red"),
                 Verdict.UNKNOWN: ("?", "yellow")}
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#~"})
@@ -177,6 +178,9 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         self._models: tuple[str, ...] = ()
         self._runs: tuple[tuple[str, int], ...] = ()
         self._search_timer: object | None = None
+        self.more = False  # are there rows past the last page read?
+        self.total = 0  # how many match the filters, over all pages
+        self._indexed = False  # has this screen brought the search index up to date?
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -200,12 +204,13 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column(" ", key="mark", width=1)
-        table.add_column("#", key="id", width=4)
+        table.add_column("#", key="id", width=2)
         table.add_column("Date", key="date", width=16)
         table.add_column("Problem", key="problem", width=52)
         table.add_column("Teacher → student", key="models", width=26)
         table.add_column("Result", key="result", width=7)
         table.focus()
+        self.watch(table, "scroll_y", lambda _old, _new: self._near_end(), init=False)
         self.reload()
 
     def on_resize(self) -> None:
@@ -242,23 +247,78 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
                         eval_run: int | None = None) -> None:
         await self.tot_app.ready()
         rows = await self.tutor.history(query=query, verdict=verdict, model=model,
-                                        eval_run_id=eval_run, limit=1000)
-        self.rows = rows
-        self._fill(rows)
+                                        eval_run_id=eval_run, limit=PAGE + 1)
+        self.more = len(rows) > PAGE
+        self.rows = rows[:PAGE]
+        self._fill(self.rows)
         filtered = bool(query or verdict or model or eval_run is not None)
-        if not filtered:
-            self._update_models(rows)
-            self._update_runs(await self.tutor.eval_runs())
         if not rows:
             self.detail = None
             text = ("Nothing matches these filters." if filtered else
                     "No problems yet. Solve one on the Solve screen (F2): it is kept here.")
             await uncancellable(self.query_one("#detail-md", Markdown).update(text))
+        # After the first page is drawn: the filters' choices, the total, and the replies
+        # settled since the search index was last brought up to date.
+        if not filtered:
+            self._update_models(await self.tutor.history_models())
+            self._update_runs(await self.tutor.eval_runs())
+        self.total = len(self.rows) if not self.more else await self.tutor.count_history(
+            query=query, verdict=verdict, model=model, eval_run_id=eval_run)
+        self._title()
+        if not self._indexed:
+            self._indexed = True
+            self.index_replies()
+
+    @work(exclusive=True, group="history-index", exit_on_error=False)
+    async def index_replies(self) -> None:
+        await self.tutor.index_replies()
+
+    @work(exclusive=True, group="history-more", exit_on_error=False)
+    async def load_more(self) -> None:
+        """The next page, appended (the list is read a page at a time as it is scrolled)."""
+        if not self.more or not self.rows:
+            return
+        query, verdict, model, run = self._filters()
+        rows = await self.tutor.history(query=query, verdict=verdict, model=model,
+                                        eval_run_id=run, limit=PAGE + 1, after=self.rows[-1])
+        if (query, verdict, model, run) != self._filters():
+            return  # the filters changed meanwhile: their own load replaces the list
+        self.more = len(rows) > PAGE
+        self.rows = [*self.rows, *rows[:PAGE]]
+        self._add_rows(rows[:PAGE])
+        self._title()
+
+    def _near_end(self) -> None:
+        table = self.query_one(DataTable)
+        if self.more and (table.cursor_row >= table.row_count - 10
+                          or table.scroll_y >= table.max_scroll_y - 5):
+            self.load_more()
+
+    def _title(self) -> None:
+        n = len(self.rows)
+        total = max(self.total, n)
+        shown = f"{n:,} of {total:,}" if total > n else f"{n:,}"
+        self.query_one(DataTable).border_title = f"{shown} problem{'s' * (total != 1)}"
 
     def _fill(self, rows: list[ProblemSummary]) -> None:
         table = self.query_one(DataTable)
         current = self._highlighted_id()
         table.clear()
+        self._add_rows(rows)
+        ids = [r.id for r in rows]
+        if current in ids:
+            table.move_cursor(row=ids.index(current))
+        self.total = len(rows)
+        self._title()
+
+    def _add_rows(self, rows: list[ProblemSummary]) -> None:
+        table = self.query_one(DataTable)
+        if rows:  # the id column as wide as the longest id listed
+            column = table.columns.get(ColumnKey("id"))
+            width = max(len(str(r.id)) for r in rows)
+            if column is not None and width > column.width:
+                column.width = width
+                self.on_resize()
         for r in rows:
             teacher = ",".join(r.teacher_models)
             student = ",".join(r.student_models)
@@ -274,13 +334,9 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
                           Text(str(r.id)), Text(when(r.created)),
                           Text(safe_text(" ".join(r.text.split()), 60)),
                           Text(safe_text(models, 40)), result, key=str(r.id))
-        ids = [r.id for r in rows]
-        if current in ids:
-            table.move_cursor(row=ids.index(current))
-        self.query_one(DataTable).border_title = f"{len(rows)} problem{'s' * (len(rows) != 1)}"
 
-    def _update_models(self, rows: list[ProblemSummary]) -> None:
-        models = tuple(sorted({m for r in rows for m in (*r.teacher_models, *r.student_models)}))
+    def _update_models(self, models_: list[str]) -> None:
+        models = tuple(models_)
         if models != self._models:
             self._models = models
             self.query_one("#model", Select).set_options([(m, m) for m in models])
@@ -307,6 +363,7 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.row_key.value:
             self.load_detail(int(event.row_key.value))
+        self._near_end()
 
     @work(exclusive=True, group="history-detail", exit_on_error=False)
     async def load_detail(self, problem_id: int) -> None:
@@ -356,8 +413,20 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         table.move_cursor(row=min(table.cursor_row + 1, table.row_count - 1))
 
     def action_select_all(self) -> None:
-        self.marked = {r.id for r in self.rows}
+        self.select_all()
+
+    @work(exclusive=True, group="history-select", exit_on_error=False)
+    async def select_all(self) -> None:
+        """Every problem that matches the filters, on every page, not just those read."""
+        query, verdict, model, run = self._filters()
+        self.marked = set(await self.tutor.history_ids(query=query, verdict=verdict,
+                                                       model=model, eval_run_id=run))
         self._fill(self.rows)
+        if self.more:
+            self.total = len(self.marked)
+            self._title()
+        self.notify(f"Selected {len(self.marked):,} problem{'s' * (len(self.marked) != 1)}.",
+                    timeout=3)
 
     def action_clear_selection(self) -> None:
         self.marked.clear()
@@ -431,15 +500,16 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
 
     @work(exclusive=True, group="history-change", exit_on_error=False)
     async def export(self, fmt: str, ids: list[int] | None) -> Path:
-        text = await self.tutor.export(ids, fmt)
         folder = self.tutor.config.paths.exports_dir
         path = folder / f"tot-tui-{datetime.now():%Y%m%d-%H%M%S}.{EXTENSIONS[fmt]}"
-
-        def write() -> None:
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, "utf-8")
-
-        await asyncio.to_thread(write)
+        partial = path.with_name(f".{path.name}.partial")
+        await asyncio.to_thread(lambda: folder.mkdir(parents=True, exist_ok=True))
+        try:
+            with open(partial, "w", encoding="utf-8") as f:
+                await self.tutor.export_to(ids, fmt, f.write)
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
         count = "everything" if ids is None else f"{len(ids)} problem{'s' * (len(ids) != 1)}"
         self.notify(f"Exported {count} to {show_path(path)}", title="Export written",
                     timeout=10)
