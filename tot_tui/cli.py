@@ -160,7 +160,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     command = getattr(args, "command", None)
     if command is None:
         # Start-up allocates a lot and frees little: the collector's passes (a full one among
-        # them, ~30 ms) would only delay the first paint. The app turns it back on then.
+        # them, ~30 ms) would only delay the first paint. The app turns it back on once its
+        # warm-up is done (TotApp._collector_after).
         import gc
 
         gc.disable()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import importlib
 import weakref
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -109,19 +110,16 @@ class TotApp(KeymapOwner, App[int]):
         self.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        if not gc.isenabled():  # `tot-tui` starts with the collector off (see tot_tui.cli)
-            # Most of what start-up made lives as long as the app. Frozen, the collector never
-            # walks it: turned on as it is, its first pass would cover all of it (~30 ms, before
-            # the first key is read). The price: start-up's few thousand unreachable objects
-            # in cycles are kept, once.
-            gc.freeze()
-            gc.enable()
         _ = self.tutor  # made here, on the event loop, before any worker thread asks for it
+        warming: list[Worker[None]] = []
         if not self.config.validated:
-            self.run_worker(self._validate_config(), group="validate-config",
-                            exit_on_error=False)
+            warming.append(self.run_worker(self._validate_config(), group="validate-config",
+                                           exit_on_error=False))
         if self._warm_up:
-            self.warm_up()
+            warming += self.warm_up()
+        if not gc.isenabled():  # `tot-tui` starts with the collector off (see tot_tui.cli)
+            self.run_worker(self._collector_after(warming), group="collector",
+                            exit_on_error=False)
         if self._check_on_start:
             self.check_connection()
             # While a host is down, look again now and then: starting `ollama serve` later
@@ -150,7 +148,20 @@ class TotApp(KeymapOwner, App[int]):
         if self._owns_tutor and self._tutor is not None:
             await self._tutor.aclose()
 
-    def warm_up(self) -> None:
+    async def _collector_after(self, warming: list[Worker[None]]) -> None:
+        """The collector back on once the warm-up is done. The warm-up's imports (sqlmodel,
+        the model client, pydantic) allocate hundreds of thousands of objects in threads; with
+        the collector on, they set off full passes over the whole heap that hold the GIL, and
+        a key typed meanwhile waited for them. All of it lives as long as the app: frozen, the
+        collector never walks it. The price: the few thousand unreachable objects in cycles
+        that start-up made are kept, once."""
+        for worker in warming:
+            with contextlib.suppress(Exception):
+                await worker.wait()
+        gc.freeze()
+        gc.enable()
+
+    def warm_up(self) -> list[Worker[None]]:
         # Opening the database imports sqlmodel: do it in a thread now, so no screen stalls the
         # event loop on its first query. Then start the checker's worker process (sympy loads
         # there), so the first verdict is quick.
@@ -160,10 +171,14 @@ class TotApp(KeymapOwner, App[int]):
         async def warm_checker() -> None:
             await self.ready()
             await self.tutor.warm_up()
+            # The History's code (its table, Markdown and markdown-it) imported now, in a
+            # thread, so that F3 does not import it on the event loop.
+            await asyncio.to_thread(importlib.import_module, "tot_tui.ui.screens.history")
 
         self._store_worker = self.run_worker(open_store(), group="warm-store",
                                              exit_on_error=False)
-        self.run_worker(warm_checker(), group="warm-checker", exit_on_error=False)
+        return [self._store_worker,
+                self.run_worker(warm_checker(), group="warm-checker", exit_on_error=False)]
 
     async def ready(self) -> None:
         """Wait until the database is open (screens call this before their first query)."""

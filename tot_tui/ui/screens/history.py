@@ -29,6 +29,7 @@ from tot_tui.ui.widgets.key_bar import KeyBar
 from tot_tui.ui.widgets.title_bar import TitleBar
 from tot_tui.ui.widgets.verdict import describe_reason
 
+DETAIL_DELAY = 0.05  # seconds the highlight rests before its detail is loaded
 PAGE = 100  # rows read at a time; the next page when the list is scrolled near its end
 VERDICT_MARK = {Verdict.CORRECT: ("✔", "green"), Verdict.INCORRECT: ("✘", "red"),
                 Verdict.UNKNOWN: ("?", "yellow")}
@@ -367,6 +368,9 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
 
     @work(exclusive=True, group="history-detail", exit_on_error=False)
     async def load_detail(self, problem_id: int) -> None:
+        # A moment first: the list's rows are drawn before the detail is laid out, and
+        # moving through rows quickly lays out only the one stopped at.
+        await asyncio.sleep(DETAIL_DELAY)
         detail = await self.tutor.problem_detail(problem_id)
         self.detail = detail
         text = detail_markdown(detail) if detail else "This problem was deleted."
