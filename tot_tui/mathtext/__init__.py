@@ -14,12 +14,12 @@ Decisions:
 - Inline math is one line: `\\frac{a}{b}` is a/b (parts of more than one symbol in
   parentheses: (x+1)/(x−2)), or ½-style where Unicode has the digit fraction; scripts are
   Unicode superscripts/subscripts when every character has one (x², aₙ), else x^(a+b), x_(ij).
-- Display math (`$$…$$`, `\\[…\\]`, bare environments) may take several lines: stacked
-  fractions, matrices in tall brackets, cases with a brace, equations aligned at `&`, a drawn
-  box for `\\boxed`. A block of several lines starts on a line of its own and the prose after
-  it starts on the next (white space at the join is dropped, and punctuation right after the
-  span is kept on the block's middle line). If the block is wider than `width`, the span is
-  rendered on one line instead.
+- Display math (`$$…$$`, `\\[…\\]`, bare environments) is set on lines of its own, and may
+  take several: stacked fractions, matrices in tall brackets, cases with a brace, equations
+  aligned at `&`, a drawn box for `\\boxed`. The prose after it starts on the next line (white
+  space at the joins is dropped, and punctuation right after the span stays on the block's
+  middle line). If the block is wider than `width`, its environments keep their rows and
+  columns with everything in them on one line; if that is still too wide, it is one line.
 - `\\boxed{…}` inline is marked ⟦…⟧.
 - A span that cannot be read (unbalanced braces, an unknown macro with arguments, an unknown
   environment, an unfinished span while streaming) is left exactly as written. An unknown macro
@@ -67,15 +67,15 @@ def _render_span(body: str, display: bool, width: int | None) -> _Rendered | Non
     """One span's rendering, or None to leave it as written."""
     if len(body) > _MAX_SPAN:
         return None
-    from tot_tui.mathtext.layout import DISPLAY, INLINE, layout
+    from tot_tui.mathtext.layout import COMPACT, DISPLAY, INLINE, layout
     from tot_tui.mathtext.parse import parse_math
 
     tree = parse_math(body)
     if tree is None:
         return None
     try:
-        if display:
-            box = layout(tree, DISPLAY)
+        for style in (DISPLAY, COMPACT) if display else ():
+            box = layout(tree, style)
             if width is None or box.width <= width:
                 if box.height == 1:
                     return _Rendered(box.lines, 0)
@@ -100,7 +100,7 @@ def render(text: str, width: int | None = None) -> str:
     for i, segment in enumerate(segments):
         start, skip = segment.start + skip, 0
         rendered = _span(segment, width)
-        if rendered is None or len(rendered.lines) == 1:
+        if rendered is None or segment.kind != "display":
             piece = text[start:segment.end] if rendered is None else rendered.lines[0]
             if break_pending:
                 piece = piece.lstrip(" \t")

@@ -37,11 +37,14 @@ from tot_tui.mathtext.tree import (
 class Style:
     display: bool = False  # 2-D layout allowed
     tight: bool = False  # no spaces around operators and relations
+    grid: bool = False  # environments in rows and columns, even when not `display`
 
 
 INLINE = Style()
 DISPLAY = Style(display=True)
 TIGHT = Style(tight=True)
+# Display math narrowed: rows and columns kept, everything in them on one line.
+COMPACT = Style(grid=True)
 
 _SIGN_BEFORE = (None, Kind.BIN, Kind.REL, Kind.OPEN, Kind.PUNCT, Kind.BIG, Kind.FUNC)
 _SIGN_AFTER = (None, Kind.REL, Kind.CLOSE, Kind.PUNCT)
@@ -50,14 +53,16 @@ _STOPS = (".", ",", ";", ":", "!", "?")
 
 
 def layout(seq: Seq, style: Style) -> Box:
-    """`seq` drawn in `style`: one line unless `style.display`."""
+    """`seq` drawn in `style`: one line unless `style.display` (or `style.grid`, for
+    environments)."""
     boxes = [_node(node, style, seq, i) for i, node in enumerate(seq)]
     kinds = _resolve_signs([kind_of(node) for node in seq])
     parts: list[Box] = []
     for i, box in enumerate(boxes):
         if i:
             # a name takes its parenthesised argument with no space: sin(x), but lim (a)/b
-            call = box.lines[box.baseline].startswith("(") and not isinstance(seq[i], Frac)
+            text = box.lines[box.baseline]
+            call = inline.is_wrapped(text) if isinstance(seq[i], Frac) else text.startswith("(")
             gap = _gap(kinds[i - 1], kinds[i], style.tight, boxes[i - 1], box, call)
             if gap:
                 parts.append(Box.of(" " * gap))
@@ -138,6 +143,8 @@ def _node(node: Node, style: Style, seq: Seq, i: int) -> Box:
         body = layout(node.body, style)
         if body.height == 1:
             return Box.of(node.left + body.lines[0] + node.right)
+        if body.height % 2 == 0 and (node.left == "{" or node.right == "}"):
+            body = block.insert_blank_line(body, body.height // 2)  # a middle for the brace
         return block.fence(body, node.left, node.right)
     if isinstance(node, Boxed):
         if style.display:
@@ -210,6 +217,8 @@ def _operand_after(node: Node | None) -> bool:
     """Whether `node` starts an operand that a preceding fraction or root would multiply."""
     if node is None or isinstance(node, Text):
         return False
+    if isinstance(node, Atom) and node.text in (*_STOPS, "…"):
+        return False
     return kind_of(node) in (Kind.ORD, Kind.OPEN, Kind.FUNC, Kind.BIG)
 
 
@@ -241,9 +250,9 @@ def _root(node: Sqrt, style: Style, seq: Seq, i: int) -> Box:
         if body.height > 1:
             return block.hcat([Box.of(sign), block.fence(body, "(", ")")])
     radicand = line(node.body, tight=True)
-    inner = _unwrap(node.body)
-    if len(inner) == 1 and isinstance(inner[0], Fenced) and inner[0].left == "(":
+    if inline.is_wrapped(radicand):
         return Box.of(sign + radicand)
+    inner = _unwrap(node.body)
     simple = (len(inner) == 1 and isinstance(inner[0], Atom | Accent)
               and kind_of(inner[0]) is Kind.ORD)
     if simple and not _operand_after(_neighbour(seq, i + 1)):
@@ -273,7 +282,9 @@ def _scripts(node: Scripts, style: Style, seq: Seq, i: int) -> Box:
 
 
 def _table(node: Table, style: Style) -> Box:
-    return _table_block(node) if style.display else Box.of(_table_line(node))
+    if style.display or style.grid:
+        return _table_block(node, DISPLAY if style.display else COMPACT)
+    return Box.of(_table_line(node))
 
 
 def _table_line(node: Table) -> str:
@@ -299,9 +310,9 @@ def _edge_kind(seq: Seq, first: bool) -> Kind | None:
     return kind_of(real[0] if first else real[-1])
 
 
-def _aligned_cell(cell: Seq, column: int) -> Box:
+def _aligned_cell(cell: Seq, column: int, style: Style) -> Box:
     """A cell of aligned equations: the relation that starts (or ends) it keeps its space."""
-    box = layout(cell, DISPLAY)
+    box = layout(cell, style)
     if column % 2 == 1 and _edge_kind(cell, first=True) in (Kind.REL, Kind.BIN):
         box = block.hcat([Box.of(" "), box])
     if column % 2 == 0 and _edge_kind(cell, first=False) in (Kind.REL, Kind.BIN):
@@ -309,21 +320,23 @@ def _aligned_cell(cell: Seq, column: int) -> Box:
     return box
 
 
-def _table_block(node: Table) -> Box:
+def _table_block(node: Table, style: Style) -> Box:
+    """An environment in rows and columns, its cells laid out in `style`."""
     env = node.env
     columns = max((len(row) for row in node.rows if row is not None), default=0)
     gap = "  "
     if env in sym.ALIGNED_ENVIRONMENTS:
-        rows = [None if row is None else [_aligned_cell(cell, k) for k, cell in enumerate(row)]
+        rows = [None if row is None else [_aligned_cell(cell, k, style)
+                                    for k, cell in enumerate(row)]
                 for row in node.rows]
         aligns = ["r" if k % 2 == 0 else "l" for k in range(columns)]
         seps = [""] + ["" if k % 2 == 1 else gap for k in range(1, columns)] + [""]
         return block.grid(rows, aligns, seps)
     if env in sym.GATHERED_ENVIRONMENTS:
-        rows = [None if row is None else [layout(tuple(chain.from_iterable(row)), DISPLAY)]
+        rows = [None if row is None else [layout(tuple(chain.from_iterable(row)), style)]
                 for row in node.rows]
         return block.grid(rows, ["c"], ["", ""])
-    cells = [None if row is None else [layout(cell, DISPLAY) for cell in row]
+    cells = [None if row is None else [layout(cell, style) for cell in row]
              for row in node.rows]
     if env in sym.CASES_ENVIRONMENTS:
         grid = block.grid(cells, ["l"] * columns, [""] + [gap] * (columns - 1) + [""])
