@@ -572,3 +572,9 @@ def test_importing_the_package_is_light() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.split("\n")[:2] == ["[]", "True"]
+
+
+def test_the_examples_in_the_package_docstring() -> None:
+    assert render(r"The answer is $\boxed{12}$.") == "The answer is ⟦12⟧."
+    assert render(r"so $x = \frac{-b}{2a}$") == "so x = −b/(2a)"
+    assert render(r"\[ x = \frac{1}{2} \]") == "    1\nx = ─\n    2"

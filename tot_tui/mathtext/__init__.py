@@ -1,8 +1,8 @@
 """LaTeX math in text, rendered as readable Unicode for a terminal.
 
-    render("The answer is $\\boxed{12}$.")        -> "The answer is ⟦12⟧."
-    render("so $x = \\frac{-b}{2a}$")              -> "so x = (−b)/(2a)"
-    render("\\[ x = \\frac{1}{2} \\]")             -> three lines: " 1", "x = ─" over "2"
+    render(r"The answer is $\\boxed{12}$.")   -> "The answer is ⟦12⟧."
+    render(r"so $x = \\frac{-b}{2a}$")         -> "so x = −b/(2a)"
+    render(r"\\[ x = \\frac{1}{2} \\]")        -> "    1\\nx = ─\\n    2"
 
 Prose is left as it is; each math span (`$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]`, a bare math
 environment such as `\\begin{align*}…\\end{align*}`, a bare `\\boxed{…}` or `\\frac{…}{…}`) is
