@@ -101,6 +101,8 @@ def _walk(source: str, max_nodes: int | None = None) -> list[LatexNode]:
 
 
 def _is(node: LatexNode, class_name: str) -> bool:
+    """Whether `node` is of the pylatexenc.latexwalker node class named `class_name` (by name,
+    so that the classes need not be imported here)."""
     return type(node).__name__ == class_name
 
 
