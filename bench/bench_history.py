@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("TOT_TUI_BENCH_CACHE", Path(tempfile.gettempdir())
                             / "tot-tui-bench-history"))
-BUILD_VERSION = 1  # bump when the built history's shape changes
+BUILD_VERSION = 2  # bump when the built history's shape changes
 PENDING = 1500  # attempts of the last "eval", not yet in the search index
 SEARCH_WORDS = ("apples", "remainder")
 
@@ -103,7 +103,7 @@ def build(path: Path, attempts: int) -> None:
                 usage=Usage(prompt_tokens=120, output_tokens=300, total_ns=2_000_000_000))
             made += 1
             if made == attempts - PENDING:
-                store.index_pending_replies()  # everything before the last eval is indexed
+                store.index_pending()  # everything before the last eval is indexed
         if n % 2000 == 0:
             print(f"  built {made} attempts ({time.perf_counter() - start:.0f} s)",
                   file=sys.stderr)

@@ -76,11 +76,11 @@ def test_filters_page_and_count_alike(store):
 def test_a_search_finds_unindexed_replies_without_indexing_them(store, tmp_path):
     _fill(store, 4)
     db = sqlite3.connect(tmp_path / "h.db")
-    pending = db.execute("SELECT COUNT(*) FROM reply_fts_pending").fetchone()[0]
-    assert pending == 6
+    pending = db.execute("SELECT COUNT(*) FROM search_pending").fetchone()[0]
+    assert pending == 4
     assert len(store.list_problems(query="reply")) == 4
-    assert db.execute("SELECT COUNT(*) FROM reply_fts_pending").fetchone()[0] == pending
-    assert store.index_pending_replies() == 6
+    assert db.execute("SELECT COUNT(*) FROM search_pending").fetchone()[0] == pending
+    assert store.index_pending(batch=3) == 4
     assert len(store.list_problems(query="reply")) == 4
 
 

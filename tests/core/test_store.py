@@ -178,9 +178,9 @@ def test_search_finds_steps_and_settled_replies(tmp_path):
     assert [r.id for r in store.list_problems(query="sixteen")] == [marbles.id]
     assert store.delete_problem(cookies.id)
     assert store.list_problems(query="thirty") == []
-    assert store.index_pending_replies() == 1
+    assert store.index_pending() == 1  # the marbles one
     db = sqlite3.connect(tmp_path / "h.db")
-    assert db.execute("SELECT COUNT(*) FROM reply_fts").fetchone()[0] == 1  # the marbles one
+    assert db.execute("SELECT COUNT(*) FROM search_fts").fetchone()[0] == 1
     store.close()
 
 
@@ -191,36 +191,38 @@ def test_replies_are_found_before_the_background_indexes_them(tmp_path):
     db = sqlite3.connect(tmp_path / "h.db")
 
     def indexed() -> list[tuple[int, str]]:
-        return db.execute("SELECT rowid, output FROM reply_fts ORDER BY rowid").fetchall()
+        return db.execute("SELECT rowid, replies FROM search_fts ORDER BY rowid").fetchall()
+
+    def queued() -> int:
+        return db.execute("SELECT COUNT(*) FROM search_pending").fetchone()[0]
 
     problem = store.add_problem("A baker makes 4 trays of 9 cookies. How many?", "36")
     first = _attempt(store, problem.id)
     store.finish_attempt(first, status=AttemptStatus.FINISHED, output="thirty-six cookies")
     second = _attempt(store, problem.id)
     store.finish_attempt(second, status=AttemptStatus.INTERRUPTED, output="nine trays")
-    assert indexed() == []  # finishing an answer does not pay for the index
-    # A search finds queued replies by their text, and never indexes them itself.
+    assert indexed() == [] and queued() == 1  # finishing an answer does not pay for the index
+    # A search finds a queued problem by its text, and never indexes it itself.
     assert [r.id for r in store.list_problems(query="cookies thirty")] == [problem.id]
     assert store.count_problems(query="trays") == 1
     assert indexed() == []
-    assert store.index_pending_replies() == 2  # what the app and eval do in the background
-    assert indexed() == [(first, "thirty-six cookies"), (second, "nine trays")]
-    assert store.index_pending_replies() == 0  # the queue is empty again
+    assert store.index_pending() == 1  # what the app and eval do in the background
+    assert indexed() == [(problem.id, "thirty-six cookies nine trays")]
+    assert store.index_pending() == 0  # the queue is empty again
     assert [r.id for r in store.list_problems(query="cookies thirty")] == [problem.id]
     # A settled reply written again (say, finished after a cancel): its old words no longer
     # match though the index still holds them, its new ones do before it is indexed again.
     store.finish_attempt(second, status=AttemptStatus.FINISHED, output="forty trays")
     assert [r.id for r in store.list_problems(query="forty")] == [problem.id]
     assert store.list_problems(query="nine") == []
-    assert store.index_pending_replies() == 1
+    assert store.index_pending() == 1
     assert store.list_problems(query="nine") == []
-    assert indexed() == [(first, "thirty-six cookies"), (second, "forty trays")]
-    # A reply deleted before any search leaves nothing queued.
+    assert indexed() == [(problem.id, "thirty-six cookies forty trays")]
+    # A deleted problem leaves nothing queued or indexed.
     third = _attempt(store, problem.id)
     store.finish_attempt(third, status=AttemptStatus.FINISHED, output="unsearched")
     assert store.delete_problem(problem.id)
-    assert db.execute("SELECT COUNT(*) FROM reply_fts_pending").fetchone()[0] == 0
-    assert indexed() == []
+    assert queued() == 0 and indexed() == []
     store.close()
 
 
@@ -248,7 +250,9 @@ def test_upgrade_from_version_4_keeps_the_reply_index(tmp_path):
     path = tmp_path / "v4.db"
     _old_history(path, 4, [("finished", "Counting gives four.")])
     store = HistoryStore(path)
-    assert store.index_pending_replies() == 0  # indexed by version 4's trigger already
+    # Every problem is queued by the upgrade, and found (by its text) before it is indexed.
+    assert [r.id for r in store.list_problems(query="counting")] == [1]
+    assert store.index_pending() == 1
     assert [r.id for r in store.list_problems(query="counting")] == [1]
     store.close()
 
@@ -259,14 +263,16 @@ def test_upgrade_from_version_3_indexes_existing_steps_and_replies(tmp_path):
                  steps='["Count on from two."]')
     store = HistoryStore(path)
     assert [r.id for r in store.list_problems(query="count four")] == [1]
-    store.index_pending_replies()
+    store.index_pending()
+    assert [r.id for r in store.list_problems(query="count four")] == [1]
     store.close()
     db = sqlite3.connect(path)
     # The "running" row has no live writer: opening the store settles it (interrupted), and
     # a settled reply is indexed.
     assert db.execute("SELECT status FROM attempt ORDER BY id").fetchall() == [
         ("finished",), ("interrupted",)]
-    assert db.execute("SELECT COUNT(*) FROM reply_fts").fetchone()[0] == 2
+    assert db.execute("SELECT replies FROM search_fts").fetchone()[0] == \
+        "Counting gives four. Counting giv"
 
 
 def test_saving_steps_a_version_already_holds_returns_that_version(tmp_path):

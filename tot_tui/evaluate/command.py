@@ -358,7 +358,7 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
     # The run's replies into the search index now, after the report, so that the first
     # search of them (in the History, or `history --search`) does not read them as text.
     with contextlib.suppress(Exception):  # a search finds them without the index too
-        await asyncio.to_thread(store.index_pending_replies)
+        await asyncio.to_thread(store.index_pending)
     if outcome.fatal is not None:
         print_error(outcome.fatal.message)
         print_error(f"Eval run {run_id} stopped. Resume it with: tot-tui eval --resume {run_id}")

@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, and_, column, event, exists, func, literal_column, or_, text
+from sqlalchemy import and_, event, exists, func, literal_column, or_, text
 from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
@@ -359,11 +359,14 @@ class HistoryStore:
                 where.append(or_(col(Problem.created) < after[0],
                                  and_(col(Problem.created) == after[0],
                                       col(Problem.id) < after[1])))
+            newest = (col(Problem.created).desc(), col(Problem.id).desc())
+            # The page's ids first, then their figures: SQLite would otherwise compute the
+            # figures of every match before sorting them and keeping a page.
+            page = sql_select(col(Problem.id)).where(*where).order_by(*newest).limit(limit)
             stmt = sql_select(col(Problem.id), col(Problem.text), col(Problem.reference),
-                              col(Problem.created), *_SUMMARY_COLUMNS).where(*where)
-            rows = s.connection().execute(
-                stmt.order_by(col(Problem.created).desc(), col(Problem.id).desc())
-                .limit(limit)).all()
+                              col(Problem.created), *_SUMMARY_COLUMNS).where(
+                col(Problem.id).in_(page.scalar_subquery())).order_by(*newest)
+            rows = s.connection().execute(stmt).all()
             return [_summary(row) for row in rows]
 
     def count_problems(self, *, query: str = "", verdict: Verdict | None = None,
@@ -398,10 +401,10 @@ class HistoryStore:
         """The WHERE clauses on `problem` for these filters; None when nothing can match."""
         where: list[Any] = []
         if query.strip():
-            clauses = self._search_clauses(s, query)
-            if not clauses:  # only punctuation: nothing can match
+            clause = self._search_clause(s, query)
+            if clause is None:  # only punctuation: nothing can match
                 return None
-            where += [col(Problem.id).in_(clause) for clause in clauses]
+            where.append(clause)
         # EXISTS, probed per listed row through an index, stops with the page; a run's few
         # problems are quicker found from the run's own index.
         if model:
@@ -418,69 +421,71 @@ class HistoryStore:
                                         col(Attempt.verdict) == str(verdict)))
         return where
 
-    def index_pending_replies(self) -> int:
-        """Add the replies settled since the last search to the search index; returns how
-        many. Reads first, so a search with nothing to index never waits for the write lock;
-        the writes are one transaction (two processes searching at once index each reply
-        once: the second finds the queue empty)."""
-        with self.engine.connect() as conn:
-            if conn.exec_driver_sql("SELECT 1 FROM reply_fts_pending LIMIT 1").first() is None:
-                return 0
-        with self.engine.begin() as conn:
-            conn.exec_driver_sql(
-                "DELETE FROM reply_fts WHERE rowid IN (SELECT attempt_id FROM reply_fts_pending)")
-            added = conn.exec_driver_sql(
-                "INSERT INTO reply_fts(rowid, output) SELECT a.id, COALESCE(a.output, '') "
-                "FROM attempt a JOIN reply_fts_pending p ON p.attempt_id = a.id").rowcount
-            conn.exec_driver_sql("DELETE FROM reply_fts_pending")
-        return added
+    def index_pending(self, batch: int = 200) -> int:
+        """Rewrite the search documents of the problems queued since the last time (their
+        text, steps or replies changed); returns how many. A batch per transaction, so a
+        writer never waits long. Reads first: with nothing queued it never takes the write
+        lock. The app and `eval` call it in the background; a search never does."""
+        done = 0
+        while True:
+            with self.engine.connect() as conn:
+                ids = [i for (i,) in conn.exec_driver_sql(
+                    "SELECT problem_id FROM search_pending LIMIT ?", (batch,))]
+            if not ids:
+                return done
+            marks = ", ".join("?" * len(ids))
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(f"DELETE FROM search_fts WHERE rowid IN ({marks})",
+                                     tuple(ids))
+                conn.exec_driver_sql(
+                    "INSERT INTO search_fts(rowid, problem, steps, replies) SELECT p.id, "
+                    "p.text || ' ' || COALESCE(p.reference, ''), "
+                    "(SELECT group_concat(steps_json, ' ') FROM step_set "
+                    " WHERE problem_id = p.id), "
+                    "(SELECT group_concat(output, ' ') FROM attempt "
+                    " WHERE problem_id = p.id AND status != 'running') "
+                    f"FROM problem p WHERE p.id IN ({marks})", tuple(ids))
+                conn.exec_driver_sql(
+                    f"DELETE FROM search_pending WHERE problem_id IN ({marks})", tuple(ids))
+            done += len(ids)
 
     @staticmethod
-    def _search_clauses(s: Session, query: str) -> list[Any]:
-        """One subquery per word of `query`: the problems in which the word (as a prefix)
-        occurs somewhere: in the problem, its reference, any step version or any settled
-        reply. Subqueries, not lists of ids: a word that matches more problems than SQLite
-        takes variables must still work. Empty when no word can match anything."""
-        clauses: list[Any] = []
-        for n, word in enumerate(query.split()):
-            if not any(ch.isalnum() for ch in word):
-                continue  # the index holds no punctuation: nothing to look for
-            key = f"m{n}"
-            if _unspaced_script(word):
-                # Chinese, Japanese, Thai…: no spaces between words, so the index holds whole
-                # phrases as one token; a substring of problems, steps and replies instead.
-                like = _like(word)
-                clauses.append(text(
-                    f"SELECT id AS pid FROM problem WHERE text LIKE :{key} ESCAPE '\\' "
-                    f"UNION SELECT problem_id FROM step_set WHERE steps_json LIKE :{key} "
-                    "ESCAPE '\\' "
-                    f"UNION SELECT problem_id FROM attempt WHERE output LIKE :{key} "
-                    "ESCAPE '\\'").bindparams(**{key: like}).columns(column("pid", Integer)))
-                continue
-            # Each word becomes a quoted prefix term, so user punctuation is never FTS syntax.
-            match = '"' + word.replace('"', '""') + '"*'
-            try:  # a term SQLite still rejects: substring search of the problems instead
+    def _search_clause(s: Session, query: str) -> Any | None:
+        """The problems in which every word of `query` occurs (as a prefix) somewhere: in the
+        problem, its reference, any step version or any settled reply. One full-text query
+        for the indexed problems; the few queued since the index was last brought up to date
+        are read as text instead (a substring there). None when no word can match."""
+        words = [w for w in query.split() if any(ch.isalnum() for ch in w)]
+        if not words:  # the index holds no punctuation: nothing to look for
+            return None
+        params: dict[str, str] = {}
+        anywhere = []
+        for n, word in enumerate(words):
+            params[f"w{n}"] = _like(word)
+            anywhere.append(_ANYWHERE.format(key=f"w{n}"))
+        # Chinese, Japanese, Thai…: no spaces between words, so the index holds whole
+        # phrases as one token; those words are looked for as substrings.
+        indexed = [w for w in words if not _unspaced_script(w)]
+        parts = [anywhere[n] for n, w in enumerate(words) if _unspaced_script(w)]
+        if indexed:
+            # Each word a quoted prefix term, so user punctuation is never FTS syntax.
+            params["m"] = " ".join('"' + w.replace('"', '""') + '"*' for w in indexed)
+            try:  # a term SQLite still rejects: read the text of every problem instead
                 s.exec(text(  # type: ignore[call-overload]
-                    "SELECT 1 FROM problem_fts WHERE problem_fts MATCH :m LIMIT 1"),
-                    params={"m": match}).all()
+                    "SELECT 1 FROM search_fts WHERE search_fts MATCH :m LIMIT 1"),
+                    params={"m": params["m"]}).all()
             except Exception:
-                clauses.append(select(Problem.id).where(col(Problem.text).contains(word)))
-                continue
-            clauses.append(text(
-                f"SELECT rowid AS pid FROM problem_fts WHERE problem_fts MATCH :{key} "
-                "UNION SELECT problem_id FROM step_set WHERE id IN "
-                f"  (SELECT rowid FROM step_fts WHERE step_fts MATCH :{key}) "
-                "UNION SELECT problem_id FROM attempt WHERE id IN "
-                f"  (SELECT rowid FROM reply_fts WHERE reply_fts MATCH :{key} "
-                "   AND rowid NOT IN (SELECT attempt_id FROM reply_fts_pending)) "
-                # Replies settled since the index was last brought up to date (in the
-                # background, never here): the few of them read as text.
-                "UNION SELECT problem_id FROM attempt WHERE id IN "
-                f"  (SELECT attempt_id FROM reply_fts_pending) AND output LIKE :{key}l "
-                "ESCAPE '\\'")
-                .bindparams(**{key: match, f"{key}l": _like(word)})
-                .columns(column("pid", Integer)))
-        return clauses
+                del params["m"]
+                return text("(" + " AND ".join(anywhere) + ")").bindparams(**params)
+            # `+problem.id`: SQLite walks the problems newest first (the list's order) and
+            # looks each up in the matches, stopping with the page.
+            parts.insert(0, "+problem.id IN (SELECT rowid FROM search_fts "
+                            "WHERE search_fts MATCH :m)")
+        indexed_match = " AND ".join(
+            [*parts, "problem.id NOT IN (SELECT problem_id FROM search_pending)"])
+        queued_match = " AND ".join(
+            ["problem.id IN (SELECT problem_id FROM search_pending)", *anywhere])
+        return text(f"(({indexed_match}) OR ({queued_match}))").bindparams(**params)
 
     def problem_detail(self, problem_id: int) -> ProblemDetail | None:
         with Session(self.engine) as s:
@@ -566,6 +571,16 @@ def _summary(row: Any) -> ProblemSummary:
         student_models=sorted(set(students.split(_SEP))) if students else [],
         attempts=attempts, correct=correct,
         last_verdict=Verdict(last) if last else None)
+
+
+# A word (bound as :key, a LIKE pattern) anywhere in a problem: its text, its reference, a step
+# version, a settled reply.
+_ANYWHERE = (
+    "(problem.text LIKE :{key} ESCAPE '\\' OR problem.reference LIKE :{key} ESCAPE '\\' "
+    "OR EXISTS (SELECT 1 FROM step_set WHERE step_set.problem_id = problem.id "
+    "AND step_set.steps_json LIKE :{key} ESCAPE '\\') "
+    "OR EXISTS (SELECT 1 FROM attempt WHERE attempt.problem_id = problem.id "
+    "AND attempt.status != 'running' AND attempt.output LIKE :{key} ESCAPE '\\'))")
 
 
 def _like(word: str) -> str:

@@ -496,7 +496,7 @@ class Tutor:
     async def index_replies(self) -> int:
         """Bring the search index up to date with the replies settled since it last was (a
         search finds those anyway, more slowly): run it when idle, never before a search."""
-        return await self._db(lambda s: s.index_pending_replies())
+        return await self._db(lambda s: s.index_pending())
 
     async def eval_runs(self, limit: int = 100) -> list[EvalRunSummary]:
         """Batch evaluation runs, newest first; open one with `history(eval_run_id=...)`."""
