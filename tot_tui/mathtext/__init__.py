@@ -43,10 +43,11 @@ from functools import lru_cache
 
 from tot_tui.mathtext.spans import Segment, find_segments
 
-__all__ = ["has_math", "render"]
+__all__ = ["has_math", "render", "render_inline"]
 
 _MATH_MARK = re.compile(r"\$|\\[(\[]|\\begin\{|\\(?:boxed|[dtc]?frac)\{")
 _TRAILING_PUNCTUATION = re.compile(r"[.,;:!?]+(?=\s|$)")
+_LINE_BREAKS = re.compile(r"[ \t]*\n\s*")
 _MAX_SPAN = 20_000  # longer spans are left raw rather than laid out
 
 
@@ -124,6 +125,20 @@ def render(text: str, width: int | None = None) -> str:
         out.append("\n".join(lines))
         break_pending = True
     return "".join(out)
+
+
+def render_inline(text: str) -> str:
+    """`text` on one line: every span rendered as inline math (display math too: no 2-D
+    layout), each line break a space. For a field shown on one line: an answer, a step."""
+    if has_math(text):
+        pieces = []
+        for segment in find_segments(text):
+            rendered = None if segment.kind in ("prose", "open") else \
+                _render_span(segment.body, False, None)
+            pieces.append(text[segment.start:segment.end] if rendered is None
+                          else rendered.lines[0])
+        text = "".join(pieces)
+    return _LINE_BREAKS.sub(" ", text)
 
 
 def _span(segment: Segment, width: int | None = None) -> _Rendered | None:
