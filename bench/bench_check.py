@@ -1,6 +1,6 @@
 """Benchmark the answer checker on a labelled JSONL file (default: the public set).
 
-    python bench/bench_check.py [FILE] [--no-math-verify] [--hostile]
+    python bench/bench_check.py [FILE] [--no-math-verify] [--hostile] [--real]
 
 Prints a Markdown table: accuracy overall and per kind, false "equal" count (a wrong answer
 accepted), and per-pair latency (median, p99, max). Ours is timed round trip through the warm
@@ -28,6 +28,8 @@ from tot_tui.check.extract import is_prose  # noqa: E402
 
 DEFAULT_FILE = ROOT / "tests" / "data" / "checks" / "answer_equivalence.jsonl"
 HOSTILE_FILE = ROOT / "tests" / "data" / "checks" / "hostile_answers.jsonl"
+# Whole replies of real small models (the live tier's), each labelled by hand.
+REAL_FILE = ROOT / "tests" / "data" / "checks" / "real_replies.jsonl"
 MARKER = Path("/tmp/tot_tui_marker_public")
 
 
@@ -165,17 +167,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
     ap.add_argument("--no-math-verify", action="store_true")
     ap.add_argument("--hostile", action="store_true", help="also run the hostile set (ours)")
+    ap.add_argument("--real", action="store_true",
+                    help=f"also the real-model replies ({REAL_FILE.name})")
     args = ap.parse_args(argv)
-    rows = load(Path(args.file))
-    results = {"tot-tui checker (worker)": summarise(rows, *run_ours(rows))}
     judge = None if args.no_math_verify else math_verify_runner()
-    if judge is not None:
-        results["math-verify 0.9.0 (in-process)"] = summarise(rows, *run_other(judge, rows))
-    print(f"File: `{args.file}`, {len(rows)} pairs\n")
-    print(table(results))
-    for name, s in results.items():
-        if s["wrong"]:
-            print(f"\n{name} disagrees on: {', '.join(s['wrong'])}")
+    for i, path in enumerate([Path(args.file), *([REAL_FILE] if args.real else [])]):
+        rows = load(path)
+        results = {"tot-tui checker (worker)": summarise(rows, *run_ours(rows))}
+        if judge is not None:
+            results["math-verify 0.9.0 (in-process)"] = summarise(rows, *run_other(judge, rows))
+        print(("\n" if i else "") + f"File: `{path}`, {len(rows)} pairs\n")
+        print(table(results))
+        for name, s in results.items():
+            if s["wrong"]:
+                print(f"\n{name} disagrees on: {', '.join(s['wrong'])}")
     if args.hostile:
         print("\n" + run_hostile())
     if judge is None and not args.no_math_verify:

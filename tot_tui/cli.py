@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--no-steps", action="store_true", help="baseline: the bare problem")
     group.add_argument("--cot", action="store_true", help="baseline: 'think step by step'")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    p.add_argument("--raw", action="store_true",
+                   help="print math as written (LaTeX); by default it is rendered on a "
+                        "terminal, and as written when the output is piped")
 
     p = sub.add_parser("grade", parents=[common],
                        help="check JSON lines of {gold, pred}; writes status and reason")
@@ -81,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show at most N problems (default 20)")
     p.add_argument("--search", default="", help="full-text search")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--raw", action="store_true",
+                   help="print math as written (LaTeX), also on a terminal")
 
     p = sub.add_parser("export", parents=[common], help="export the history")
     p.add_argument("ids", nargs="*", type=int, help="problem ids (default: all)")
@@ -185,7 +190,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         # a notice, and the bad keys fall back to their defaults); commands validate here.
         config = load_config(config_dir=getattr(args, "config_dir", None),
                              data_dir=getattr(args, "data_dir", None), overrides=overrides,
-                             validate=command is not None)
+                             # `history` only needs the data dir: listing a history
+                             # must not wait for pydantic.
+                             validate=command not in (None, "history"))
     except ConfigError as exc:
         print(f"tot-tui: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -273,12 +280,23 @@ class _Style:
 _VERDICT_COLOUR = {"correct": "1;32", "incorrect": "1;31", "unknown": "1;33"}
 
 
+def _renders_math(stream: TextIO, args: argparse.Namespace) -> bool:
+    """Math is printed rendered on a terminal, as written when piped or with --raw."""
+    return stream.isatty() and not getattr(args, "raw", False)
+
+
 class _SolvePrinter:
-    """Prints `solve`'s events as they come; collects the fields of the --json object."""
+    """Prints `solve`'s events as they come; collects the fields of the --json object.
+
+    On a terminal (without --raw) math in the steps and the reply is rendered; the reply goes
+    through a plain-style MathStream, so it still shows as it arrives (a formula once it is
+    complete). Piped, everything is printed as written."""
 
     def __init__(self, tutor: Any, args: argparse.Namespace, out: TextIO) -> None:
         self.out, self.args, self.live = out, args, not args.json
         self.style = _Style(out)
+        self.math = self.live and _renders_math(out, args)
+        self.reply: Any = None  # the reply's MathStream, while it streams
         self.printed: list[str] = []  # steps already on screen
         self.student_started = False
         self.failure: Any = None
@@ -291,8 +309,11 @@ class _SolvePrinter:
 
         if not self.printed:
             self.out.write(self.style("Steps:", "1") + "\n")
+        from tot_tui.mathtext import render_inline
+
         for i in range(len(self.printed), len(steps)):
-            self.out.write(f"{i + 1}. {safe_text(steps[i])}\n")
+            step = render_inline(steps[i]) if self.math else steps[i]
+            self.out.write(f"{i + 1}. {safe_text(step)}\n")
         self.printed = list(steps)
         self.out.flush()
 
@@ -328,6 +349,7 @@ class _SolvePrinter:
                                         "33") + "\n")
                     out.write("\n")
             case AttemptDone():
+                self.end_reply()
                 a = event.attempt
                 self.result.update(
                     student_output=a.output, student_answer=a.answer, verdict=str(a.verdict),
@@ -357,10 +379,24 @@ class _SolvePrinter:
                 if not self.student_started:
                     out.write(style(f"Student ({self.result['student_model']}):", "1") + "\n")
                     self.student_started = True
-                out.write(safe_text(event.text))
+                    if self.math:
+                        import shutil
+
+                        from tot_tui.mathtext.stream import MathStream
+
+                        self.reply = MathStream(width=shutil.get_terminal_size().columns)
+                text = safe_text(event.text)
+                out.write(self.reply.feed(text) if self.reply is not None else text)
                 out.flush()
             case _:
                 assert_never(event)
+
+    def end_reply(self) -> None:
+        """The reply ended (or stopped): print what the math stream still held."""
+        reply, self.reply = self.reply, None
+        if reply is not None:
+            self.out.write(reply.finish())
+            self.out.flush()
 
 
 async def _solve(tutor: Tutor, args: argparse.Namespace) -> int:
@@ -386,8 +422,11 @@ async def _solve(tutor: Tutor, args: argparse.Namespace) -> int:
     # aclosing: an early exit (Ctrl+C) settles the attempt in this task, not at shutdown.
     async with contextlib.aclosing(tutor.run(problem, args.answer, steps=steps,
                                              mode=mode)) as events:
-        async for event in events:
-            printer.handle(event)
+        try:
+            async for event in events:
+                printer.handle(event)
+        finally:
+            printer.end_reply()  # a reply cut short is shown as far as it came
     if printer.failure is not None:
         print_error(printer.failure.message)
         return exit_status(printer.failure.kind)
@@ -422,9 +461,13 @@ async def _history(tutor: Tutor, args: argparse.Namespace) -> int:
         print(f"Nothing matches {safe_text(args.search, 80)!r}.")
     elif not rows:
         print("No problems yet. Try: tot-tui solve \"What is 12 * 7?\" --answer 84")
+    from tot_tui.mathtext import render_inline
+
+    math = _renders_math(sys.stdout, args)  # a terminal: math rendered on the line
     for r in rows:
         verdict = str(r.last_verdict) if r.last_verdict else "-"
-        text = safe_text(" ".join(r.text.split()), 60)
+        shown = render_inline(r.text) if math else r.text
+        text = safe_text(" ".join(shown.split()), 60)
         print(f"{r.id:>5}  {r.created:%Y-%m-%d %H:%M}  {verdict:<9}  {r.correct}/{r.attempts}  "
               f"{text}")
     return EXIT_OK

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tot_tui.domain import AttemptStatus, Mode, StepOrigin, Verdict
+from tot_tui.store import listing
 from tot_tui.store.history import HistoryStore
 from tot_tui.tutor import export
 
@@ -86,26 +87,22 @@ def test_a_search_finds_unindexed_replies_without_indexing_them(store, tmp_path)
 
 def test_the_open_and_the_list_use_indexes(store, tmp_path):
     """Query plans, not timings: the running attempts and a page's figures are index look-ups,
-    never a scan of the attempt table."""
+    never a scan of the attempt table, and a page is one statement."""
     _fill(store, 3)
     db = sqlite3.connect(tmp_path / "h.db")
     plan = db.execute("EXPLAIN QUERY PLAN SELECT * FROM attempt "
                       "WHERE attempt.status = 'running'").fetchall()
     assert "ix_attempt_running" in str(plan)
-    statements: list[str] = []
-    from sqlalchemy import event
-
-    event.listen(store.engine, "before_cursor_execute",
-                 lambda _c, _cur, sql, *_a: statements.append(sql))
-    store.list_problems(verdict=Verdict.CORRECT, limit=50)
-    assert len(statements) == 1  # one statement for the whole page
-    plan = str(db.execute("EXPLAIN QUERY PLAN " + statements[0],
-                          _params(statements[0])).fetchall())
-    assert "SCAN attempt" not in plan and "SCAN step_set" not in plan
-
-
-def _params(sql: str) -> tuple[object, ...]:
-    return tuple("x" for _ in range(sql.count("?")))
+    for filters in ({"verdict": Verdict.CORRECT}, {"model": "stud1"}, {"query": "apples"}):
+        statements: list[str] = []
+        db.set_trace_callback(statements.append)
+        assert listing.page(db, limit=50, **filters)
+        db.set_trace_callback(None)
+        pages = [s for s in statements if "FROM problem" in s]
+        assert len(pages) == 1, statements  # one statement for the whole page
+        # The trace has the values written in: the statement explains as it ran.
+        plan = str(db.execute("EXPLAIN QUERY PLAN " + pages[0]).fetchall())
+        assert "SCAN attempt" not in plan and "SCAN step_set" not in plan, plan
 
 
 def test_details_come_in_the_order_asked_skipping_missing(store):

@@ -67,8 +67,13 @@ async def make_app(config: Config, checker: object) -> AsyncIterator[Callable[..
 
 async def settle(pilot: object, app: TotApp) -> None:
     """Wait for every worker of every screen, then for the screen to repaint."""
+    from textual.worker import WorkerCancelled
+
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        # A worker replaced by a later one of its group (say, the detail of a row the cursor
+        # left) was cancelled: it is settled too.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause()  # type: ignore[attr-defined]
 
 

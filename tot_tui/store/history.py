@@ -10,21 +10,18 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, event, exists, func, literal_column, or_, text
-from sqlalchemy import select as sql_select
+from sqlalchemy import event, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
-from sqlalchemy.sql.expression import ColumnClause
 from sqlmodel import Session, col, create_engine, delete, select
 
 from tot_tui.domain import (
@@ -40,10 +37,12 @@ from tot_tui.domain import (
     Usage,
     Verdict,
 )
-from tot_tui.store import migrations
+from tot_tui.store import listing, migrations
 from tot_tui.store.migrations import ProblemGone, StoreError
-from tot_tui.store.owner import pid_alive, process_token, token_alive
+from tot_tui.store.owner import process_token
 from tot_tui.store.tables import Attempt, EvalRun, HumanAnswer, Problem, StepSet, utcnow
+
+R = TypeVar("R")
 
 
 class HistoryStore:
@@ -56,6 +55,8 @@ class HistoryStore:
             try:
                 raw.execute("PRAGMA journal_mode=WAL")
                 migrations.upgrade(raw)
+                raw.isolation_level = "DEFERRED"  # implicit transactions, committed by the recovery
+                listing.recover_dead_attempts(raw)
             finally:
                 raw.close()
         except (sqlite3.OperationalError, OSError) as exc:
@@ -73,8 +74,6 @@ class HistoryStore:
         self.engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
         event.listen(self.engine, "connect",
                      _on_connect_read_only if self.read_only else _on_connect)
-        if not self.read_only:
-            self._recover_dead_attempts()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -288,23 +287,6 @@ class HistoryStore:
                           .order_by(col(Attempt.id))).all()
             return [_attempt(r) for r in rows]
 
-    def _recover_dead_attempts(self) -> None:
-        """Attempts left `running` by a process that no longer exists become `interrupted`."""
-        # `status = 'running'` written out: SQLite uses the partial index only for the literal.
-        with Session(self.engine) as s:
-            rows = s.exec(select(Attempt).where(
-                literal_column("attempt.status = 'running'"))).all()
-            for row in rows:
-                if row.owner is not None:
-                    dead = row.owner != process_token() and not token_alive(row.owner)
-                else:  # an older row: its pid is all there is
-                    dead = row.pid is None or (row.pid != os.getpid() and not pid_alive(row.pid))
-                if dead:
-                    row.status = AttemptStatus.INTERRUPTED.value
-                    row.error = row.error or "The process streaming this attempt stopped."
-                    s.add(row)
-            s.commit()
-
     # -- human answers -----------------------------------------------------------------------
 
     def add_human_answer(self, problem_id: int, answer: str, verdict: Verdict, reason: str,
@@ -349,77 +331,29 @@ class HistoryStore:
                       ) -> list[ProblemSummary]:
         """Newest first, one page of `limit` rows: those older than `after` (the last row's
         `created` and `id`) when given. `query` is full-text (every word must match, prefixes
-        allowed). One statement: each row's figures come from subqueries run for the rows of
-        the page only, and no reply text is read."""
-        with Session(self.engine) as s:
-            where = self._filters(s, query, verdict, model, eval_run_id)
-            if where is None:
-                return []
-            if after is not None:
-                where.append(or_(col(Problem.created) < after[0],
-                                 and_(col(Problem.created) == after[0],
-                                      col(Problem.id) < after[1])))
-            newest = (col(Problem.created).desc(), col(Problem.id).desc())
-            # The page's ids first, then their figures: SQLite would otherwise compute the
-            # figures of every match before sorting them and keeping a page.
-            page = sql_select(col(Problem.id)).where(*where).order_by(*newest).limit(limit)
-            stmt = sql_select(col(Problem.id), col(Problem.text), col(Problem.reference),
-                              col(Problem.created), *_SUMMARY_COLUMNS).where(
-                col(Problem.id).in_(page.scalar_subquery())).order_by(*newest)
-            rows = s.connection().execute(stmt).all()
-            return [_summary(row) for row in rows]
+        allowed). One statement per page (tot_tui/store/listing.py); no reply text is read."""
+        return self._listing(listing.page, query=query, verdict=verdict, model=model,
+                             eval_run_id=eval_run_id, limit=limit, after=after)
 
     def count_problems(self, *, query: str = "", verdict: Verdict | None = None,
                        model: str | None = None, eval_run_id: int | None = None) -> int:
         """How many problems `list_problems` would list, over all its pages."""
-        with Session(self.engine) as s:
-            where = self._filters(s, query, verdict, model, eval_run_id)
-            if where is None:
-                return 0
-            return int(s.exec(select(func.count()).select_from(Problem).where(*where)).one())
+        return self._listing(listing.count, query=query, verdict=verdict, model=model,
+                             eval_run_id=eval_run_id)
 
     def problem_ids(self, *, query: str = "", verdict: Verdict | None = None,
                     model: str | None = None, eval_run_id: int | None = None) -> list[int]:
         """Every problem `list_problems` would list, over all its pages, newest first."""
-        with Session(self.engine) as s:
-            where = self._filters(s, query, verdict, model, eval_run_id)
-            if where is None:
-                return []
-            return [i for i in s.exec(select(Problem.id).where(*where).order_by(
-                col(Problem.created).desc(), col(Problem.id).desc())) if i is not None]
+        return self._listing(listing.ids, query=query, verdict=verdict, model=model,
+                             eval_run_id=eval_run_id)
 
     def model_names(self) -> list[str]:
         """Every teacher and student model the history mentions, sorted."""
-        with self.engine.connect() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT DISTINCT student_model FROM attempt UNION "
-                "SELECT DISTINCT model FROM step_set WHERE model IS NOT NULL").all()
-        return sorted({name for (name,) in rows if name})
+        return self._listing(listing.model_names)
 
-    def _filters(self, s: Session, query: str, verdict: Verdict | None, model: str | None,
-                 eval_run_id: int | None) -> list[Any] | None:
-        """The WHERE clauses on `problem` for these filters; None when nothing can match."""
-        where: list[Any] = []
-        if query.strip():
-            clause = self._search_clause(s, query)
-            if clause is None:  # only punctuation: nothing can match
-                return None
-            where.append(clause)
-        # EXISTS, probed per listed row through an index, stops with the page; a run's few
-        # problems are quicker found from the run's own index.
-        if model:
-            where.append(or_(
-                exists().where(col(Attempt.problem_id) == col(Problem.id),
-                               col(Attempt.student_model) == model),
-                exists().where(col(StepSet.problem_id) == col(Problem.id),
-                               col(StepSet.model) == model)))
-        if eval_run_id is not None:
-            where.append(col(Problem.id).in_(
-                select(Attempt.problem_id).where(Attempt.eval_run_id == eval_run_id)))
-        if verdict:
-            where.append(exists().where(col(Attempt.problem_id) == col(Problem.id),
-                                        col(Attempt.verdict) == str(verdict)))
-        return where
+    def _listing(self, run: Callable[..., R], /, **kwargs: Any) -> R:
+        with self.engine.connect() as conn:
+            return run(conn.connection.driver_connection, **kwargs)
 
     def index_pending(self, batch: int = 200) -> int:
         """Rewrite the search documents of the problems queued since the last time (their
@@ -448,44 +382,6 @@ class HistoryStore:
                 conn.exec_driver_sql(
                     f"DELETE FROM search_pending WHERE problem_id IN ({marks})", tuple(ids))
             done += len(ids)
-
-    @staticmethod
-    def _search_clause(s: Session, query: str) -> Any | None:
-        """The problems in which every word of `query` occurs (as a prefix) somewhere: in the
-        problem, its reference, any step version or any settled reply. One full-text query
-        for the indexed problems; the few queued since the index was last brought up to date
-        are read as text instead (a substring there). None when no word can match."""
-        words = [w for w in query.split() if any(ch.isalnum() for ch in w)]
-        if not words:  # the index holds no punctuation: nothing to look for
-            return None
-        params: dict[str, str] = {}
-        anywhere = []
-        for n, word in enumerate(words):
-            params[f"w{n}"] = _like(word)
-            anywhere.append(_ANYWHERE.format(key=f"w{n}"))
-        # Chinese, Japanese, Thai…: no spaces between words, so the index holds whole
-        # phrases as one token; those words are looked for as substrings.
-        indexed = [w for w in words if not _unspaced_script(w)]
-        parts = [anywhere[n] for n, w in enumerate(words) if _unspaced_script(w)]
-        if indexed:
-            # Each word a quoted prefix term, so user punctuation is never FTS syntax.
-            params["m"] = " ".join('"' + w.replace('"', '""') + '"*' for w in indexed)
-            try:  # a term SQLite still rejects: read the text of every problem instead
-                s.exec(text(  # type: ignore[call-overload]
-                    "SELECT 1 FROM search_fts WHERE search_fts MATCH :m LIMIT 1"),
-                    params={"m": params["m"]}).all()
-            except Exception:
-                del params["m"]
-                return text("(" + " AND ".join(anywhere) + ")").bindparams(**params)
-            # `+problem.id`: SQLite walks the problems newest first (the list's order) and
-            # looks each up in the matches, stopping with the page.
-            parts.insert(0, "+problem.id IN (SELECT rowid FROM search_fts "
-                            "WHERE search_fts MATCH :m)")
-        indexed_match = " AND ".join(
-            [*parts, "problem.id NOT IN (SELECT problem_id FROM search_pending)"])
-        queued_match = " AND ".join(
-            ["problem.id IN (SELECT problem_id FROM search_pending)", *anywhere])
-        return text(f"(({indexed_match}) OR ({queued_match}))").bindparams(**params)
 
     def problem_detail(self, problem_id: int) -> ProblemDetail | None:
         with Session(self.engine) as s:
@@ -545,56 +441,6 @@ class HistoryStore:
                                         humans[i])
 
 
-# Each listed problem's figures, computed for the rows of the page only (correlated
-# subqueries over the per-problem indexes). Model names are joined with the unit separator,
-# which no model name holds.
-_SEP = "\x1f"
-_SUMMARY_COLUMNS: tuple[ColumnClause[Any], ...] = (
-    literal_column("(SELECT group_concat(m, char(31)) FROM (SELECT DISTINCT model AS m FROM "
-                   "step_set WHERE problem_id = problem.id AND model IS NOT NULL))"),
-    literal_column("(SELECT group_concat(m, char(31)) FROM (SELECT DISTINCT student_model "
-                   "AS m FROM attempt WHERE problem_id = problem.id))"),
-    literal_column("(SELECT count(*) FROM attempt WHERE problem_id = problem.id)"),
-    literal_column("(SELECT count(*) FROM attempt WHERE problem_id = problem.id "
-                   "AND verdict = 'correct')"),
-    literal_column("(SELECT verdict FROM attempt WHERE problem_id = problem.id "
-                   "AND status = 'finished' ORDER BY created DESC, id DESC LIMIT 1)"),
-)
-
-
-def _summary(row: Any) -> ProblemSummary:
-    (problem_id, text_, reference, created, teachers, students, attempts, correct,
-     last) = row
-    return ProblemSummary(
-        id=problem_id, text=text_, reference=reference, created=created,
-        teacher_models=sorted(set(teachers.split(_SEP))) if teachers else [],
-        student_models=sorted(set(students.split(_SEP))) if students else [],
-        attempts=attempts, correct=correct,
-        last_verdict=Verdict(last) if last else None)
-
-
-# A word (bound as :key, a LIKE pattern) anywhere in a problem: its text, its reference, a step
-# version, a settled reply.
-_ANYWHERE = (
-    "(problem.text LIKE :{key} ESCAPE '\\' OR problem.reference LIKE :{key} ESCAPE '\\' "
-    "OR EXISTS (SELECT 1 FROM step_set WHERE step_set.problem_id = problem.id "
-    "AND step_set.steps_json LIKE :{key} ESCAPE '\\') "
-    "OR EXISTS (SELECT 1 FROM attempt WHERE attempt.problem_id = problem.id "
-    "AND attempt.status != 'running' AND attempt.output LIKE :{key} ESCAPE '\\'))")
-
-
-def _like(word: str) -> str:
-    """A LIKE pattern for `word` anywhere in the text (its wildcards taken literally)."""
-    return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
-
-
-def _unspaced_script(word: str) -> bool:
-    """Does the word hold letters of a script written without spaces (CJK, Thai, …)?"""
-    return any("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af"
-               or "\u0e00" <= ch <= "\u0eff" or "\uf900" <= ch <= "\ufaff"
-               or "\u3040" <= ch <= "\u30ff" for ch in word)
-
-
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
     if not read_only:
         return sqlite3.connect(path, check_same_thread=False, timeout=30)
@@ -651,13 +497,8 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
 _USAGE_FIELDS = tuple(f.name for f in fields(Usage))
 
 
-def _timestamp(moment: datetime) -> str:
-    """A UTC time as the ORM stores it in SQLite, for the statements written without it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _parse_timestamp(stored: str) -> datetime:
-    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
+_timestamp = listing.timestamp  # for the statements written without the ORM
+_parse_timestamp = listing.parse_timestamp
 
 
 def _problem(row: Problem) -> ProblemView:

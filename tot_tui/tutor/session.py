@@ -474,6 +474,22 @@ class Tutor:
         """A page of the history, newest first; the next page is the one `after` its last
         row."""
         key = None if after is None else (after.created, after.id)
+        if self._store is None:  # nothing has opened the store (the CLI): no ORM needed
+            from tot_tui.store import listing
+
+            def light() -> list[ProblemSummary] | None:
+                conn = listing.open_file(self.config.paths.database)
+                if conn is None:  # missing or unwritable: the store says what is wrong
+                    return None
+                try:
+                    return listing.page(conn, query=query, verdict=verdict, model=model,
+                                        eval_run_id=eval_run_id, limit=limit, after=key)
+                finally:
+                    conn.close()
+
+            rows = await asyncio.to_thread(light)
+            if rows is not None:
+                return rows
         return await self._db(lambda s: s.list_problems(
             query=query, verdict=verdict, model=model, eval_run_id=eval_run_id, limit=limit,
             after=key))
