@@ -157,9 +157,18 @@ sys.path.insert(0, sys.argv[1])
 from tot_tui.config import load_config
 from tot_tui.tutor.session import Tutor
 from tot_tui.ui.app import TotApp
+from tot_tui.ui.screens import base
 from textual.widgets import DataTable, Input
 
 settle, words = float(sys.argv[2]), sys.argv[3:]
+# The clock stops at the first screen update after the rows are in the table: every screen's
+# base class counts its compositor's refreshes (the bench's own hook, not the app's code).
+frames = [0]
+_refresh = base.TotScreen._compositor_refresh
+def counted(self):
+    frames[0] += 1
+    return _refresh(self)
+base.TotScreen._compositor_refresh = counted
 
 async def quiet(app):
     from textual.worker import WorkerCancelled
@@ -170,12 +179,11 @@ async def quiet(app):
         except WorkerCancelled:  # a detail load replaced by a later one
             await asyncio.sleep(0.01)
 
-async def rows_drawn(app, pilot, screen, before):
-    while True:
-        table = screen.query_one(DataTable)
-        if screen.rows is not before and table.row_count:
-            await pilot.pause()  # the frame with them
-            return
+async def rows_drawn(screen, before):
+    while not (screen.rows is not before and screen.query_one(DataTable).row_count):
+        await asyncio.sleep(0.001)
+    seen = frames[0]
+    while frames[0] == seen:  # the frame with them
         await asyncio.sleep(0.001)
 
 async def main():
@@ -192,7 +200,7 @@ async def main():
         while not hasattr(screen, "rows"):
             await asyncio.sleep(0.001)
             screen = app.screen
-        await rows_drawn(app, pilot, screen, None)
+        await rows_drawn(screen, None)
         out["open_ms"] = (time.perf_counter() - t) * 1000
         out["rows"] = screen.query_one(DataTable).row_count
         await quiet(app)
@@ -202,7 +210,7 @@ async def main():
             t = time.perf_counter()
             search.value = word
             search.post_message(Input.Submitted(search, word))
-            await rows_drawn(app, pilot, screen, before)
+            await rows_drawn(screen, before)
             out.setdefault("search_ms", []).append((time.perf_counter() - t) * 1000)
             await quiet(app)
     await tutor.aclose()
