@@ -273,7 +273,7 @@ def test_an_unreadable_span_shows_as_written_in_markdown() -> None:
 
 def test_a_tall_block_is_a_fenced_code_block_with_blank_lines_around() -> None:
     out = render_markdown("Thus \\[x = \\frac{1}{2}\\]. Next")
-    assert out == "Thus\n\n```\n    1\nx = ─.\n    2\n```\n\nNext"
+    assert out == "Thus\n\n```text\n    1\nx = ─.\n    2\n```\n\nNext"
     assert shown(out) == "Thus\n    1\nx = ─.\n    2\nNext\n"
 
 
@@ -284,13 +284,13 @@ def test_a_one_line_block_is_a_line_of_its_own() -> None:
 
 
 def test_a_block_first_and_blocks_in_a_row() -> None:
-    assert render_markdown("\\[\\frac{a}{b}\\]\\[c\\]") == "```\na\n─\nb\n```\n  \nc"
+    assert render_markdown("\\[\\frac{a}{b}\\]\\[c\\]") == "```text\na\n─\nb\n```\n  \nc"
     assert shown(render_markdown("\\[\\frac{a}{b}\\]\\[c\\]")) == "a\n─\nb\nc\n"
 
 
 def test_a_fence_is_longer_than_any_backticks_in_the_block() -> None:
     out = render_markdown("\\[\\frac{\\text{```}}{2}\\]")
-    assert out.startswith("````\n") and out.endswith("\n````")
+    assert out.startswith("````text\n") and out.endswith("\n````")
 
 
 def test_escaped_prose() -> None:

@@ -31,8 +31,8 @@ Styles:
 - Markdown (`markdown=True`), for Textual's `Markdown`/`MarkdownStream`: prose passes through
   as the model's own Markdown (or escaped, with `escape_prose`); math on a line, rendered or
   as written when it cannot be read, is backslash-escaped so Markdown shows it literally; a
-  display block of several lines is a fenced code block (its 2-D layout kept), one of a single
-  line is a line of its own (hard line breaks around it).
+  display block of several lines is a fenced code block of plain `text` (its 2-D layout kept,
+  no syntax colours), one of a single line is a line of its own (hard line breaks around it).
 - `raw=True`: every span exactly as written (escaped in Markdown style); prose as in the
   style. Plain and raw is the text itself.
 """
@@ -319,7 +319,7 @@ class MathStream:
         elif len(lines) > 1:
             fence = _fence(lines)
             blank = "\n" if self._has_out else ""
-            self._put(f"{before}{blank}{fence}\n{body}\n{fence}")
+            self._put(f"{before}{blank}{fence}text\n{body}\n{fence}")  # text: no colours
             self._md_after = "fence"
         else:
             self._put((before[:-1] + "  \n" if before else "") + markdown_escape(body))

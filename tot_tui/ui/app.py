@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, ScreenStackError, SystemCommand
-from textual.binding import BindingType
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
 from textual.worker import Worker, WorkerState
@@ -90,6 +90,10 @@ class TotApp(KeymapOwner, App[int]):
         # (`Config.first_paint`); `_validate_config` applies its verdict right after.
         self.user_keymap: dict[str, str] = dict(config.first_paint("keymap"))
         self.keymap_signal: Signal[dict[str, str]] = Signal(self, "keymap")
+        # Math shown as written (the LaTeX source) instead of rendered: one key, app-wide
+        # (tot_tui.ui.mathview). Reply panes, banners, steps and the History follow the signal.
+        self.raw_math = False
+        self.math_signal: Signal[bool] = Signal(self, "math")
         if config.first_paint("theme") in self.available_themes:
             self.theme = config.first_paint("theme")
 
@@ -361,6 +365,26 @@ class TotApp(KeymapOwner, App[int]):
         self.push_screen(ConfirmScreen(f"Quit now? This would lose: {listed}.", yes="Quit"),
                          answered)
 
+    def action_toggle_raw_math(self) -> None:
+        """Math rendered ↔ as written, everywhere it is shown."""
+        self.raw_math = not self.raw_math
+        self.math_signal.publish(self.raw_math)
+        key = key_hint(self.screen, "{app.raw_math}")
+        if self.raw_math:
+            self.notify(f"Math is shown as written: the LaTeX source. {key} renders it again.",
+                        title="Math: raw", timeout=4)
+        else:
+            self.notify(f"Math is rendered. {key} shows the LaTeX source.",
+                        title="Math: rendered", timeout=4)
+        with contextlib.suppress(ScreenStackError):
+            self.screen.refresh_bindings()  # the key bar's label says which
+
+    def describe_binding(self, binding: Binding) -> str:
+        """A binding's label on the key bar: the math key's says what is shown."""
+        if binding.id == "app.raw_math":
+            return "Math: raw" if self.raw_math else "Math: rendered"
+        return binding.description
+
     def action_help(self) -> None:
         from tot_tui.ui.screens.help import HelpScreen, active_keys
 
@@ -393,6 +417,9 @@ class TotApp(KeymapOwner, App[int]):
                             self.action_help)
         yield SystemCommand("Check connection", "Ask each Ollama host again",
                             lambda: self.check_connection())
+        yield SystemCommand("Math: rendered or raw",
+                            keys("Show LaTeX rendered, or as written ({app.raw_math})"),
+                            self.action_toggle_raw_math)
         for title, help_text, action in getattr(screen, "PALETTE", []):
             help_text = key_hint(screen, help_text, *getattr(screen, "PALETTE_BINDINGS", ()))
             yield SystemCommand(title, help_text,

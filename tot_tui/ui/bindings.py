@@ -18,6 +18,9 @@ TABLE: dict[str, tuple[Binding, ...]] = {
         Binding("f3", "switch_mode('history')", "History", id="app.history"),
         Binding("f4", "switch_mode('models')", "Models", id="app.models"),
         Binding("f5", "settings", "Settings", id="app.settings"),
+        # Math rendered, or as written (the LaTeX source), everywhere; the label says which.
+        # Ctrl+\ as well: some terminals send no F8 (tmux does; both keys reach the app).
+        Binding("f8,ctrl+backslash", "toggle_raw_math", "Math: rendered", id="app.raw_math"),
         Binding("ctrl+q", "quit", "Quit", show=False, id="app.quit", priority=True),
     ),
     "solve": (

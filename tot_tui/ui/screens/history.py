@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,6 +20,7 @@ from tot_tui.textsafe import safe_text
 from tot_tui.tutor.export import EXTENSIONS
 from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import uncancellable
+from tot_tui.ui.mathview import answer_line, fence_width, follow, is_raw, one_line
 from tot_tui.ui.notices import show_path
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.step_diff import align, align_by_origin
@@ -36,9 +37,26 @@ VERDICT_MARK = {Verdict.CORRECT: ("✔", "green"), Verdict.INCORRECT: ("✘", "r
 _MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#~"})
 
 
-def md(text: str, limit: int | None = None) -> str:
-    """Untrusted text made safe for Markdown: controls escaped, markup characters literal."""
-    return safe_text(" ".join(text.split()), limit).translate(_MD_SPECIAL)
+def md(text: str, limit: int | None = None, *, math: bool = False) -> str:
+    """Untrusted text made safe for Markdown: controls escaped, markup characters literal; with
+    `math`, its LaTeX math rendered on one line (before `limit` cuts it)."""
+    text = " ".join(text.split())
+    if math:
+        text = one_line(text)
+    return safe_text(text, limit).translate(_MD_SPECIAL)
+
+
+def md_math(text: str, *, raw: bool = False, width: int | None = None, reply: bool = False,
+            limit: int | None = None) -> str:
+    """Text with math as Markdown, as the app shows math (rendered, or as written with `raw`):
+    display math a block of its own. A problem's text is made literal, on one line, like
+    `md`; a `reply` keeps its line breaks and the model's own Markdown (as in a reply pane)."""
+    from tot_tui.mathtext.stream import render_markdown
+
+    if reply:
+        return render_markdown(safe_text(text, limit), width, raw=raw)
+    return render_markdown(safe_text(" ".join(text.split()), limit), width, raw=raw,
+                           escape_prose=True)
 
 
 def when(moment: datetime) -> str:
@@ -46,21 +64,22 @@ def when(moment: datetime) -> str:
 
 
 def step_changes(original: list[str], steps: list[str],
-                 origins: list[int | None] | None = None) -> list[str]:
+                 origins: list[int | None] | None = None, *, math: bool = False) -> list[str]:
     """Markdown lines for `steps`, marked against the teacher's original: by where each step
-    came from when the version recorded it (`origins`), else by a diff (older versions)."""
+    came from when the version recorded it (`origins`), else by a diff (older versions).
+    With `math`, math in the steps is rendered (on one line)."""
     lines: list[str] = []
     aligned = align(original, steps) if origins is None else \
         align_by_origin(original, steps, origins)
     for kind, old, new in aligned:
-        was = md(original[old]) if old is not None else ""
+        was = md(original[old], math=math) if old is not None else ""
         if new is None:
             lines.append(f"- ~~{was}~~ — ✗ *removed*")
         elif kind == "changed":  # shown once, with what it was
-            lines.append(f"{new + 1}. {md(steps[new])} — ✎ *changed* (was ~~{was}~~)")
+            lines.append(f"{new + 1}. {md(steps[new], math=math)} — ✎ *changed* (was ~~{was}~~)")
         else:
             mark = {"added": " — ＋ *added*", "moved": " — ↕ *moved*"}.get(kind, "")
-            lines.append(f"{new + 1}. {md(steps[new])}{mark}")
+            lines.append(f"{new + 1}. {md(steps[new], math=math)}{mark}")
     return lines
 
 
@@ -72,10 +91,19 @@ def run_label(run: EvalRunSummary) -> str:
     return f"#{run.id} {safe_text(name, 14)} · {run.correct}/{run.attempts} ✔{state}{day}"
 
 
-def detail_markdown(detail: ProblemDetail) -> str:
+def detail_markdown(detail: ProblemDetail, *, raw: bool = False, width: int | None = None) -> str:
+    """The History's detail of one problem. Math in the problem, the reference, the steps and
+    the latest reply is rendered (display math as blocks up to `width` columns), or shown as
+    written with `raw`."""
     p = detail.problem
-    out = [f"**Problem #{p.id}** · {when(p.created)}", "", md(p.text), "",
-           f"**Reference answer:** {md(p.reference) if p.reference else '*none*'}", ""]
+    math = not raw
+
+    def shown(answer: str) -> str:
+        return answer_line(answer, raw)
+
+    out = [f"**Problem #{p.id}** · {when(p.created)}", "", md_math(p.text, raw=raw, width=width),
+           "", f"**Reference answer:** {md(shown(p.reference)) if p.reference else '*none*'}",
+           ""]
     teacher = [s for s in detail.step_sets if s.origin.value == "teacher"]
     original = teacher[0].steps if teacher else []
     versions: dict[int, StepSetView] = {s.id: s for s in detail.step_sets}
@@ -93,13 +121,13 @@ def detail_markdown(detail: ProblemDetail) -> str:
         out += ["", head, ""]
         base = versions.get(s.base_id) if s.base_id is not None else None
         if s.origin.value == "teacher":
-            out += [f"{i + 1}. {md(step)}" for i, step in enumerate(s.steps)]
+            out += [f"{i + 1}. {md(step, math=math)}" for i, step in enumerate(s.steps)]
         elif base is not None and s.origins is not None:
-            out += step_changes(base.steps, s.steps, s.origins)
+            out += step_changes(base.steps, s.steps, s.origins, math=math)
         elif original:
-            out += step_changes(original, s.steps)
+            out += step_changes(original, s.steps, math=math)
         else:
-            out += [f"{i + 1}. {md(step)}" for i, step in enumerate(s.steps)]
+            out += [f"{i + 1}. {md(step, math=math)}" for i, step in enumerate(s.steps)]
         if s.leaks:
             out.append(f"\n⚠ step {', '.join(str(i + 1) for i in s.leaks)} states the answer")
     out += ["", f"### Attempts ({len(detail.attempts)})", ""]
@@ -113,20 +141,23 @@ def detail_markdown(detail: ProblemDetail) -> str:
             status = "" if a.status.value == "finished" else f" ({a.status.value})"
             icon = VERDICT_MARK[a.verdict][0]
             why = a.error or describe_reason(a.verdict_reason)
+            answer = shown(a.answer_norm or a.answer or "(none)")
+            reference = shown(a.reference_norm or a.reference or p.reference or "(none)")
             out.append(f"- {icon} **{a.verdict.value}**{status} · {mode} · "
                        f"{md(a.student_model)} · {when(a.created)} — answer "
-                       f"**{md(a.answer_norm or a.answer or '(none)', 30)}** vs "
-                       f"{md(a.reference_norm or a.reference or p.reference or '(none)', 20)} "
-                       f"({md(why, 80)})")
+                       f"**{md(answer, 30)}** vs {md(reference, 20)} ({md(why, 80)})")
         last = detail.attempts[-1]
         out += ["", f"**Latest reply** (attempt {last.id}, {md(last.student_model)}):", ""]
-        out += [f"> {md(line)}" if line.strip() else ">" for line in
-                safe_text(last.output, 1500).splitlines()] or ["> *(empty)*"]
+        reply = md_math(last.output, raw=raw, reply=True, limit=1500,
+                        width=width - 3 if width is not None else None)  # the quote's bar
+        out += [f"> {line}" if line.strip() else ">" for line in
+                reply.splitlines()] or ["> *(empty)*"]
     else:
         out.append("*No attempts yet.*")
     if detail.human_answers:
         out += ["", f"### Answers by people ({len(detail.human_answers)})", ""]
-        out += [f"- {VERDICT_MARK[h.verdict][0]} **{h.verdict.value}** · {md(h.answer, 30)} · "
+        out += [f"- {VERDICT_MARK[h.verdict][0]} **{h.verdict.value}** · "
+                f"{md(shown(h.answer), 30)} · "
                 f"{h.hints_shown} hint{'s' * (h.hints_shown != 1)} seen · {when(h.created)}"
                 for h in detail.human_answers]
     return "\n".join(out)
@@ -145,6 +176,8 @@ class HistoryScreen(TotScreen):
     #problems { width: 1fr; height: 40%; }
     #detail { width: 1fr; height: 1fr; padding: 0 1; border-top: tall $primary 30%; }
     #detail Markdown { background: transparent; margin: 0; padding: 0; }
+    #detail MarkdownFence { margin: 0 0 1 0; background: transparent; }
+    #detail MarkdownFence > Label { padding: 0 2; }
     """
 
     HELP = """\
@@ -156,6 +189,7 @@ teacher's original) and attempts.
 
 **Space** selects rows · **Enter** opens on the Solve screen · **Ctrl+R** re-runs with the
 current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the selection or everything.
+Math is shown rendered; **F8** shows the LaTeX as written (and back).
 """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("history")
@@ -373,9 +407,23 @@ current models · **Ctrl+D** deletes (asks first) · **Ctrl+S** exports the sele
         await asyncio.sleep(DETAIL_DELAY)
         detail = await self.tutor.problem_detail(problem_id)
         self.detail = detail
-        text = detail_markdown(detail) if detail else "This problem was deleted."
-        await uncancellable(self.query_one("#detail-md", Markdown).update(text))
+        await self._show_detail()
         self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+
+    async def _show_detail(self) -> None:
+        detail = self.detail
+        text = detail_markdown(detail, raw=is_raw(self), width=fence_width(
+            self.query_one("#detail", VerticalScroll).size.width - 3)) if detail \
+            else "This problem was deleted."
+        await uncancellable(self.query_one("#detail-md", Markdown).update(text))
+
+    @on(events.Mount)
+    def _follow_math(self) -> None:
+        follow(self, self._math_switched)
+
+    async def _math_switched(self, _raw: bool) -> None:
+        if self.detail is not None:  # drawn again as the app now shows math, scrolled as it was
+            await self._show_detail()
 
     # -- filters -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.keymap import key_hint
+from tot_tui.ui.mathview import follow, is_raw, one_line, unfollow
 
 
 class HintView(VerticalScroll):
@@ -57,6 +58,10 @@ Try the problem yourself. Each hint reveals the next step of the plan (**Ctrl+F*
 
     def on_mount(self) -> None:
         self._render_hints()
+        follow(self, lambda _raw: self._render_hints())
+
+    def on_unmount(self) -> None:
+        unfollow(self)
 
     def _render_hints(self) -> None:
         if not self.is_mounted:
@@ -64,8 +69,10 @@ Try the problem yourself. Each hint reveals the next step of the plan (**Ctrl+F*
         for hint in self.query(".hint"):
             hint.remove()
         note = self.query_one(".hidden-note", Static)
-        hints = [Static(Text.assemble((f"Hint {i + 1}. ", "bold"), safe_text(step)),
-                        classes="hint") for i, step in enumerate(self.steps[: self.revealed])]
+        raw = is_raw(self)  # math in a hint rendered on its line, unless shown as written
+        hints = [Static(Text.assemble((f"Hint {i + 1}. ", "bold"),
+                                      safe_text(one_line(step, raw))), classes="hint")
+                 for i, step in enumerate(self.steps[: self.revealed])]
         if hints:
             self.mount_all(hints, before=note)
         hidden = len(self.steps) - self.revealed

@@ -75,14 +75,17 @@ class KeyBar(Static):
         app = self.app
         shown: dict[str, _Key] = {}  # one key per action, the first bound
         palette: _Key | None = None
+        # The app may say a binding's label (the math key's says rendered or raw).
+        describe = getattr(app, "describe_binding", None)
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if binding.action in ("command_palette", "app.command_palette") \
                     and app.ENABLE_COMMAND_PALETTE:
                 palette = _Key(binding.key, app.get_key_display(binding),
                                binding.description, enabled)
             elif binding.show and binding.action not in shown:
+                label = describe(binding) if describe is not None else binding.description
                 shown[binding.action] = _Key(binding.key, app.get_key_display(binding),
-                                             binding.description, enabled, binding.action)
+                                             label, enabled, binding.action)
         keys = tuple(shown.values())
         if (keys, palette) != (self._keys, self._palette):
             self._keys, self._palette = keys, palette

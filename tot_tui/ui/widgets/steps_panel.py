@@ -2,6 +2,9 @@
 
 The panel owns its undo/redo stack and says what happened through its own Messages; it never
 saves anything itself (the screen asks the tutor to store a new version on `SaveRequested`).
+
+Steps are edited as written (LaTeX and all). A step with math shows it rendered on a line under
+its editor while the step is not being edited (not while the app shows math raw).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from tot_tui.textsafe import safe_text
 from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import child_on_first_use, uncancellable
 from tot_tui.ui.keymap import key_hint
+from tot_tui.ui.mathview import follow, is_raw, one_line, unfollow
 from tot_tui.ui.plain import plain
 from tot_tui.ui.step_diff import align, align_by_origin
 from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
@@ -107,11 +111,16 @@ class StepEditor(TextArea):
 
 
 class StepRow(Horizontal):
-    """One step: its number, an inline editor and a mark (edited, moved, leaks the answer)."""
+    """One step: its number, an inline editor (and, for a step with math, the step rendered on
+    a line under it while the row is not focused) and a mark (edited, moved, leaks the answer)."""
 
     DEFAULT_CSS = """
     StepRow { height: auto; min-height: 1; margin-bottom: 0; }
     StepRow > .num { width: 4; text-align: right; padding-right: 1; color: $text-muted; }
+    StepRow > .body { width: 1fr; height: auto; }
+    StepRow > .body > .preview { display: none; height: auto; color: $text-muted; }
+    StepRow.-math > .body > .preview { display: block; }
+    StepRow.-math:focus-within > .body > .preview { display: none; }
     StepRow > .mark { width: auto; max-width: 10; padding-left: 1; color: $warning; }
     StepRow.-edited > .num { color: $warning; text-style: bold; }
     StepRow.-leak > .mark { color: $error; text-style: bold; }
@@ -125,13 +134,28 @@ class StepRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self.index + 1}.", classes="num")
-        yield StepEditor(self._text, placeholder="write this step…", compact=True,
-                         soft_wrap=True, highlight_cursor_line=False)
+        with Vertical(classes="body"):
+            yield StepEditor(self._text, placeholder="write this step…", compact=True,
+                             soft_wrap=True, highlight_cursor_line=False)
+            yield Static("", classes="preview", markup=False)
         yield Label(self._mark, classes="mark")
+
+    def on_mount(self) -> None:
+        self.show_preview(is_raw(self))
 
     @property
     def input(self) -> StepEditor:
         return self.query_one(StepEditor)
+
+    def show_preview(self, raw: bool) -> None:
+        """The step's math rendered on the line under it (none when raw or without math)."""
+        text = self.input.text
+        from tot_tui.mathtext import has_math
+
+        shown = one_line(text, raw) if not raw and has_math(text) else ""
+        self.set_class(bool(shown) and shown != text, "-math")
+        if shown:
+            self.query_one(".preview", Static).update(f"→ {safe_text(shown)}")
 
     def set_mark(self, mark: str) -> None:
         label = self.query_one(".mark", Label)
@@ -366,6 +390,7 @@ records exactly the steps the student saw.
                 with row.input.prevent(TextArea.Changed):
                     row.input.load_text(shown)
                 row.input.move_cursor(row.input.document.end)
+                row.show_preview(is_raw(self))
         if focus is not None and steps:
             focus = max(0, min(focus, len(steps) - 1))
             self._focus_index = focus
@@ -408,10 +433,21 @@ records exactly the steps the student saw.
 
     def show_draft(self, draft: tuple[str, ...] | list[str]) -> None:
         text = Text()
+        raw = is_raw(self)
         for i, step in enumerate(draft):
             text.append(f"{i + 1:>3}. ", style="bold")
-            text.append(safe_text(step) + "\n")
+            text.append(safe_text(one_line(step, raw)) + "\n")
         self._draft().update(text)
+
+    def on_mount(self) -> None:
+        follow(self, self._math_switched)
+
+    def on_unmount(self) -> None:
+        unfollow(self)
+
+    def _math_switched(self, raw: bool) -> None:
+        for row in self.rows:
+            row.show_preview(raw)
 
     async def load(self, step_set: StepSetView, *, original: StepSetView | None = None,
                    focus: bool = False, note: str = "") -> None:
@@ -475,9 +511,11 @@ records exactly the steps the student saw.
     def _typed(self, event: TextArea.Changed) -> None:
         event.stop()
         value = event.text_area.text
-        row = event.text_area.parent
-        if not isinstance(row, StepRow) or row.parent is None or row not in self.rows:
+        row = next((node for node in event.text_area.ancestors if isinstance(node, StepRow)),
+                   None)
+        if row is None or row.parent is None or row not in self.rows:
             return
+        row.show_preview(is_raw(self))
         steps = self.steps
         if row.index >= len(steps) or value in (steps[row.index], safe_text(steps[row.index])):
             return

@@ -4,10 +4,16 @@ Deltas are collected and handed to `Markdown.get_stream()` at most every FLUSH_S
 stream batches further when rendering lags): the document is appended to, never re-rendered
 from scratch, and a fast model costs a few layouts a second instead of one per token. The scroll
 view is anchored, so it follows the bottom only while the reader is at the bottom.
+
+Math goes through a `MathStream` (Markdown style) on the way: a span is written once it is
+complete, rendered, so the append-only document never shows half a formula; a display block
+is a fenced code block as wide as the pane was when the reply started. The app's math key
+(app.raw_math) shows the source instead: the pane is then drawn again from what arrived.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -17,6 +23,7 @@ from textual.widgets import Static
 from tot_tui.textsafe import safe_text
 from tot_tui.ui.dom import child_on_first_use, uncancellable
 from tot_tui.ui.keymap import key_hint
+from tot_tui.ui.mathview import fence_width, follow, is_raw, reply_markdown, unfollow
 from tot_tui.ui.plain import plain
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
     from textual.widgets.markdown import MarkdownStream
 
     from tot_tui.domain import AttemptView
+    from tot_tui.mathtext.stream import MathStream
 
 
 class StudentStream(Vertical):
@@ -37,11 +45,15 @@ class StudentStream(Vertical):
 ## Student reply
 The student model's answer streams here. Scroll up to read while it writes: the pane stops
 following the bottom until you scroll back down. **Esc** cancels and keeps what arrived.
+
+Math is rendered as it arrives (a formula once it is complete); **F8** (or **Ctrl+\\\\**) shows
+the LaTeX as written everywhere, and again renders it.
 """
 
     # The Markdown is at least as tall as the view: an anchored view then starts short replies
-    # at the top instead of pinning them to the bottom. (No comments in the CSS: Textual parses
-    # them slowly, and this is parsed before the first paint.)
+    # at the top instead of pinning them to the bottom. A display block (a fenced code block)
+    # is set on the reply's background, without the blank rows a fence has. (No comments in
+    # the CSS: Textual parses them slowly, and this is parsed before the first paint.)
     DEFAULT_CSS = """
     StudentStream {
         border: round $primary 50%;
@@ -56,17 +68,22 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
     StudentStream Markdown { margin: 0 1; padding: 0; background: transparent;
                              min-height: 100%; }
     StudentStream .placeholder { color: $text-muted; margin: 0 1; }
+    StudentStream MarkdownFence { margin: 0 0 1 0; background: transparent; }
+    StudentStream MarkdownFence > Label { padding: 0 2; }
     """
 
     def __init__(self, title: str, *, placeholder: str = "", id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.border_title = title
+        self.border_title = self._title = title
         self._placeholder = placeholder
         self._stream: MarkdownStream | None = None
         self._parts: list[str] = []  # everything that arrived, as sent (before escaping)
         self._pending: list[str] = []  # arrived but not yet handed to the Markdown stream
         self._flush_timer: Timer | None = None
+        self._math: MathStream | None = None  # what arrived, to Markdown with its math
+        self._width: int | None = None  # columns for a display block, fixed at the start
+        self._switching = asyncio.Lock()  # stopping the stream, or drawing it again
         self._who = ""
         self.running = False
 
@@ -75,6 +92,12 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         # use: the first screen paints sooner without them.
         with VerticalScroll(can_focus=True):
             yield Static(self._placeholder, classes="placeholder", markup=False)
+
+    def on_mount(self) -> None:
+        follow(self, self._math_switched)
+
+    def on_unmount(self) -> None:
+        unfollow(self)
 
     @property
     def placeholder(self) -> str:
@@ -126,13 +149,25 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         """Clear the pane and open a new stream."""
         await self._stop_stream()
         self._parts = []
+        self.border_title = self._title
         self.running = True
         self.border_subtitle = plain(subtitle)
         self.banner.show_note("Waiting for the student model (the first request may load it)…")
         markdown = await self._markdown()
         await uncancellable(markdown.update(""))
         self.scroller.anchor()
+        self._width = self._block_width()
+        self._math = self._new_math()
         self._stream = type(markdown).get_stream(markdown)
+
+    def _block_width(self) -> int | None:
+        # The scroll view less its bar and the Markdown's margins.
+        return fence_width(self.scroller.size.width - 3)
+
+    def _new_math(self) -> MathStream:
+        from tot_tui.mathtext.stream import MathStream
+
+        return MathStream(width=self._width, markdown=True, raw=is_raw(self))
 
     def show_loading(self, model: str, host: str) -> None:
         """The request is out and no token has come (a cold model loads first)."""
@@ -140,7 +175,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self.border_subtitle = plain(f"{self._who} · waiting (a cold model loads first)…")
 
     async def append(self, text: str) -> None:
-        if self._stream is None:
+        if self._math is None:  # no reply streaming (a redraw keeps it; see _math_switched)
             return
         if not self._parts:
             self.banner.show_note(key_hint(
@@ -154,10 +189,22 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
 
     async def _flush(self) -> None:
         self._flush_timer = None
-        if self._pending and self._stream is not None:
+        if self._pending and self._stream is not None and self._math is not None:
             chunk = safe_text("".join(self._pending))
             self._pending.clear()
-            await self._stream.write(chunk)
+            await self._stream.write(self._math.feed(chunk))
+            self._name_math_key()
+
+    def _name_math_key(self) -> None:
+        """A reply with math says in the title which key shows it the other way."""
+        from tot_tui.mathtext import has_math
+
+        title = self._title
+        if self._parts and hasattr(self.app, "math_signal") and has_math(self.text):
+            what = "renders the math" if is_raw(self) else "shows the LaTeX"
+            title += " · " + key_hint(self, "{app.raw_math} " + what)
+        if title != self.border_title:
+            self.border_title = title
 
     async def finish(self, attempt: AttemptView, reference: str | None) -> None:
         await self._stop_stream()
@@ -190,6 +237,7 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         await self._stop_stream()
         self.running = False
         self._parts = []
+        self.border_title = self._title
         self.border_subtitle = ""
         for banner in self.query(VerdictBanner):
             banner.clear()
@@ -211,14 +259,51 @@ following the bottom until you scroll back down. **Esc** cancels and keeps what 
         self._parts = [text]
         self.border_subtitle = plain(subtitle)
         markdown = await self._markdown()
-        await uncancellable(markdown.update(safe_text(text)))
+        self._width = self._block_width()
+        await uncancellable(markdown.update(self._whole()))
+        self._name_math_key()
+
+    def _whole(self) -> str:
+        """Everything that arrived, as Markdown (math as the app shows it now)."""
+        return reply_markdown(safe_text(self.text), self._width, is_raw(self))
 
     async def _stop_stream(self) -> None:
-        """Hand over what is pending, then close the stream (it renders what it holds)."""
-        if self._flush_timer is not None:
-            self._flush_timer.stop()
-        await self._flush()
-        self._pending.clear()
-        stream, self._stream = self._stream, None
-        if stream is not None:
+        """Hand over what is pending and what the math stream held back, then close the
+        stream (it renders what it holds)."""
+        async with self._switching:
+            if self._flush_timer is not None:
+                self._flush_timer.stop()
+            await self._flush()
+            self._pending.clear()
+            stream, self._stream = self._stream, None
+            math, self._math = self._math, None
+            if stream is None:
+                return
+            if math is not None:
+                await uncancellable(stream.write(math.finish()))
             await uncancellable(stream.stop())
+            if math is not None and math.gave_up:
+                # A span held too long was written as it came; the whole reply is here now.
+                await uncancellable(self.markdown.update(self._whole()))
+
+    async def _math_switched(self, raw: bool) -> None:
+        """Math rendered ↔ as written: draw what arrived again (a stream goes on from it)."""
+        from textual.widgets import Markdown
+
+        async with self._switching:
+            self._name_math_key()
+            if not self._parts or not self.query(Markdown):
+                return
+            markdown = self.markdown
+            stream, self._stream = self._stream, None
+            if stream is None:
+                await uncancellable(markdown.update(self._whole()))
+                return
+            await uncancellable(stream.stop())
+            # What arrived until now, through a new math stream; later deltas go on from it.
+            self._pending.clear()
+            self._math = self._new_math()
+            await uncancellable(markdown.update(self._math.feed(safe_text(self.text))))
+            self._stream = type(markdown).get_stream(markdown)
+            if self._pending and self._flush_timer is None:  # arrived while it was drawn
+                self._flush_timer = self.set_timer(FLUSH_SECONDS, self._flush)

@@ -1,4 +1,7 @@
-"""The verdict banner: correct / incorrect / unknown, both answers normalised, and the reason."""
+"""The verdict banner: correct / incorrect / unknown, both answers normalised, and the reason.
+
+Answers with math are shown rendered on one line (`\\frac{1}{2}` as ½), or as written while the
+app shows math raw (app.raw_math)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tot_tui.textsafe import safe_text
+from tot_tui.ui.mathview import answer_line, follow, is_raw, unfollow
 
 if TYPE_CHECKING:
     from tot_tui.domain import AttemptView, CheckResult, Verdict
@@ -45,6 +49,13 @@ class VerdictBanner(Static):
     """
 
     verdict: Verdict | None = None
+    _shown: tuple[Verdict, str, str, str, str] | None = None  # what show_verdict was given
+
+    def on_mount(self) -> None:
+        follow(self, lambda _raw: self._draw())
+
+    def on_unmount(self) -> None:
+        unfollow(self)
 
     def _set_class(self, name: str) -> None:
         self.remove_class("-correct", "-incorrect", "-unknown", "-note")
@@ -53,13 +64,21 @@ class VerdictBanner(Static):
     def show_verdict(self, verdict: Verdict, answer: str, reference: str, reason: str, *,
                      whose: str = "answer") -> None:
         self.verdict = verdict
+        self._shown = (verdict, answer, reference, reason, whose)
         self._set_class(f"-{verdict.value}")
+        self._draw()
+
+    def _draw(self) -> None:
+        if self._shown is None or self.verdict is None:
+            return
+        verdict, answer, reference, reason, whose = self._shown
+        raw = is_raw(self)
         text = Text()
         text.append(_ICONS[verdict], style="bold")
         text.append(f"   {whose} ")
-        text.append(safe_text(answer or "(none)", 60), style="bold")
+        text.append(safe_text(answer_line(answer, raw) or "(none)", 60), style="bold")
         text.append("   reference ")
-        text.append(safe_text(reference or "(none)", 60), style="bold")
+        text.append(safe_text(answer_line(reference, raw) or "(none)", 60), style="bold")
         text.append(f"   — {describe_reason(reason)}")
         self.update(text)
 
@@ -75,10 +94,12 @@ class VerdictBanner(Static):
     def show_note(self, note: str) -> None:
         """A plain line (checking…, cancelled…) instead of a verdict."""
         self.verdict = None
+        self._shown = None
         self._set_class("-note")
         self.update(Text(note))
 
     def clear(self) -> None:
         self.verdict = None
+        self._shown = None
         self.remove_class("-shown", "-correct", "-incorrect", "-unknown", "-note")
         self.update("")
