@@ -10,6 +10,7 @@ Each scene drives the app with the keys a person would press, then saves one SVG
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -28,6 +29,20 @@ JANET = ("Janet’s ducks lay 16 eggs per day. She eats three for breakfast ever
 SHEEP = ("Toulouse has twice as many sheep as Charleston. Charleston has 4 times as many sheep "
          "as Seattle. How many sheep do Toulouse, Charleston, and Seattle have together if "
          "Seattle has 20 sheep?")
+# MATH500 test/intermediate_algebra/1572, with the steps and reply the fake is given for it
+# (SCENARIO): cases, a stacked fraction and a boxed answer, rendered.
+CASES = ("Let \\[f(n) =\n\\begin{cases}\n4n+3 &\\text{if }n<a, \\\\\n"
+         "7n-12 &\\text{if }n\\ge{a}.\n\\end{cases}\n\\]Find $a$ if the graph of $y=f(n)$ is "
+         "continuous.")
+SCENARIO = {"problems": [{
+    "question": CASES, "answer": "5",
+    "steps": ["Write both pieces of $f(n)$ at $n = a$.",
+              "Set them equal, $4a+3 = 7a-12$: $\\lim_{n \\to a^-} f(n)$ must be $f(a)$.",
+              "Solve the equation for $a$.", "The final answer is the value of $a$."],
+    "solution": ("For the graph to be continuous, the two pieces of\n"
+                 "\\[f(n) = \\begin{cases} 4n+3 & n < a \\\\ 7n-12 & n \\ge a \\end{cases}\\]\n"
+                 "must meet at $n = a$, so $4a + 3 = 7a - 12$. Then $3a = 15$ and\n"
+                 "\\[a = \\frac{15}{3} = \\boxed{5}.\\]\n\nFinal answer: $\\boxed{5}$")}]}
 
 
 def free_port(preferred: int) -> int:
@@ -41,9 +56,12 @@ def free_port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
-def start_fake(port: int) -> subprocess.Popen[bytes]:
+def start_fake(port: int, home: str) -> subprocess.Popen[bytes]:
+    scenario = Path(home) / "scenario.json"
+    scenario.write_text(json.dumps(SCENARIO), "utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "tot_tui.fake_ollama", "--port", str(port),
-                             "--delay", "0.02", "--cold-load", "0.3", "--quiet"],
+                             "--delay", "0.02", "--cold-load", "0.3", "--quiet",
+                             "--scenario", str(scenario)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -117,6 +135,13 @@ async def solve_streaming(pilot) -> None:
     await pilot.press("ctrl+r")
     pane = pilot.app.screen.query_one("#with-steps")
     await until(pilot, lambda: "Toulouse" in pane.text)
+    pilot.app.clear_notifications()
+
+
+async def solve_math(pilot) -> None:
+    await type_problem(pilot, CASES, "5")
+    await pilot.press("ctrl+r")
+    await settle(pilot)
     pilot.app.clear_notifications()
 
 
@@ -217,6 +242,7 @@ SCENES: list[tuple[str, Scene, bool]] = [  # name, scene, with a server
     ("solve-streaming", solve_streaming, True),
     ("solve-verdict", solve_verdict, True),
     ("solve-compare", solve_compare, True),
+    ("solve-math", solve_math, True),
     ("solve-hints", solve_hints, True),
     ("history", history, True),
     ("history-search", history_search, True),
@@ -255,7 +281,7 @@ def main(argv: list[str]) -> int:
     os.environ.update(HOME=home, TOT_TUI_CONFIG_DIR=f"{home}/.config/tot-tui",
                       TOT_TUI_DATA_DIR=f"{home}/.local/share/tot-tui")
     port = free_port(11434)
-    fake = start_fake(port)
+    fake = start_fake(port, home)
     try:
         for name, scene, with_server in wanted:
             host = f"http://127.0.0.1:{port}" if with_server else "http://127.0.0.1:9"

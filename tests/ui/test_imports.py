@@ -7,7 +7,8 @@ import subprocess
 import sys
 import textwrap
 
-HEAVY = ("sympy", "sqlmodel", "sqlalchemy", "ollama", "httpx")
+# pylatexenc: math is rendered (tot_tui.mathtext) only once there is math to show.
+HEAVY = ("sympy", "sqlmodel", "sqlalchemy", "ollama", "httpx", "pylatexenc")
 
 
 def run_fresh(code: str) -> dict:

@@ -30,9 +30,11 @@ GALLERY = [json.loads(line) for line in GALLERY_PATH.read_text(encoding="utf-8")
 # of a small model: cases, a stacked fraction, a boxed answer.
 PROBLEM = next(e["text"] for e in GALLERY if e["id"] == "cases-display")
 STEPS = ["Write both pieces of $f(n)$ at $n = a$.",
-         "Set $4a+3$ equal to $7a-12$: the pieces must meet there.",
+         "Set them equal, $4a+3 = 7a-12$: $\\lim_{n \\to a^-} f(n)$ must be $f(a)$.",
          "Solve the equation for $a$.",
          "The final answer is the value of $a$."]
+MATH_STEPS = ["Write both pieces of $f(n)$ at $n = a$.", "Set $4a+3$ equal to $7a-12$.",
+              "Halve it: $a = \\frac{1}{2} \\cdot (n^2 + 1)$.", "Say $a$."]
 REPLY = ("For the graph to be continuous, the two pieces of\n"
          "\\[f(n) = \\begin{cases} 4n+3 & n < a \\\\ 7n-12 & n \\ge a \\end{cases}\\]\n"
          "must meet at $n = a$, so $4a + 3 = 7a - 12$. Then $3a = 15$ and\n"
@@ -108,19 +110,25 @@ async def test_the_banner_shows_answers_with_math_on_one_line():
 async def test_steps_with_math_show_a_rendered_line_unless_focused():
     panel = StepsPanel()
     async with Host(panel).run_test(size=(80, 24)) as pilot:
-        await panel.load(step_set(STEPS))
+        await panel.load(step_set(MATH_STEPS))
         await pilot.pause()
         rows = panel.rows
-        assert [row.has_class("-math") for row in rows] == [True, True, True, True]
-        preview = rows[1].query_one(".preview")
-        assert str(preview.render()) == "→ Set 4a + 3 equal to 7a − 12: the pieces must meet there."
-        assert preview.display and rows[1].input.text == STEPS[1]  # edited as written
-        rows[1].input.focus()
+        # Only where the rendering says more than the text without its `$`s.
+        assert [row.has_class("-math") for row in rows] == [False, False, True, False]
+        preview = rows[2].query_one(".preview")
+        assert str(preview.render()) == "→ Halve it: a = ½ · (n² + 1)."
+        assert preview.display and rows[2].input.text == MATH_STEPS[2]  # edited as written
+        rows[2].input.focus()
         await pilot.pause()
         assert not preview.display  # while the step is edited: as written only
-        await pilot.press("end", *" $x^2$")
-        assert panel.steps[1] == STEPS[1] + " $x^2$"
-        assert "x²" in str(preview.render())
+        await pilot.press("end", *" $x^3$")
+        assert panel.steps[2] == MATH_STEPS[2] + " $x^3$"
+        assert "x³" in str(preview.render())
+        rows[0].input.focus()
+        await pilot.pause()
+        assert preview.display
+        await pilot.press("end", *" $\\sqrt{2}$")
+        assert rows[0].has_class("-math")
 
 
 async def test_hints_show_math_rendered():
@@ -179,21 +187,21 @@ async def test_the_math_key_shows_the_source_everywhere_and_back(fake, make_app)
         panel = screen.query_one(StepsPanel)
         rendered = pane.markdown.source
         assert "⎧" in rendered and "\\begin" not in rendered
-        assert "F8 shows the LaTeX" in str(pane.border_title)
-        assert panel.rows[0].has_class("-math")
+        assert "F8 shows LaTeX" in str(pane.border_title)
+        assert panel.rows[1].has_class("-math")
         await pilot.press("f8")
         await settle(pilot, app)
         assert app.raw_math
         raw = pane.markdown.source
         assert raw == render_markdown(REPLY, pane._width, raw=True)
         assert "\\\\begin\\{cases\\}" in raw and "⎧" not in raw
-        assert "F8 renders the math" in str(pane.border_title)
-        assert not panel.rows[0].has_class("-math")  # steps as written only
+        assert "F8 renders math" in str(pane.border_title)
+        assert not panel.rows[1].has_class("-math")  # steps as written only
         assert any("Math is shown as written" in n.message for n in app._notifications)
         await pilot.press("ctrl+backslash")  # the other key
         await settle(pilot, app)
         assert not app.raw_math and pane.markdown.source == rendered
-        assert panel.rows[0].has_class("-math")
+        assert panel.rows[1].has_class("-math")
 
 
 async def test_the_math_key_redraws_a_reply_while_it_streams(fake, make_app):

@@ -9,6 +9,7 @@ its editor while the step is not being edited (not while the app shows math raw)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -31,6 +32,14 @@ from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
 
 if TYPE_CHECKING:
     from tot_tui.domain import StepSetView
+
+
+def _reads_differently(rendered: str, text: str) -> bool:
+    """Does the rendering say more than the text without its `$`s (`$a$` is just a)?"""
+    def bare(s: str) -> str:
+        return re.sub(r"\s|\$|\\[()\[\]]", "", s).replace("−", "-")
+
+    return bare(rendered) != bare(text)
 
 
 def _clean(steps: list[str]) -> list[str]:
@@ -153,7 +162,7 @@ class StepRow(Horizontal):
         from tot_tui.mathtext import has_math
 
         shown = one_line(text, raw) if not raw and has_math(text) else ""
-        self.set_class(bool(shown) and shown != text, "-math")
+        self.set_class(bool(shown) and _reads_differently(shown, text), "-math")
         if shown:
             self.query_one(".preview", Static).update(f"→ {safe_text(shown)}")
 

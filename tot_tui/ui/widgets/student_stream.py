@@ -201,7 +201,7 @@ the LaTeX as written everywhere, and again renders it.
 
         title = self._title
         if self._parts and hasattr(self.app, "math_signal") and has_math(self.text):
-            what = "renders the math" if is_raw(self) else "shows the LaTeX"
+            what = "renders math" if is_raw(self) else "shows LaTeX"
             title += " · " + key_hint(self, "{app.raw_math} " + what)
         if title != self.border_title:
             self.border_title = title
