@@ -275,7 +275,42 @@ def shoot(name: str, scene: Scene, host: str) -> Path:
     return target
 
 
+def shoot_gallery() -> Path:
+    """The math gallery (tests/data/math_gallery.jsonl: MATH500 and small-model replies) in the
+    app's own reply pane, 120 columns wide and tall enough to hold every entry."""
+    import json
+
+    from textual.app import App, ComposeResult
+
+    from tot_tui.ui.widgets.student_stream import StudentStream
+
+    lines = (HERE.parent / "tests" / "data" / "math_gallery.jsonl").read_text("utf-8")
+    entries = [json.loads(line) for line in lines.splitlines() if line.strip()]
+    text = "\n".join(f"- **{e['id']}**: {e['text']}" for e in entries
+                     if e["id"] != "aligned-nested-fracs")
+    target = HERE / "math-gallery.svg"
+
+    class Gallery(App[None]):
+        CSS = "StudentStream { height: 1fr; }"
+
+        def compose(self) -> ComposeResult:
+            yield StudentStream("Math gallery (F8 in the app shows the LaTeX)")
+
+    async def auto_pilot(pilot) -> None:
+        await pilot.app.query_one(StudentStream).show_text(text, "tests/data/math_gallery.jsonl")
+        await pilot.pause()
+        pilot.app.set_focus(None)
+        await pilot.pause()
+        target.write_text(pilot.app.export_screenshot(title="tot-tui — math gallery"), "utf-8")
+        pilot.app.exit()
+
+    Gallery().run(headless=True, size=(120, 190), auto_pilot=auto_pilot)
+    return target
+
+
 def main(argv: list[str]) -> int:
+    if not argv or any(a in "math-gallery" for a in argv):
+        print(f"{shoot_gallery().relative_to(HERE.parent)}")
     wanted = [(n, s, server) for n, s, server in SCENES if not argv or any(a in n for a in argv)]
     home = tempfile.mkdtemp(prefix="tot-tui-shots-")
     os.environ.update(HOME=home, TOT_TUI_CONFIG_DIR=f"{home}/.config/tot-tui",

@@ -264,12 +264,13 @@ async def show_gallery(pilot) -> None:
     await pilot.pause()
 
 
-def test_gallery_snapshot_80x24(snap_compare):
-    assert snap_compare(GalleryApp(), terminal_size=(80, 24), run_before=show_gallery)
+# Tall enough to hold every entry: the pictures show the whole gallery at both widths.
+def test_gallery_snapshot_80_columns(snap_compare):
+    assert snap_compare(GalleryApp(), terminal_size=(80, 250), run_before=show_gallery)
 
 
-def test_gallery_snapshot_120x40(snap_compare):
-    assert snap_compare(GalleryApp(), terminal_size=(120, 40), run_before=show_gallery)
+def test_gallery_snapshot_120_columns(snap_compare):
+    assert snap_compare(GalleryApp(), terminal_size=(120, 190), run_before=show_gallery)
 
 
 def test_the_gallery_source_renders_without_raw_math():
