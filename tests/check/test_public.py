@@ -56,3 +56,21 @@ def test_class_rows_hold_traps() -> None:
     # every class that accepts more must also show what it still refuses
     assert len(CLASS_ROWS) == 135
     assert sum(not r["equivalent"] for r in CLASS_ROWS) == 29
+
+
+# Whole replies of real small models (the live tier's Qwen2.5-Coder, through `tot-tui eval`),
+# each labelled by hand: is the reply's final answer the reference? (bench/collect_replies.py)
+REAL_ROWS = load_jsonl("real_replies.jsonl")
+
+
+def test_real_replies_are_real_and_labelled() -> None:
+    assert len(REAL_ROWS) >= 50
+    assert all(r["source"]["model"] and r["equivalent"] in (True, False) for r in REAL_ROWS)
+    labels = {r["equivalent"] for r in REAL_ROWS}
+    assert labels == {True, False}  # both kinds of verdict are on trial
+
+
+@pytest.mark.parametrize("row", REAL_ROWS, ids=[r["id"] for r in REAL_ROWS])
+def test_real_reply(row: dict) -> None:
+    res = check_in_process(row["gold"], row["pred"])
+    assert (res.status == "equivalent") == row["equivalent"], res
