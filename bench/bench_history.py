@@ -161,14 +161,16 @@ from tot_tui.ui.screens import base
 from textual.widgets import DataTable, Input
 
 settle, words = float(sys.argv[2]), sys.argv[3:]
-# The clock stops at the first screen update after the rows are in the table: every screen's
-# base class counts its compositor's refreshes (the bench's own hook, not the app's code).
-frames = [0]
+# The clock stops at the first screen update made while the rows are in the table: every
+# screen's base class notes when its compositor refreshes (the bench's own hook, not the app's).
+frames = []
 _refresh = base.TotScreen._compositor_refresh
-def counted(self):
-    frames[0] += 1
-    return _refresh(self)
-base.TotScreen._compositor_refresh = counted
+def noted(self):
+    result = _refresh(self)
+    rows = getattr(self, "rows", None)
+    frames.append((time.perf_counter(), id(rows) if rows else None))
+    return result
+base.TotScreen._compositor_refresh = noted
 
 async def quiet(app):
     from textual.worker import WorkerCancelled
@@ -179,11 +181,12 @@ async def quiet(app):
         except WorkerCancelled:  # a detail load replaced by a later one
             await asyncio.sleep(0.01)
 
-async def rows_drawn(screen, before):
-    while not (screen.rows is not before and screen.query_one(DataTable).row_count):
-        await asyncio.sleep(0.001)
-    seen = frames[0]
-    while frames[0] == seen:  # the frame with them
+async def rows_drawn(screen, before, since):
+    # When the first frame with rows other than `before` was drawn (after `since`).
+    while True:
+        for when, rows in frames:
+            if when >= since and rows is not None and rows != id(before):
+                return when
         await asyncio.sleep(0.001)
 
 async def main():
@@ -200,8 +203,7 @@ async def main():
         while not hasattr(screen, "rows"):
             await asyncio.sleep(0.001)
             screen = app.screen
-        await rows_drawn(screen, None)
-        out["open_ms"] = (time.perf_counter() - t) * 1000
+        out["open_ms"] = (await rows_drawn(screen, None, t) - t) * 1000
         out["rows"] = screen.query_one(DataTable).row_count
         await quiet(app)
         for word in words:
@@ -210,8 +212,8 @@ async def main():
             t = time.perf_counter()
             search.value = word
             search.post_message(Input.Submitted(search, word))
-            await rows_drawn(screen, before)
-            out.setdefault("search_ms", []).append((time.perf_counter() - t) * 1000)
+            drawn = await rows_drawn(screen, before, t)
+            out.setdefault("search_ms", []).append((drawn - t) * 1000)
             await quiet(app)
     await tutor.aclose()
     print(json.dumps(out))

@@ -216,6 +216,9 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
         self.more = False  # are there rows past the last page read?
         self.total = 0  # how many match the filters, over all pages
         self._indexed = False  # has this screen brought the search index up to date?
+        self._completed = False  # are the pickers and the detail view mounted?
+        self._loading: tuple[str, Verdict | None, str | None, int | None] | None = None
+        self._ready = asyncio.Event()  # set once they are
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -223,18 +226,30 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
         with Horizontal(id="filters"):
             yield Input(placeholder="Search problems, steps and replies…  (/)", id="search",
                         compact=True)
-            yield Select([(v.value, v.value) for v in Verdict], prompt="Any verdict",
-                         id="verdict", compact=True)
-            yield Select([], prompt="Any model", id="model", compact=True)
-            runs = Select[int]([], prompt="Any eval run", id="eval-run", compact=True)
-            runs.display = False  # until there is a batch evaluation to pick (`tot-tui eval`)
-            yield runs
+            # The filters' pickers and the detail view are mounted once the first rows are
+            # drawn (`_complete`): they cost more to lay out than the list itself.
         with Vertical(id="history-body"):
             yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
-            with VerticalScroll(id="detail"):
-                # Model text: its links are shown, and followed only when asked (TotScreen).
-                yield Markdown("", id="detail-md", open_links=False)
+            yield VerticalScroll(id="detail")
         yield KeyBar()
+
+    async def _complete(self) -> None:
+        """Mount the filters' pickers and the detail view (once, after the first rows)."""
+        if self._completed:
+            return
+        self._completed = True
+        runs = Select[int]([], prompt="Any eval run", id="eval-run", compact=True)
+        runs.display = False  # until there is a batch evaluation to pick (`tot-tui eval`)
+        try:
+            await uncancellable(self.query_one("#filters", Horizontal).mount_all([
+                Select([(v.value, v.value) for v in Verdict], prompt="Any verdict",
+                       id="verdict", compact=True),
+                Select([], prompt="Any model", id="model", compact=True), runs]))
+            # Model text: its links are shown, and followed only when asked (TotScreen).
+            await uncancellable(self.query_one("#detail", VerticalScroll).mount(
+                Markdown("", id="detail-md", open_links=False)))
+        finally:
+            self._ready.set()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -246,7 +261,7 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
         table.add_column("Result", key="result", width=7)
         table.focus()
         self.watch(table, "scroll_y", lambda _old, _new: self._near_end(), init=False)
-        self.reload()
+        # The first rows are read on the screen's resume, which also comes when it first shows.
 
     def on_resize(self) -> None:
         # The problem column takes what the others leave, and in a narrow terminal the date
@@ -267,25 +282,38 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
 
     def _filters(self) -> tuple[str, Verdict | None, str | None, int | None]:
         query = self.query_one("#search", Input).value.strip()
-        verdict = self.query_one("#verdict", Select).value
-        model = self.query_one("#model", Select).value
-        run = self.query_one("#eval-run", Select).value
+        # The pickers are mounted after the first rows: until then, no filter.
+        pickers = [next(iter(self.query(f"#{name}").results(Select)), None)
+                   for name in ("verdict", "model", "eval-run")]
+        verdict, model, run = (None if p is None else p.value for p in pickers)
         return (query, Verdict(verdict) if isinstance(verdict, str) else None,
                 model if isinstance(model, str) else None,
                 run if isinstance(run, int) else None)
 
     def reload(self) -> None:
-        self.load_rows(*self._filters())
+        filters = self._filters()
+        if filters == self._loading:  # the same list is being read (a screen shown first
+            return                   # gets two resume events)
+        self._loading = filters
+        self.load_rows(*filters)
 
     @work(exclusive=True, group="history-list", exit_on_error=False)
     async def load_rows(self, query: str, verdict: Verdict | None, model: str | None,
                         eval_run: int | None = None) -> None:
-        await self.tot_app.ready()
-        rows = await self.tutor.history(query=query, verdict=verdict, model=model,
-                                        eval_run_id=eval_run, limit=PAGE + 1)
+        try:
+            await self.tot_app.ready()
+            rows = await self.tutor.history(query=query, verdict=verdict, model=model,
+                                            eval_run_id=eval_run, limit=PAGE + 1)
+        finally:
+            self._loading = None
         self.more = len(rows) > PAGE
         self.rows = rows[:PAGE]
         self._fill(self.rows)
+        if not self._completed:  # the rows drawn first, then the rest of the screen
+            drawn = asyncio.Event()
+            self.call_after_refresh(drawn.set)
+            await drawn.wait()
+            await self._complete()
         filtered = bool(query or verdict or model or eval_run is not None)
         if not rows:
             self.detail = None
@@ -405,6 +433,7 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
         # A moment first: the list's rows are drawn before the detail is laid out, and
         # moving through rows quickly lays out only the one stopped at.
         await asyncio.sleep(DETAIL_DELAY)
+        await self._ready.wait()
         detail = await self.tutor.problem_detail(problem_id)
         self.detail = detail
         await self._show_detail()
