@@ -110,6 +110,9 @@ async def ui_run(config, checker, problem_id: int) -> tuple[float, list[float], 
         pane = screen.query_one("#with-steps", StudentStream)
         start = time.perf_counter()
         screen.action_solve()  # what Ctrl+R runs
+        # The pane still shows the problem's last verdict until the new reply starts.
+        while not pane.running:
+            await asyncio.sleep(0.001)
         sent: list[float] = []
         next_key = start + 0.1
         while pane.banner.verdict is None or pane.running:
@@ -155,7 +158,7 @@ async def main_async(tokens: int, runs: int, delay: float = 0.001) -> int:
             elapsed, lat, chars = await ui_run(config, checker, problem.id)
             ui.append(elapsed)
             latencies += lat
-            assert chars == len(text), "the UI lost part of the reply"
+            assert chars == len(text), f"the UI lost part of the reply ({chars} of {len(text)})"
         await tutor.aclose()
     server.communicate("", timeout=30)
     c, u = statistics.median(core), statistics.median(ui)
