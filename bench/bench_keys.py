@@ -13,22 +13,16 @@ process, the config's validation) runs. Target: no key over 100 ms.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
-import pty
 import select
-import signal
 import statistics
-import struct
 import sys
-import tempfile
-import termios
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_startup import COMPLETE, TOT
+from bench_startup import COMPLETE, TOT, app_env, spawn, stop
 
 HELLO = """
 from textual.app import App
@@ -51,10 +45,7 @@ LETTERS = [chr(c) for c in range(0x430, 0x450)] + [chr(c) for c in range(0x3B1, 
 def key_waits(code: str, marker: bytes, env: dict[str, str], seconds: float,
               every: float) -> list[float]:
     """Seconds from each letter typed until it is drawn."""
-    pid, fd = pty.fork()
-    if pid == 0:
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-        os.execve(sys.executable, [sys.executable, "-c", code], env)
+    pid, fd = spawn(code, env)
     seen = b""
     waits: list[float] = []
     try:
@@ -80,9 +71,7 @@ def key_waits(code: str, marker: bytes, env: dict[str, str], seconds: float,
             time.sleep(max(0.0, sent + every - time.perf_counter()))
         return waits
     finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(fd)
+        stop(pid, fd)
 
 
 def main() -> int:
@@ -91,13 +80,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--every", type=float, default=0.05)
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="tot-tui-bench-")
-    env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="36",
-               TOT_TUI_CONFIG_DIR=f"{home}/config", TOT_TUI_DATA_DIR=f"{home}/data",
-               OLLAMA_HOST="http://127.0.0.1:9")  # no server: the check fails fast
-    env.pop("TEXTUAL", None)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached, as after `pip install`
-    env["PYTHONPYCACHEPREFIX"] = f"{home}/pycache"
+    env = app_env()
     key_waits(HELLO, b"Hello", env, 0.2, args.every)  # warm the caches
     key_waits(TOT, COMPLETE, env, 0.2, args.every)
     results: dict[str, list[float]] = {"hello world": [], "tot-tui": []}

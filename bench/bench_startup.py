@@ -58,6 +58,37 @@ BREAKDOWN = {
 COMPLETE = b"ype or paste a math problem"
 
 
+def app_env() -> dict[str, str]:
+    """The environment both apps run in: a throw-away home, no model server, bytecode cached."""
+    home = tempfile.mkdtemp(prefix="tot-tui-bench-")
+    env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="36",
+               TOT_TUI_CONFIG_DIR=f"{home}/config", TOT_TUI_DATA_DIR=f"{home}/data",
+               OLLAMA_HOST="http://127.0.0.1:9")  # no server: start-up must not wait for one
+    env.pop("TEXTUAL", None)
+    # Bytecode cached, as after `pip install` (which compiles it): this container sets
+    # PYTHONDONTWRITEBYTECODE, and an editable install has no .pyc of its own, so tot-tui's
+    # modules would be compiled from source on every start (~25 ms) while Textual's are not.
+    # Both apps read and write their bytecode under a private prefix, filled by the warm-up.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = f"{home}/pycache"
+    return env
+
+
+def spawn(code: str, env: dict[str, str]) -> tuple[int, int]:
+    """`python -c code` in a new 120x36 pseudo-terminal: its pid and the terminal's fd."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a 120x36 terminal, then the app
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+        os.execve(sys.executable, [sys.executable, "-c", code], env)
+    return pid, fd
+
+
+def stop(pid: int, fd: int) -> None:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    os.close(fd)
+
+
 def time_to_paint(code: str, marker: bytes | tuple[bytes, ...], env: dict[str, str],
                   timeout: float = 30) -> Any:
     """Seconds until `marker` reaches the terminal; with several markers, a tuple of the
@@ -65,10 +96,7 @@ def time_to_paint(code: str, marker: bytes | tuple[bytes, ...], env: dict[str, s
     markers = (marker,) if isinstance(marker, bytes) else marker
     times: list[float] = []
     start = time.perf_counter()
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: a 120x36 terminal, then the app
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-        os.execve(sys.executable, [sys.executable, "-c", code], env)
+    pid, fd = spawn(code, env)
     seen = b""
     try:
         for wanted in markers:
@@ -83,9 +111,7 @@ def time_to_paint(code: str, marker: bytes | tuple[bytes, ...], env: dict[str, s
             times.append(time.perf_counter() - start)
         return times[0] if isinstance(marker, bytes) else tuple(times)
     finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        os.close(fd)
+        stop(pid, fd)
 
 
 def main() -> int:
@@ -94,17 +120,7 @@ def main() -> int:
     parser.add_argument("--breakdown", action="store_true",
                         help="also time the hello world with tot-tui's start-up imports added")
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="tot-tui-bench-")
-    env = dict(os.environ, TERM="xterm-256color", COLUMNS="120", LINES="36",
-               TOT_TUI_CONFIG_DIR=f"{home}/config", TOT_TUI_DATA_DIR=f"{home}/data",
-               OLLAMA_HOST="http://127.0.0.1:9")  # no server: start-up must not wait for one
-    env.pop("TEXTUAL", None)
-    # Bytecode cached, as after `pip install` (which compiles it): this container sets
-    # PYTHONDONTWRITEBYTECODE, and an editable install has no .pyc of its own, so tot-tui's
-    # modules would be compiled from source on every start (~25 ms) while Textual's are not.
-    # Both apps read and write their bytecode under a private prefix, filled by the warm-up.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = f"{home}/pycache"
+    env = app_env()
     # Warm the OS file cache (and the bytecode cache) for both before timing.
     time_to_paint(HELLO, b"Hello", env)
     time_to_paint(TOT, b"Decompose", env)
