@@ -276,7 +276,9 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
         fit_column(table, "problem", width, minimum=12)
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        # A screen shown for the first time gets two resume events: one read of the list.
+        if self._filters() != self._loading:
+            self.reload()
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -291,10 +293,7 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
                 run if isinstance(run, int) else None)
 
     def reload(self) -> None:
-        filters = self._filters()
-        if filters == self._loading:  # the same list is being read (a screen shown first
-            return                   # gets two resume events)
-        self._loading = filters
+        self._loading = filters = self._filters()
         self.load_rows(*filters)
 
     @work(exclusive=True, group="history-list", exit_on_error=False)
