@@ -480,20 +480,11 @@ async def _export(tutor: Tutor, args: argparse.Namespace) -> int:
         raise InputError(f"Cannot write {args.output}: the folder {args.output.parent} does not "
                          "exist. Create it, or choose another --output.")
     if args.output:
-        # Written to a file beside the target, which replaces it when complete: a failed
-        # export leaves no half-written file (or the old one, untouched).
-        partial = args.output.with_name(f".{args.output.name}.partial")
         try:
-            with open(partial, "w", encoding="utf-8") as f:
-                await tutor.export_to(args.ids or None, args.format, f.write)
-            partial.replace(args.output)
+            await tutor.export_file(args.ids or None, args.format, args.output)
         except OSError as exc:
-            partial.unlink(missing_ok=True)
             raise InputError(f"Cannot write {args.output}: {exc.strerror or exc}. Choose "
                              "another --output.") from exc
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
         print(f"Wrote {args.output}", file=sys.stderr)
     elif sys.stdout.isatty():  # model text must not drive the terminal
         from tot_tui.textsafe import safe_text

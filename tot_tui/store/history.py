@@ -38,6 +38,7 @@ from tot_tui.domain import (
     Verdict,
 )
 from tot_tui.store import listing, migrations
+from tot_tui.store.listing import parse_timestamp, timestamp
 from tot_tui.store.migrations import ProblemGone, StoreError
 from tot_tui.store.owner import process_token
 from tot_tui.store.tables import Attempt, EvalRun, HumanAnswer, Problem, StepSet, utcnow
@@ -53,10 +54,7 @@ class HistoryStore:
             path.parent.mkdir(parents=True, exist_ok=True)
             raw = sqlite3.connect(path, isolation_level=None, timeout=30)
             try:
-                raw.execute("PRAGMA journal_mode=WAL")
-                migrations.upgrade(raw)
-                raw.isolation_level = "DEFERRED"  # implicit transactions, committed by the recovery
-                listing.recover_dead_attempts(raw)
+                listing.prepare(raw)
             finally:
                 raw.close()
         except (sqlite3.OperationalError, OSError) as exc:
@@ -202,7 +200,7 @@ class HistoryStore:
                   "verdict": Verdict.UNKNOWN.value, "verdict_reason": "", "reference_norm": "",
                   "answer_norm": "", "prompt_name": prompt_name, "prompt_hash": prompt_hash,
                   "pid": os.getpid(), "owner": process_token(), "reference": reference,
-                  "created": _timestamp(created or utcnow())}
+                  "created": timestamp(created or utcnow())}
         with self.engine.begin() as conn:
             return self._insert_attempt(conn, values)
 
@@ -224,8 +222,8 @@ class HistoryStore:
                   "verdict": str(verdict), "verdict_reason": verdict_reason,
                   "reference_norm": reference_norm, "answer_norm": answer_norm,
                   "prompt_name": prompt_name, "prompt_hash": prompt_hash, "error": error,
-                  "pid": os.getpid(), "owner": process_token(), "created": _timestamp(created),
-                  "reference": reference, "finished": _timestamp(utcnow()), **asdict(usage)}
+                  "pid": os.getpid(), "owner": process_token(), "created": timestamp(created),
+                  "reference": reference, "finished": timestamp(utcnow()), **asdict(usage)}
         with self.engine.begin() as conn:
             attempt_id = self._insert_attempt(conn, values)
         return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
@@ -258,7 +256,7 @@ class HistoryStore:
         values: dict[str, Any] = {
             "status": str(status), "output": output, "answer": answer, "verdict": str(verdict),
             "verdict_reason": verdict_reason, "reference_norm": reference_norm,
-            "answer_norm": answer_norm, "error": error, "finished": _timestamp(utcnow())}
+            "answer_norm": answer_norm, "error": error, "finished": timestamp(utcnow())}
         if usage is not None:
             values.update(asdict(usage))  # the attempt's columns carry Usage's field names
         assignments = ", ".join(f"{name} = ?" for name in values)
@@ -278,7 +276,7 @@ class HistoryStore:
         return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
                            AttemptStatus(status), output, answer, Verdict(verdict),
                            verdict_reason, reference_norm, answer_norm, Usage(*stored_usage),
-                           error, prompt_name, prompt_hash, _parse_timestamp(created),
+                           error, prompt_name, prompt_hash, parse_timestamp(created),
                            eval_run_id, reference)
 
     def attempts_for_run(self, eval_run_id: int) -> list[AttemptView]:
@@ -497,8 +495,6 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
 _USAGE_FIELDS = tuple(f.name for f in fields(Usage))
 
 
-_timestamp = listing.timestamp  # for the statements written without the ORM
-_parse_timestamp = listing.parse_timestamp
 
 
 def _problem(row: Problem) -> ProblemView:

@@ -187,13 +187,20 @@ def open_file(path: Path) -> sqlite3.Connection | None:
         return None
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        migrations.upgrade(conn)
-        conn.isolation_level = "DEFERRED"  # implicit transactions, committed by recover
-        recover_dead_attempts(conn)
+        prepare(conn)
     except sqlite3.Error:
         return None
     return conn
+
+
+def prepare(conn: sqlite3.Connection) -> None:
+    """What every open of a writable history does first, on a connection in autocommit mode:
+    WAL, the schema upgraded, dead attempts settled. The connection is left with implicit
+    transactions."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    migrations.upgrade(conn)
+    conn.isolation_level = "DEFERRED"  # implicit transactions, committed by the recovery
+    recover_dead_attempts(conn)
 
 
 def like(word: str) -> str:

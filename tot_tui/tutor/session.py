@@ -13,6 +13,7 @@ import threading
 import unicodedata
 from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tot_tui.config import Config
@@ -568,6 +569,23 @@ class Tutor:
             return count
 
         return await self._db(run)
+
+    async def export_file(self, problem_ids: Sequence[int] | None, fmt: str,
+                          path: Path) -> int:
+        """`export_to` a file. It is written beside `path` and replaces it when complete, so a
+        failed export leaves no half-written file (and an old one untouched). The file is
+        opened, written and closed in worker threads; returns how many problems."""
+        partial = path.with_name(f".{path.name}.partial")
+        try:
+            out = await asyncio.to_thread(open, partial, "w", encoding="utf-8")
+            try:
+                count = await self.export_to(problem_ids, fmt, out.write)
+            finally:
+                await asyncio.to_thread(out.close)
+            await asyncio.to_thread(partial.replace, path)
+            return count
+        finally:
+            partial.unlink(missing_ok=True)
 
     # -- models ------------------------------------------------------------------------------
 

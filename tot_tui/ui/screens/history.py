@@ -582,14 +582,8 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
     async def export(self, fmt: str, ids: list[int] | None) -> Path:
         folder = self.tutor.config.paths.exports_dir
         path = folder / f"tot-tui-{datetime.now():%Y%m%d-%H%M%S}.{EXTENSIONS[fmt]}"
-        partial = path.with_name(f".{path.name}.partial")
         await asyncio.to_thread(lambda: folder.mkdir(parents=True, exist_ok=True))
-        try:
-            with open(partial, "w", encoding="utf-8") as f:
-                await self.tutor.export_to(ids, fmt, f.write)
-            partial.replace(path)
-        finally:
-            partial.unlink(missing_ok=True)
+        await self.tutor.export_file(ids, fmt, path)
         count = "everything" if ids is None else f"{len(ids)} problem{'s' * (len(ids) != 1)}"
         self.notify(f"Exported {count} to {show_path(path)}", title="Export written",
                     timeout=10)
