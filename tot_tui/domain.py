@@ -63,6 +63,9 @@ class Mode(StrEnum):
     BASELINE = "baseline"  # the bare problem
     COT = "cot"  # "think step by step"
     STEPS = "steps"  # Trace-of-Thought: the teacher's (or tutor's) steps as a plan
+    EQUATIONS = "eot"  # Equation-of-Thought: the student writes equations, a solver solves them
+    PROGRAM = "pot"  # Program-of-Thought: the student writes a program, never executed
+    ENSEMBLE = "ensemble"  # steps-guided prose, equations and a program; majority answer
 
 
 class StepOrigin(StrEnum):
@@ -80,6 +83,32 @@ class AttemptStatus(StrEnum):
     RUNNING = "running"  # being streamed; checkpointed so a killed process loses little
     FINISHED = "finished"
     INTERRUPTED = "interrupted"  # error, cancel or a cut stream; partial text kept
+
+
+class DerivedStatus(StrEnum):
+    """What reading a model's equations or program gave (tot_tui/check/derive.py)."""
+
+    SOLVED = "solved"  # one value for the answer
+    AMBIGUOUS = "ambiguous"  # several values and no stated condition picks one
+    NO_SOLUTION = "no_solution"  # inconsistent equations, or no value meets the conditions
+    UNDERDETERMINED = "underdetermined"  # the answer is not fixed by the equations
+    REFUSED = "refused"  # not in the allowed form (junk, a construct we do not evaluate)
+    FAILED = "failed"  # the worker's deadline or memory cap stopped it
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """An answer computed by the checker's worker from a model's equations or program: the
+    arithmetic is the solver's, never the model's. `value` is text the checker reads."""
+
+    kind: str  # "equations" or "program"
+    status: DerivedStatus
+    value: str | None
+    reason: str  # one sentence a person can read
+
+    @property
+    def ok(self) -> bool:
+        return self.status is DerivedStatus.SOLVED and self.value is not None
 
 
 @dataclass(slots=True)
