@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--steps-file", type=Path, help="use these steps (one per line, or JSON)")
     group.add_argument("--no-steps", action="store_true", help="baseline: the bare problem")
     group.add_argument("--cot", action="store_true", help="baseline: 'think step by step'")
+    group.add_argument("--mode", metavar="NAME",
+                       help="how the student is asked: " + _modes_help() + " (default: tot)")
+    p.add_argument("--equations", action=argparse.BooleanOptionalAction, default=None,
+                   help="ask the teacher for the problem as equations and solve them: the "
+                        "reference when none is given, a check of the one given (default: "
+                        "whenever the teacher is asked for steps; setting teacher_equations)")
+    p.add_argument("--preset", metavar="NAME",
+                   help="the prompt set: ours, tot-paper or tot-traces (default: the config's)")
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
     p.add_argument("--raw", action="store_true",
                    help="print math as written (LaTeX); by default it is rendered on a "
@@ -285,6 +293,12 @@ def _renders_math(stream: TextIO, args: argparse.Namespace) -> bool:
     return stream.isatty() and not getattr(args, "raw", False)
 
 
+def _modes_help() -> str:
+    from tot_tui.modes import MODE_TABLE
+
+    return ", ".join(m.name for m in MODE_TABLE)
+
+
 class _SolvePrinter:
     """Prints `solve`'s events as they come; collects the fields of the --json object.
 
@@ -300,6 +314,7 @@ class _SolvePrinter:
         self.printed: list[str] = []  # steps already on screen
         self.student_started = False
         self.failure: Any = None
+        self.equations_pending = bool(args.equations_wanted)
         self.result: dict[str, Any] = {
             "problem": None, "reference": args.answer, "steps": [], "teacher_model": None,
             "student_model": tutor.config.model("student")}
@@ -322,6 +337,7 @@ class _SolvePrinter:
 
         from tot_tui.domain import (
             AttemptDone,
+            EquationsReady,
             Failed,
             ModelLoading,
             StepsReady,
@@ -332,8 +348,18 @@ class _SolvePrinter:
 
         out, style = self.out, self.style
         match event:
+            case Failed() if event.role == "teacher" and self.equations_pending:
+                # The equations are extra: their failure is said, and the loop goes on.
+                self.equations_pending = False
+                self.result["equations"] = {"status": "failed", "reason": event.message}
+                if self.live:
+                    out.write(style(f"The teacher's equations failed: {event.message}", "33")
+                              + "\n\n")
             case Failed():
                 self.failure = event
+            case EquationsReady():
+                self.equations_pending = False
+                self._equations(event)
             case StepsReady():
                 steps = event.step_set.steps
                 self.result.update(problem=event.problem.text, steps=steps,
@@ -359,8 +385,8 @@ class _SolvePrinter:
                     output_tokens=a.usage.output_tokens)
                 if self.live:
                     shown = safe_text(a.answer_norm or a.answer or "(none)", 200)
-                    ref = (f" vs reference {safe_text(a.reference_norm or self.args.answer, 200)}"
-                           if self.args.answer else "")
+                    given = a.reference_norm or a.reference or self.args.answer
+                    ref = f" vs reference {safe_text(given, 200)}" if given else ""
                     verdict = style(f"Verdict: {a.verdict}", _VERDICT_COLOUR[str(a.verdict)])
                     out.write(f"\n\n{verdict} (answer {shown}{ref}; {a.verdict_reason})\n")
             case ModelLoading():
@@ -368,6 +394,8 @@ class _SolvePrinter:
                     sys.stderr.write(style(
                         f"Asking the {event.role} ({event.model} at {event.host}); the first "
                         "request may wait for the model to load…\n", "2"))
+            case TeacherDelta() if self.equations_pending:
+                pass  # the equations are shown once solved, not as they stream
             case TeacherDelta():
                 complete = list(event.draft[:-1])  # a step is printed once the next one starts
                 if self.live and len(complete) > len(self.printed) and \
@@ -391,6 +419,35 @@ class _SolvePrinter:
             case _:
                 assert_never(event)
 
+    def _equations(self, event: Any) -> None:
+        from tot_tui.textsafe import safe_text
+
+        derived, problem = event.equation_set.derived, event.problem
+        eq = event.equation_set
+        self.result["equations"] = {"status": str(derived.status), "value": derived.value,
+                                    "reason": derived.reason, "agrees": eq.agrees}
+        if problem.reference_source == "equations":
+            self.result["reference"] = problem.reference
+            self.result["reference_source"] = "equations"
+        if not self.live:
+            return
+        out, style = self.out, self.style
+        if derived.ok and problem.reference_source == "equations":
+            out.write(style("Reference", "1") + " (solved from the teacher's equations): "
+                      f"{safe_text(derived.value or '', 200)}\n")
+        elif derived.ok and eq.agrees is False:
+            out.write(style(f"warning: the reference {safe_text(eq.compared_with or '', 100)} "
+                            "disagrees with the teacher's equations, which give "
+                            f"{safe_text(derived.value or '', 100)}.", "33") + "\n")
+        elif derived.ok:
+            out.write(f"The teacher's equations give {safe_text(derived.value or '', 200)}"
+                      f"{', as the reference says' if eq.agrees else ''}.\n")
+        else:
+            out.write(style("The teacher's equations gave no reference: "
+                            f"{safe_text(derived.reason, 300)}", "2") + "\n")
+        out.write("\n")
+        out.flush()
+
     def end_reply(self) -> None:
         """The reply ended (or stopped): print what the math stream still held."""
         reply, self.reply = self.reply, None
@@ -408,11 +465,28 @@ async def _solve(tutor: Tutor, args: argparse.Namespace) -> int:
 
     problem = sys.stdin.read() if args.problem == "-" else args.problem
     steps = _read_steps_file(args.steps_file) if args.steps_file else None
-    mode = Mode.BASELINE if args.no_steps else Mode.COT if args.cot else Mode.STEPS
+    from tot_tui.modes import mode_spec
+    from tot_tui.tutor.session import InputError
+
+    if args.mode:
+        try:
+            spec = mode_spec(args.mode)
+        except KeyError:
+            raise InputError(f"Unknown mode {args.mode!r}: choose from {_modes_help()}.") \
+                from None
+        mode = spec.mode
+    else:
+        mode = Mode.BASELINE if args.no_steps else Mode.COT if args.cot else Mode.STEPS
+        spec = mode_spec(mode)
+    if args.preset:
+        tutor.use_preset(args.preset)
     clean_problem(problem)  # a bad problem is the user's to fix first (InputError, exit 2)
+    asks_teacher = spec.needs_steps and steps is None
+    equations = args.equations if args.equations is not None else \
+        asks_teacher and tutor.config.settings.teacher_equations
+    args.equations_wanted = equations
     # Both models before the first request: a missing student must not cost a teacher run.
-    needs: list[Role] = ["teacher", "student"] if mode is Mode.STEPS and steps is None \
-        else ["student"]
+    needs: list[Role] = ["teacher", "student"] if asks_teacher or equations else ["student"]
     for role in needs:
         setup = await tutor.setup_problem(role, tutor.config.model(role))
         if setup:
@@ -421,7 +495,7 @@ async def _solve(tutor: Tutor, args: argparse.Namespace) -> int:
     printer = _SolvePrinter(tutor, args, sys.stdout)
     # aclosing: an early exit (Ctrl+C) settles the attempt in this task, not at shutdown.
     async with contextlib.aclosing(tutor.run(problem, args.answer, steps=steps,
-                                             mode=mode)) as events:
+                                             mode=mode, equations=equations)) as events:
         try:
             async for event in events:
                 printer.handle(event)

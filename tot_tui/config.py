@@ -122,6 +122,11 @@ class Settings:
     first_token_timeout: Annotated[float, Bounds(gt=0)] = 300.0
     stall_timeout: Annotated[float, Bounds(gt=0)] = 60.0
     check_deadline: Annotated[float, Bounds(gt=0)] = 2.0
+    # The prompt set (tot_tui/tutor/presets.py): "ours", "tot-paper" or "tot-traces".
+    preset: str = "ours"
+    # Ask the teacher for the problem as equations, solved into a reference (or a check of
+    # the typed one), when the steps are asked for.
+    teacher_equations: bool = True
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
 

@@ -147,6 +147,7 @@ class StepSetView:
     prompt_name: str | None
     created: datetime
     leaks: list[int] = field(default_factory=list)  # indices of steps that state the answer
+    raw_output: str | None = None  # the teacher's reply as written (None: not a teacher's)
     # An edited version: each step's index in the base version `base_id`, None for a new step.
     origins: list[int | None] | None = None
     base_id: int | None = None
@@ -173,6 +174,36 @@ class AttemptView:
     created: datetime
     eval_run_id: int | None = None
     reference: str | None = None  # what it was graded against (None: before schema v10)
+    # Equations, programs and the ensemble: how each way reached its answer (schema v13).
+    ways: list[WayAnswer] = field(default_factory=list)
+    votes: int | None = None  # the ensemble: how many ways gave the chosen answer
+
+
+@dataclass(frozen=True, slots=True)
+class WayAnswer:
+    """One way an attempt reached an answer: "prose" (read from the reply), "equations" (the
+    solver on the reply's equations) or "program" (the interpreter on its program)."""
+
+    way: str
+    answer: str | None
+    status: str  # a DerivedStatus value, or "read" / "no_answer" for prose
+    note: str  # one sentence: what the solver or the reader said
+
+
+@dataclass(slots=True)
+class EquationSetView:
+    """A teacher's equations for a problem and what the solver made of them: a reference no
+    model's arithmetic produced. `agrees` compares it with the reference the problem had then
+    (None: there was none, or it could not be compared)."""
+
+    id: int
+    problem_id: int
+    model: str | None
+    derived: Derived
+    raw_output: str
+    created: datetime
+    compared_with: str | None = None
+    agrees: bool | None = None
 
 
 @dataclass(slots=True)
@@ -207,6 +238,7 @@ class ProblemDetail:
     step_sets: list[StepSetView]
     attempts: list[AttemptView]
     human_answers: list[HumanAnswerView]
+    equation_sets: list[EquationSetView] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -307,6 +339,17 @@ class Failed:
     partial: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class EquationsReady:
+    """The teacher's equations were solved (or could not be): `problem` has the reference it
+    now holds, which is the solved one when there was none."""
+
+    equation_set: EquationSetView
+    problem: ProblemView
+
+
 DecomposeEvent = ModelLoading | TeacherDelta | StepsReady | Failed
+EquationsEvent = ModelLoading | TeacherDelta | EquationsReady | Failed
 SolveEvent = ModelLoading | StudentDelta | AttemptDone | Failed
-TutorEvent = ModelLoading | TeacherDelta | StepsReady | StudentDelta | AttemptDone | Failed
+TutorEvent = (ModelLoading | TeacherDelta | StepsReady | StudentDelta | AttemptDone | Failed
+              | EquationsReady)

@@ -36,7 +36,7 @@ DEFAULT_CONCURRENCY = 2
 _SELECTION_FLAGS = {"dataset": "--dataset", "question_field": "--question-field",
                     "answer_field": "--answer-field", "limit": "--limit", "offset": "--offset",
                     "sample": "--sample", "seed": "--seed", "modes": "--modes",
-                    "students": "--student"}
+                    "students": "--student", "preset": "--preset"}
 
 EXAMPLES = """\
 examples:
@@ -53,9 +53,27 @@ examples:
   # your own JSONL file
   tot-tui eval --dataset my.jsonl --question-field q --answer-field a
 
+  # every way of asking: steps, equations, a program and the ensemble of the three
+  tot-tui eval --dataset gsm8k --limit 200 --modes baseline,tot,eot,pot,ensemble
+
+  # the Trace-of-Thought paper's own prompts, byte for byte
+  tot-tui eval --dataset gsm8k --limit 200 --modes baseline,tot --preset tot-paper
+
   # carry on after Ctrl+C, a crash or a dead server
   tot-tui eval --resume 7
 """
+
+
+def _modes_help() -> str:
+    from tot_tui.modes import MODE_TABLE
+
+    return "; ".join(f"{m.name} ({m.summary})" for m in MODE_TABLE)
+
+
+def _presets_help() -> str:
+    from tot_tui.tutor.presets import PRESETS
+
+    return "; ".join(f"{p.name} ({p.summary})" for p in PRESETS)
 
 
 class UsageError(Exception):
@@ -108,7 +126,9 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> argparse.Arg
     g.add_argument("--seed", type=int, metavar="S", help="random seed for --sample (default 0)")
     g = p.add_argument_group("what to run")
     g.add_argument("--modes", metavar="LIST",
-                   help=f"comma-separated: baseline, cot, tot (default: {DEFAULT_MODES})")
+                   help=f"comma-separated, from: {_modes_help()} (default: {DEFAULT_MODES})")
+    g.add_argument("--preset", metavar="NAME",
+                   help=f"the prompt set: {_presets_help()} (default: ours)")
     g.add_argument("--student", dest="students", action="append", metavar="MODEL",
                    help="student model; repeat for several (default: the configured student)")
     g.add_argument("--concurrency", "-j", type=int, default=DEFAULT_CONCURRENCY, metavar="K",
@@ -154,7 +174,7 @@ async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any])
     # stream; a check that comes sooner waits for it (outside its deadline).
     checker = Checker(deadline=config.settings.check_deadline)
     checker.start()
-    tutor = Tutor(config, checker=checker)
+    tutor = Tutor(config, checker=checker, preset_name=getattr(args, "preset", None))
     try:
         return await _evaluate(tutor, args, state)
     except (UsageError, InputError) as exc:
@@ -220,28 +240,40 @@ def _new_spec(tutor: Tutor, args: argparse.Namespace) -> tuple[RunSpec, dict[int
     spec = RunSpec(
         dataset=ds.name, dataset_sha256=ds.sha256, question_field=ds.question_field,
         answer_field=ds.answer_field, indices=indices, modes=modes, students=students,
-        teacher=tutor.config.model("teacher") if "tot" in modes else None,
+        teacher=tutor.config.model("teacher") if _needs_teacher(modes) else None,
         offset=args.offset or 0, limit=args.limit, sample=args.sample,
-        seed=seed, prompts=_prompt_hashes(tutor), settings=_settings(tutor),
-        hosts=_hosts(tutor, modes))
+        seed=seed, prompts=_prompt_hashes(tutor, modes), settings=_settings(tutor),
+        hosts=_hosts(tutor, modes), preset=tutor.preset.name)
     return spec, {i: ds.items[i] for i in indices}
 
 
-def _prompt_hashes(tutor: Tutor) -> dict[str, str]:
-    return {name: tutor.prompt(name).hash
-            for name in ("teacher", "baseline", "cot", "student_steps")}
+def _needs_teacher(modes: list[str]) -> bool:
+    from tot_tui.modes import BY_NAME
+
+    return any(BY_NAME[m].needs_steps for m in modes)
+
+
+def _prompt_hashes(tutor: Tutor, modes: list[str]) -> dict[str, str]:
+    """The hash of every prompt the run's modes use (and the teacher's, if they need it)."""
+    from tot_tui.modes import BY_NAME
+
+    names = ["teacher"] if _needs_teacher(modes) else []
+    names += [p for m in modes for p in BY_NAME[m].prompts]
+    return {name: tutor.prompt(name).hash for name in dict.fromkeys(names)}
 
 
 def _settings(tutor: Tutor) -> dict[str, Any]:
     s = tutor.config.settings
+    sampling = "default" if tutor.preset.default_sampling else "configured"
     return {"teacher_temperature": s.teacher_temperature,
             "student_temperature": s.student_temperature, "seed": s.seed, "num_ctx": s.num_ctx,
-            "keep_alive": s.keep_alive}
+            "keep_alive": s.keep_alive, "sampling": sampling,
+            "preset_version": tutor.preset.version}
 
 
 def _hosts(tutor: Tutor, modes: list[str]) -> dict[str, str]:
     hosts = {"student": tutor.config.host("student")}
-    if "tot" in modes:
+    if _needs_teacher(modes):
         hosts["teacher"] = tutor.config.host("teacher")
     return hosts
 
@@ -261,6 +293,7 @@ def _resumed_spec(tutor: Tutor, args: argparse.Namespace,
     except TypeError as exc:
         raise UsageError(f"Eval run {run_id} was made by another version of tot-tui and "
                          f"cannot be resumed ({exc}).") from exc
+    tutor.use_preset(spec.preset)
     try:
         claim(tutor.store, run_id, take_over=getattr(args, "take_over", False))
     except RunInUse as exc:
@@ -278,7 +311,7 @@ def _resumed_spec(tutor: Tutor, args: argparse.Namespace,
                          "(checksum differs), so its items cannot be matched; start a new run.")
     if max(spec.indices) >= len(ds.items):
         raise UsageError(f"The dataset {spec.dataset} has fewer items than run {run_id} used.")
-    changed = [name for name, digest in _prompt_hashes(tutor).items()
+    changed = [name for name, digest in _prompt_hashes(tutor, spec.modes).items()
                if spec.prompts.get(name) not in (None, digest)]
     if changed:
         print_error(f"warning: the prompt{'s' if len(changed) > 1 else ''} {', '.join(changed)} "
@@ -299,6 +332,7 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
     from tot_tui.evaluate.progress import Progress
     from tot_tui.evaluate.results import collect
     from tot_tui.evaluate.runner import EvalRunner, RunOutcome
+    from tot_tui.modes import BY_NAME
 
     _check_args(args)
     store = await asyncio.to_thread(lambda: tutor.store)  # opens and migrates the database
@@ -315,7 +349,7 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
     pending = data.pending(spec) if data is not None else spec.triples()
     needs: list[tuple[Role, str]] = [
         ("student", s) for s in spec.students if any(p[1] == s for p in pending)]
-    if spec.teacher and any(p[2] == "tot" for p in pending):
+    if spec.teacher and any(BY_NAME[p[2]].needs_steps for p in pending):
         needs.insert(0, ("teacher", spec.teacher))
     await _preflight(tutor, needs)
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, TextIO
 
 from tot_tui.evaluate.results import is_correct
-from tot_tui.evaluate.spec import MODES
+from tot_tui.modes import BY_NAME
 
 if TYPE_CHECKING:
     from tot_tui.evaluate.results import RunData
@@ -107,7 +107,7 @@ class Progress:
         frac = self.done / self.total if self.total else 1.0
         filled = round(frac * BAR_WIDTH)
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        accs = "  ".join(f"{m} {self.correct[m] / self.scored[m]:.1%}" for m in MODES
+        accs = "  ".join(f"{m} {self.correct[m] / self.scored[m]:.1%}" for m in BY_NAME
                          if self.scored.get(m))
         elapsed = time.monotonic() - self._started
         fails = f"  failed {self.failures}" if self.failures else ""

@@ -15,10 +15,19 @@ from xml.sax.saxutils import escape
 from tot_tui.domain import AttemptView, Verdict
 from tot_tui.evaluate.results import RunData, Triple
 from tot_tui.evaluate.spec import RunSpec
-from tot_tui.evaluate.stats import Z95, accuracy, relative_gain, wilson
+from tot_tui.evaluate.stats import (
+    Z95,
+    accuracy,
+    bootstrap_relative_gain,
+    mcnemar_exact,
+    relative_gain,
+    wilson,
+)
+from tot_tui.modes import BY_NAME
 
-MODE_LABELS = {"baseline": "baseline", "cot": "CoT", "tot": "ToT (steps)"}
-MODE_COLOURS = {"baseline": "#8c8c8c", "cot": "#4e79a7", "tot": "#f28e2b"}
+MODE_LABELS = {name: spec.label for name, spec in BY_NAME.items()}
+MODE_COLOURS = {name: spec.colour for name, spec in BY_NAME.items()}
+BOOTSTRAP_RESAMPLES = 2000
 MARKDOWN_LIST_LIMIT = 60  # item indices listed in Markdown; JSON has them all
 
 
@@ -43,6 +52,7 @@ def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
             total = len(attempts)
             low, high = wilson(correct, total)
             server_ns = sum(a.usage.total_ns or 0 for a in attempts)
+            extra = _way_figures(mode, attempts)
             results.append({
                 "student": student, "mode": mode, "correct": correct, "total": total,
                 "accuracy": accuracy(correct, total), "ci_low": low, "ci_high": high,
@@ -53,6 +63,7 @@ def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
                 "output_tokens": sum(a.usage.output_tokens or 0 for a in attempts),
                 "server_seconds": _ns_to_s(server_ns),
                 "mean_seconds": _ns_to_s(server_ns // total) if total else None,
+                **extra,
             })
     by_key = {(r["student"], r["mode"]): r for r in results}
     gains = []
@@ -74,6 +85,7 @@ def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
                 fixed, broken = _fixed_broken(outcomes, spec.indices, student, base)
                 entry[f"fixed{suffix}"], entry[f"broken{suffix}"] = fixed, broken
             gains.append(entry)
+    paired = _paired(spec, outcomes)
     complete = not data.pending(spec)
     report: dict[str, Any] = {
         "run_id": run_id,
@@ -89,6 +101,8 @@ def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
         "teacher": _teacher_summary(spec, data),
         "results": results,
         "gains": gains,
+        "paired": paired,
+        "preset": spec.preset,
         "confidence": {"method": "wilson", "level": 0.95, "z": Z95},
         "errors": [{"index": i, "student": s, "mode": m, "message": msg}
                    for (i, s, m), msg in sorted(errors.items())],
@@ -102,6 +116,62 @@ def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
         "per_item": _per_item(spec, data),
     }
     return report
+
+
+def _way_figures(mode: str, attempts: list[AttemptView]) -> dict[str, Any]:
+    """Equations and programs: how often the solver or interpreter gave a value, and why not.
+    The ensemble: how many items had all three ways agree, two, or none."""
+    source = BY_NAME[mode].answer
+    if source in ("equations", "program"):
+        outcomes: dict[str, int] = {}
+        for a in attempts:
+            status = a.ways[0].status if a.ways else "unknown"
+            outcomes[status] = outcomes.get(status, 0) + 1
+        return {"derived": dict(sorted(outcomes.items()))}
+    if source == "majority":
+        votes = [a.votes or 0 for a in attempts]
+        ways = len(BY_NAME[mode].prompts)
+        return {"agreement": {"all": sum(v == ways for v in votes),
+                              "majority": sum(1 < v < ways for v in votes),
+                              "none": sum(v <= 1 for v in votes)},
+                "mean_agreement": round(sum(votes) / (ways * len(votes)), 4) if votes else None}
+    return {}
+
+
+def _paired(spec: RunSpec, outcomes: dict[Triple, AttemptView]) -> list[dict[str, Any]]:
+    """Each mode against the baseline on the same items, per student: the four kinds of
+    pair, the exact McNemar p-value on the discordant ones, and a paired bootstrap interval
+    for the relative gain (items resampled; the seed is fixed, so a report is repeatable)."""
+    if "baseline" not in spec.modes:
+        return []
+    out = []
+    for student in spec.students:
+        for mode in spec.modes:
+            if mode == "baseline":
+                continue
+            pairs = []
+            for i in spec.indices:
+                a, b = outcomes.get((i, student, "baseline")), outcomes.get((i, student, mode))
+                if a is not None and b is not None:
+                    pairs.append((a.verdict is Verdict.CORRECT, b.verdict is Verdict.CORRECT))
+            n = len(pairs)
+            base = sum(p[0] for p in pairs)
+            new = sum(p[1] for p in pairs)
+            fixed = sum(1 for was, now in pairs if now and not was)
+            broken = sum(1 for was, now in pairs if was and not now)
+            low, high = bootstrap_relative_gain(pairs, resamples=BOOTSTRAP_RESAMPLES, seed=0)
+            out.append({
+                "student": student, "mode": mode, "base": "baseline", "items": n,
+                "accuracy": accuracy(new, n), "base_accuracy": accuracy(base, n),
+                "absolute_gain": None if not n else (new - base) / n,
+                "relative_gain": relative_gain(accuracy(new, n), accuracy(base, n)),
+                "relative_gain_ci": [low, high],
+                "both_right": sum(1 for was, now in pairs if was and now),
+                "fixed": fixed, "broken": broken,
+                "both_wrong": sum(1 for was, now in pairs if not was and not now),
+                "mcnemar_p": mcnemar_exact(fixed, broken),
+            })
+    return out
 
 
 def _fixed_broken(outcomes: dict[Triple, AttemptView], indices: list[int], student: str,
@@ -178,6 +248,10 @@ def _indices(values: list[int]) -> str:
     return shown + (f", … ({more} more in report.json)" if more > 0 else "")
 
 
+def _p_value(p: float) -> str:
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+
+
 def _md_cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -203,6 +277,9 @@ def markdown(report: dict[str, Any], chart_name: str | None = "accuracy.svg") ->
                      f"{teacher['steps_failed']}; {teacher['seconds']:.1f} s, "
                      f"{teacher['chunks']} streamed chunks")
     lines.append("- Students: " + ", ".join(f"`{_md_cell(s)}`" for s in report["students"]))
+    if report.get("preset", "ours") != "ours":
+        lines.append(f"- Prompts: preset `{report['preset']}` (version "
+                     f"{report['settings'].get('preset_version', '?')})")
     lines.append(f"- Reproduce: `{report['command']}`")
     if not report["complete"]:
         lines.append(f"- Resume: `{report['resume_command']}`")
@@ -237,6 +314,34 @@ def markdown(report: dict[str, Any], chart_name: str | None = "accuracy.svg") ->
                     lines.append(f"- `{_md_cell(g['student'])}` vs {base}: fixed "
                                  f"{_indices(g[f'fixed{suffix}'])}; broken "
                                  f"{_indices(g[f'broken{suffix}'])}")
+    if report.get("paired"):
+        lines += ["", "## Paired comparison with the baseline", "",
+                  "| Student | Mode | Items | Accuracy | Baseline | Relative gain | 95% CI "
+                  "(bootstrap) | Fixed | Broken | McNemar p |",
+                  "|---|---|---:|---:|---:|---:|---|---:|---:|---:|"]
+        for p in report["paired"]:
+            low, high = p["relative_gain_ci"]
+            ci = "n/a" if low is None else f"{_gain(low)} to {_gain(high)}"
+            lines.append(f"| `{_md_cell(p['student'])}` | {MODE_LABELS[p['mode']]} "
+                         f"| {p['items']} | {_pct(p['accuracy'])} | {_pct(p['base_accuracy'])} "
+                         f"| {_gain(p['relative_gain'])} | {ci} | {p['fixed']} | {p['broken']} "
+                         f"| {_p_value(p['mcnemar_p'])} |")
+        lines += ["", "Each mode against the baseline on the items both finished. McNemar: "
+                  "the exact two-sided test on the items only one of the two got right; the "
+                  f"interval resamples the items ({BOOTSTRAP_RESAMPLES} times, seed 0).", ""]
+    ways = [r for r in report["results"] if "derived" in r or "agreement" in r]
+    if ways:
+        lines += ["", "## How the answers were reached", ""]
+        for r in ways:
+            if "derived" in r:
+                said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in r["derived"].items())
+                lines.append(f"- `{_md_cell(r['student'])}`, {MODE_LABELS[r['mode']]}: "
+                             f"{said or 'no attempts'}")
+            else:
+                agree = r["agreement"]
+                lines.append(f"- `{_md_cell(r['student'])}`, {MODE_LABELS[r['mode']]}: all "
+                             f"three ways agree on {agree['all']}, two on {agree['majority']}, "
+                             f"none on {agree['none']} (the steps-guided answer is used)")
     lines += ["", "## Tokens and time", "",
               "| Student | Mode | Prompt tokens | Output tokens | Server time (s) | s per item |",
               "|---|---|---:|---:|---:|---:|"]
@@ -351,9 +456,9 @@ def _atomic(path: Path, text: str) -> None:
 def table(report: dict[str, Any]) -> str:
     """The final table printed to stdout."""
     width = max([len("student"), *(len(s) for s in report["students"])])
-    lines = [f"{'student':<{width}}  {'mode':<11} {'correct':>9} {'accuracy':>8}  95% CI"]
+    lines = [f"{'student':<{width}}  {'mode':<15} {'correct':>9} {'accuracy':>8}  95% CI"]
     for r in report["results"]:
-        lines.append(f"{r['student']:<{width}}  {MODE_LABELS[r['mode']]:<11} "
+        lines.append(f"{r['student']:<{width}}  {MODE_LABELS[r['mode']]:<15} "
                      f"{r['correct']:>4}/{r['total']:<4} {_pct(r['accuracy']):>8}  {_ci(r)}")
     for g in report["gains"]:
         parts = []
@@ -364,6 +469,12 @@ def table(report: dict[str, Any]) -> str:
             parts.append(f"{_gain(g['relative_gain_over_cot'])} over CoT")
         if parts:
             lines.append(f"{g['student']}: steps give " + "; ".join(parts))
+    for p in report.get("paired", []):
+        if p["mode"] in ("cot", "tot") and report["gains"]:
+            continue  # said above, in the steps' own line
+        lines.append(f"{p['student']}: {MODE_LABELS[p['mode']]} {_gain(p['relative_gain'])} "
+                     f"over baseline (fixed {p['fixed']}, broke {p['broken']}, McNemar p "
+                     f"{_p_value(p['mcnemar_p'])})")
     if not report["complete"]:
         missing = sum(r["missing"] for r in report["results"])
         lines.append(f"incomplete: {missing} attempt{'s' if missing != 1 else ''} not finished; "

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tot_tui.domain import AttemptStatus, AttemptView, Verdict
-from tot_tui.evaluate.spec import MODES, RunSpec
+from tot_tui.evaluate.spec import RunSpec
+from tot_tui.modes import BY_NAME
 from tot_tui.store.eval_runs import EvalItemRow, run_items
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def collect(store: HistoryStore, run_id: int, spec: RunSpec) -> RunData:
             continue
         for student in spec.students:
             for mode in spec.modes:
-                found = pool.get((row.problem_id, student, MODES[mode].value))
+                found = pool.get((row.problem_id, student, BY_NAME[mode].mode.value))
                 if found:
                     data.outcomes[(index, student, mode)] = found.pop(0)
     return data

@@ -32,7 +32,8 @@ from tot_tui.domain import (
 )
 from tot_tui.evaluate.datasets import Item
 from tot_tui.evaluate.results import RunData, Triple, is_correct
-from tot_tui.evaluate.spec import MODES, RunSpec
+from tot_tui.evaluate.spec import RunSpec
+from tot_tui.modes import BY_NAME
 from tot_tui.store import eval_runs
 
 if TYPE_CHECKING:
@@ -110,13 +111,13 @@ class EvalRunner:
 
     def _plan(self, pending: list[Triple]) -> None:
         students = {s: i for i, s in enumerate(self.spec.students)}
-        modes = {m: i for i, m in enumerate(MODES)}
+        modes = {m: i for i, m in enumerate(BY_NAME)}
         needs_teacher: set[int] = set()
         for index, student, mode in pending:
             pos = self._position[index]
             job = _Job((pos, 1, students[student], modes[mode]), self._group("student", student),
                        index, student, mode)
-            if mode == "tot":
+            if BY_NAME[mode].needs_steps:
                 self._waiting_steps[index].append(job)
                 needs_teacher.add(index)
             else:
@@ -291,9 +292,10 @@ class EvalRunner:
     async def _solve(self, job: _Job) -> AttemptView:
         assert job.student is not None and job.mode is not None
         problem = await self._problem(job.index)
-        step_set = self._steps.get(job.index) if job.mode == "tot" else None
+        spec = BY_NAME[job.mode]
+        step_set = self._steps.get(job.index) if spec.needs_steps else None
         async with contextlib.aclosing(self.tutor.solve(
-                problem, mode=MODES[job.mode], step_set=step_set, model=job.student,
+                problem, mode=spec.mode, step_set=step_set, model=job.student,
                 eval_run_id=self.run_id, reference=self.items[job.index].answer)) as events:
             async for event in events:
                 match event:

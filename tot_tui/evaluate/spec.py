@@ -8,28 +8,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tot_tui.domain import Mode
+from tot_tui.modes import BY_NAME
+from tot_tui.modes import parse_modes as parse_modes
 
-# The order modes are run and reported in; "tot" is the paper's name for steps mode.
-MODES: dict[str, Mode] = {"baseline": Mode.BASELINE, "cot": Mode.COT, "tot": Mode.STEPS}
-_MODE_ALIASES = {"steps": "tot", "trace": "tot", "bare": "baseline"}
 SPEC_VERSION = 1
-
-
-def parse_modes(text: str) -> list[str]:
-    """`baseline,cot,tot` → the known modes in canonical order; ValueError names a bad one."""
-    wanted = set()
-    for raw in text.split(","):
-        name = raw.strip().lower()
-        if not name:
-            continue
-        name = _MODE_ALIASES.get(name, name)
-        if name not in MODES:
-            raise ValueError(f"unknown mode {raw.strip()!r}: choose from baseline, cot, tot")
-        wanted.add(name)
-    if not wanted:
-        raise ValueError("no modes given: use e.g. --modes baseline,tot")
-    return [m for m in MODES if m in wanted]
 
 
 @dataclass(slots=True)
@@ -41,7 +23,7 @@ class RunSpec:
     indices: list[int]
     modes: list[str]
     students: list[str]
-    teacher: str | None  # only needed for "tot"
+    teacher: str | None  # only needed for modes that follow steps
     offset: int = 0
     limit: int | None = None
     sample: int | None = None
@@ -50,6 +32,7 @@ class RunSpec:
     settings: dict[str, Any] = field(default_factory=dict)  # temperatures, seed, num_ctx
     hosts: dict[str, str] = field(default_factory=dict)
     version: int = SPEC_VERSION
+    preset: str = "ours"  # the prompt set (tot_tui/tutor/presets.py); older runs: ours
 
     def to_config(self) -> dict[str, Any]:
         return asdict(self)
@@ -58,6 +41,10 @@ class RunSpec:
     def from_config(cls, config: dict[str, Any]) -> RunSpec:
         known = {k: v for k, v in config.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+    @property
+    def needs_teacher(self) -> bool:
+        return any(BY_NAME[m].needs_steps for m in self.modes)
 
     def triples(self) -> list[tuple[int, str, str]]:
         """Every (item index, student, mode) of the run, in run order."""
@@ -78,7 +65,9 @@ class RunSpec:
         if self.sample is not None:
             parts += ["--sample", str(self.sample), "--seed", str(self.seed)]
         parts += ["--modes", ",".join(self.modes)]
-        if self.teacher and "tot" in self.modes:
+        if self.preset != "ours":
+            parts += ["--preset", self.preset]
+        if self.teacher and self.needs_teacher:
             parts += ["--teacher", self.teacher]
         for student in self.students:
             parts += ["--student", student]

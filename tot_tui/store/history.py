@@ -27,6 +27,9 @@ from sqlmodel import Session, col, create_engine, delete, select
 from tot_tui.domain import (
     AttemptStatus,
     AttemptView,
+    Derived,
+    DerivedStatus,
+    EquationSetView,
     HumanAnswerView,
     Mode,
     ProblemDetail,
@@ -36,12 +39,21 @@ from tot_tui.domain import (
     StepSetView,
     Usage,
     Verdict,
+    WayAnswer,
 )
 from tot_tui.store import listing, migrations
 from tot_tui.store.listing import parse_timestamp, timestamp
 from tot_tui.store.migrations import ProblemGone, StoreError
 from tot_tui.store.owner import process_token
-from tot_tui.store.tables import Attempt, EvalRun, HumanAnswer, Problem, StepSet, utcnow
+from tot_tui.store.tables import (
+    Attempt,
+    EquationSet,
+    EvalRun,
+    HumanAnswer,
+    Problem,
+    StepSet,
+    utcnow,
+)
 
 R = TypeVar("R")
 
@@ -133,7 +145,7 @@ class HistoryStore:
 
     def delete_problem(self, problem_id: int) -> bool:
         with Session(self.engine) as s:
-            for table in (Attempt, HumanAnswer, StepSet):
+            for table in (Attempt, HumanAnswer, StepSet, EquationSet):
                 s.exec(delete(table).where(table.problem_id == problem_id))  # type: ignore[arg-type]
             n = s.exec(delete(Problem).where(Problem.id == problem_id))  # type: ignore[arg-type]
             s.commit()
@@ -211,7 +223,8 @@ class HistoryStore:
                     verdict: Verdict = Verdict.UNKNOWN, verdict_reason: str = "",
                     reference_norm: str = "", answer_norm: str = "",
                     usage: Usage | None = None, error: str | None = None,
-                    reference: str | None = None) -> AttemptView:
+                    reference: str | None = None,
+                    detail: dict[str, Any] | None = None) -> AttemptView:
         """A settled attempt in one statement: an answer that ended before its first
         checkpoint needs no `running` row first."""
         created = created or utcnow()
@@ -223,13 +236,16 @@ class HistoryStore:
                   "reference_norm": reference_norm, "answer_norm": answer_norm,
                   "prompt_name": prompt_name, "prompt_hash": prompt_hash, "error": error,
                   "pid": os.getpid(), "owner": process_token(), "created": timestamp(created),
-                  "reference": reference, "finished": timestamp(utcnow()), **asdict(usage)}
+                  "reference": reference, "finished": timestamp(utcnow()), **asdict(usage),
+                  "detail_json": _detail_json(detail)}
         with self.engine.begin() as conn:
             attempt_id = self._insert_attempt(conn, values)
+        ways, votes = _ways(values["detail_json"])
         return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
                            AttemptStatus(status), output, answer, Verdict(verdict),
                            verdict_reason, reference_norm, answer_norm, usage, error,
-                           prompt_name, prompt_hash, created, eval_run_id, reference)
+                           prompt_name, prompt_hash, created, eval_run_id, reference, ways,
+                           votes)
 
     @staticmethod
     def _insert_attempt(conn: Any, values: dict[str, Any]) -> int:
@@ -252,11 +268,13 @@ class HistoryStore:
     def finish_attempt(self, attempt_id: int, *, status: AttemptStatus, output: str,
                        answer: str | None = None, verdict: Verdict = Verdict.UNKNOWN,
                        verdict_reason: str = "", reference_norm: str = "", answer_norm: str = "",
-                       usage: Usage | None = None, error: str | None = None) -> AttemptView:
+                       usage: Usage | None = None, error: str | None = None,
+                       detail: dict[str, Any] | None = None) -> AttemptView:
         values: dict[str, Any] = {
             "status": str(status), "output": output, "answer": answer, "verdict": str(verdict),
             "verdict_reason": verdict_reason, "reference_norm": reference_norm,
-            "answer_norm": answer_norm, "error": error, "finished": timestamp(utcnow())}
+            "answer_norm": answer_norm, "error": error, "finished": timestamp(utcnow()),
+            "detail_json": _detail_json(detail)}
         if usage is not None:
             values.update(asdict(usage))  # the attempt's columns carry Usage's field names
         assignments = ", ".join(f"{name} = ?" for name in values)
@@ -273,17 +291,46 @@ class HistoryStore:
                               "was not kept.")
         (problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, created,
          eval_run_id, reference, *stored_usage) = row
+        ways, votes = _ways(values["detail_json"])
         return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
                            AttemptStatus(status), output, answer, Verdict(verdict),
                            verdict_reason, reference_norm, answer_norm, Usage(*stored_usage),
                            error, prompt_name, prompt_hash, parse_timestamp(created),
-                           eval_run_id, reference)
+                           eval_run_id, reference, ways, votes)
 
     def attempts_for_run(self, eval_run_id: int) -> list[AttemptView]:
         with Session(self.engine) as s:
             rows = s.exec(select(Attempt).where(Attempt.eval_run_id == eval_run_id)
                           .order_by(col(Attempt.id))).all()
             return [_attempt(r) for r in rows]
+
+    # -- the teacher's equations -------------------------------------------------------------
+
+    def add_equation_set(self, problem_id: int, derived: Derived, *, model: str | None,
+                         prompt_name: str, prompt_hash: str, raw_output: str,
+                         compared_with: str | None, agrees: bool | None,
+                         adopt: bool) -> tuple[EquationSetView, ProblemView]:
+        """Record the teacher's equations and the solver's value; with `adopt`, the value
+        becomes the problem's reference (source "equations") if it still has none. Returns the
+        record and the problem as it is now."""
+        with Session(self.engine) as s:
+            problem = s.get(Problem, problem_id)
+            if problem is None:
+                raise ProblemGone(f"Problem #{problem_id} was deleted while its equations were "
+                                  "being solved.")
+            row = EquationSet(problem_id=problem_id, model=model, prompt_name=prompt_name,
+                              prompt_hash=prompt_hash, raw_output=raw_output,
+                              status=str(derived.status), value=derived.value,
+                              reason=derived.reason, compared_with=compared_with,
+                              agrees=agrees)
+            s.add(row)
+            if adopt and derived.ok and problem.reference is None:
+                problem.reference, problem.reference_source = derived.value, "equations"
+                s.add(problem)
+            s.commit()
+            s.refresh(row)
+            s.refresh(problem)
+            return _equation_set(row), _problem(problem)
 
     # -- human answers -----------------------------------------------------------------------
 
@@ -394,8 +441,11 @@ class HistoryStore:
                               .order_by(col(Attempt.created), col(Attempt.id))).all()
             humans = s.exec(select(HumanAnswer).where(HumanAnswer.problem_id == problem_id)
                             .order_by(col(HumanAnswer.id))).all()
+            equations = s.exec(select(EquationSet).where(EquationSet.problem_id == problem_id)
+                               .order_by(col(EquationSet.id))).all()
             return ProblemDetail(_problem(row), [_step_set(r) for r in step_sets],
-                                 [_attempt(r) for r in attempts], [_human(r) for r in humans])
+                                 [_attempt(r) for r in attempts], [_human(r) for r in humans],
+                                 [_equation_set(r) for r in equations])
 
     def existing_problem_ids(self, ids: Iterable[int]) -> list[int]:
         """Those of `ids` that are problems in the history."""
@@ -433,10 +483,15 @@ class HistoryStore:
                                                           .in_(chunk))
                                 .order_by(col(HumanAnswer.id))):
                     humans[h.problem_id].append(_human(h))
+                equations: dict[int, list[EquationSetView]] = defaultdict(list)
+                for e in s.exec(select(EquationSet).where(col(EquationSet.problem_id)
+                                                          .in_(chunk))
+                                .order_by(col(EquationSet.id))):
+                    equations[e.problem_id].append(_equation_set(e))
             for i in chunk:
                 if i in problems:
                     yield ProblemDetail(_problem(problems[i]), step_sets[i], attempts[i],
-                                        humans[i])
+                                        humans[i], equations[i])
 
 
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
@@ -505,7 +560,37 @@ def _step_set(row: StepSet) -> StepSetView:
     return StepSetView(row.id or 0, row.problem_id, row.version, json.loads(row.steps_json),
                        StepOrigin(row.origin), row.parent_id, row.model, row.prompt_name,
                        row.created, origins=_origins(row.origins_json, row.steps_json),
-                       base_id=row.base_id)
+                       base_id=row.base_id, raw_output=row.raw_output)
+
+
+def _equation_set(row: EquationSet) -> EquationSetView:
+    try:
+        status = DerivedStatus(row.status)
+    except ValueError:  # written by a newer version
+        status = DerivedStatus.FAILED
+    return EquationSetView(row.id or 0, row.problem_id, row.model,
+                           Derived("equations", status, row.value, row.reason),
+                           row.raw_output, row.created, row.compared_with,
+                           None if row.agrees is None else bool(row.agrees))
+
+
+def _detail_json(detail: dict[str, Any] | None) -> str | None:
+    return None if detail is None else json.dumps(detail, ensure_ascii=False)
+
+
+def _ways(detail_json: str | None) -> tuple[list[WayAnswer], int | None]:
+    """The ways an attempt reached its answer, from its stored detail (tolerant of junk)."""
+    if not detail_json:
+        return [], None
+    try:
+        detail = json.loads(detail_json)
+        ways = [WayAnswer(str(w["way"]), None if w.get("answer") is None else str(w["answer"]),
+                          str(w.get("status", "")), str(w.get("note", "")))
+                for w in detail.get("ways", [])]
+        votes = detail.get("votes")
+        return ways, votes if isinstance(votes, int) else None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return [], None
 
 
 def _origins(origins_json: str | None, steps_json: str) -> list[int | None] | None:
@@ -530,7 +615,7 @@ def _attempt(row: Attempt) -> AttemptView:
                        Mode(row.mode), AttemptStatus(row.status), row.output, row.answer,
                        Verdict(row.verdict), row.verdict_reason, row.reference_norm,
                        row.answer_norm, usage, row.error, row.prompt_name, row.prompt_hash,
-                       row.created, row.eval_run_id, row.reference)
+                       row.created, row.eval_run_id, row.reference, *_ways(row.detail_json))
 
 
 def _human(row: HumanAnswer) -> HumanAnswerView:

@@ -307,6 +307,27 @@ CREATE TRIGGER search_attempt_ad AFTER DELETE ON attempt BEGIN
 END;
 """
 
+# Equation-of-Thought: how an equations, program or ensemble attempt reached its answer, and
+# the teacher's equations for a problem with the value the solver found (a reference).
+EQUATIONS = """
+ALTER TABLE attempt ADD COLUMN detail_json TEXT;
+CREATE TABLE equation_set (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    problem_id INTEGER NOT NULL REFERENCES problem(id) ON DELETE CASCADE,
+    model TEXT,
+    prompt_name TEXT,
+    prompt_hash TEXT,
+    raw_output TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    value TEXT,
+    reason TEXT NOT NULL DEFAULT '',
+    compared_with TEXT,
+    agrees INTEGER,
+    created TIMESTAMP NOT NULL
+);
+CREATE INDEX ix_equation_set_problem ON equation_set(problem_id);
+"""
+
 # UPGRADES[i] takes a database from version i to version i + 1.
 UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),  # problems, step sets, attempts, human answers, eval runs
@@ -321,6 +342,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(ATTEMPT_REFERENCE),  # the reference an attempt was graded against
     _script(HISTORY_AT_SCALE),  # indexes for the open, the list and its filters
     _script(SEARCH_BY_PROBLEM),  # one search document per problem
+    _script(EQUATIONS),  # equations and programs: attempt details, the teacher's equations
 ]
 LATEST = len(UPGRADES)
 

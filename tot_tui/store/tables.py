@@ -71,6 +71,23 @@ class Attempt(SQLModel, table=True):
     finished: datetime | None = None
     owner: str | None = None  # that process's token (pid reuse-proof; schema v9)
     reference: str | None = None  # the reference it was graded against (schema v10)
+    detail_json: str | None = None  # the ways an answer was reached (schema v13)
+
+
+class EquationSet(SQLModel, table=True):
+    __tablename__ = "equation_set"
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="problem.id")
+    model: str | None = None
+    prompt_name: str | None = None
+    prompt_hash: str | None = None
+    raw_output: str = ""
+    status: str
+    value: str | None = None
+    reason: str = ""
+    compared_with: str | None = None
+    agrees: bool | None = None
+    created: datetime = Field(default_factory=utcnow)
 
 
 class HumanAnswer(SQLModel, table=True):

@@ -16,7 +16,8 @@ from pathlib import Path
 import tot_tui
 from tot_tui.tutor.errors import InputError
 
-PROMPT_NAMES = ("teacher", "student_steps", "baseline", "cot")
+PROMPT_NAMES = ("teacher", "teacher_equations", "student_steps", "baseline", "cot",
+                "student_equations", "student_program")
 _SECTION = re.compile(r"^### (system|user)\s*$", re.MULTILINE)
 _PLACEHOLDER = re.compile(r"\{(problem|steps)\}")
 
@@ -24,7 +25,8 @@ _PLACEHOLDER = re.compile(r"\{(problem|steps)\}")
 # What each prompt must contain: a student who never sees the steps is not "ToT (steps)".
 REQUIRED: dict[str, tuple[str, ...]] = {
     "teacher": ("problem",), "student_steps": ("problem", "steps"), "baseline": ("problem",),
-    "cot": ("problem",)}
+    "cot": ("problem",), "teacher_equations": ("problem",), "student_equations": ("problem",),
+    "student_program": ("problem",)}
 
 
 class PromptError(InputError):
@@ -85,12 +87,19 @@ def _parsed(name: str, path: Path, mtime_ns: int) -> Prompt:
     return prompt
 
 
-def load_prompt(name: str, override_dir: Path | None = None) -> Prompt:
-    """The override in `override_dir` if present, else the shipped file. Re-read when edited."""
+def load_prompt(name: str, override_dir: Path | None = None,
+                preset_dir: str | None = None) -> Prompt:
+    """A preset's own file (`prompts/presets/NAME/`) if it has one, verbatim: a published
+    protocol is not changed by local overrides. Otherwise the override in `override_dir` if
+    present, else the shipped file. Re-read when edited."""
     if name not in PROMPT_NAMES:
         raise PromptError(f"Unknown prompt {name!r}; known: {', '.join(PROMPT_NAMES)}.")
-    candidates = [override_dir / f"{name}.txt"] if override_dir else []
-    candidates.append(shipped_prompts_dir() / f"{name}.txt")
+    own = shipped_prompts_dir() / preset_dir / f"{name}.txt" if preset_dir else None
+    if own is not None and own.is_file():
+        candidates = [own]
+    else:
+        candidates = [override_dir / f"{name}.txt"] if override_dir else []
+        candidates.append(shipped_prompts_dir() / f"{name}.txt")
     for path in candidates:
         if path.is_file():
             try:

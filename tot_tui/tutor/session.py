@@ -24,6 +24,8 @@ from tot_tui.domain import (
     CheckResult,
     CheckStatus,
     DecomposeEvent,
+    EquationsEvent,
+    EquationsReady,
     ErrorKind,
     EvalRunSummary,
     Failed,
@@ -46,10 +48,13 @@ from tot_tui.domain import (
     TutorEvent,
     Usage,
     Verdict,
+    WayAnswer,
 )
 from tot_tui.llm.errors import LLMError, model_missing
+from tot_tui.modes import BY_MODE, WAY_OF_PROMPT, ModeSpec
 from tot_tui.store.migrations import StoreError
 from tot_tui.tutor.errors import InputError
+from tot_tui.tutor.presets import DEFAULT_PRESET, Preset, preset
 from tot_tui.tutor.prompts import Prompt, load_prompt
 from tot_tui.tutor.steps import (
     STEPS_SCHEMA,
@@ -69,7 +74,8 @@ R = TypeVar("R")
 MAX_PROBLEM_CHARS = 20_000
 CHECKPOINT_SECONDS = 0.5  # how often a streaming attempt's partial text is committed
 
-_PROMPT_FOR_MODE = {Mode.BASELINE: "baseline", Mode.COT: "cot", Mode.STEPS: "student_steps"}
+# The headings an ensemble's reply gets, one per way it is asked.
+WAY_TITLES = {"prose": "Following the steps", "equations": "Equations", "program": "Program"}
 
 
 __all__ = ["InputError", "LLMError", "StoreError", "Tutor", "clean_problem", "clean_steps"]
@@ -112,13 +118,31 @@ def clean_steps(steps: Sequence[str]) -> list[str]:
 
 class Tutor:
     def __init__(self, config: Config, *, store: HistoryStore | None = None,
-                 checker: Checker | None = None) -> None:
+                 checker: Checker | None = None, preset_name: str | None = None) -> None:
         self.config = config
+        self._preset_name = preset_name  # None: the configured one (read on first use)
+        self._preset: Preset | None = None
         self._store = store
         self._checker = checker
         self._owns_checker = checker is None  # a shared checker is closed by whoever made it
         self._gateways: dict[str, OllamaGateway] = {}
         self._build_lock = threading.Lock()
+
+    @property
+    def preset(self) -> Preset:
+        """The prompt set in use: the one given, else the config's `preset`."""
+        if self._preset is None:
+            name = self._preset_name or self.config.settings.preset or DEFAULT_PRESET
+            try:
+                self._preset = preset(name)
+            except ValueError as exc:
+                raise InputError(f"{exc}.") from None
+        return self._preset
+
+    def use_preset(self, name: str) -> None:
+        """Ask with this prompt set from now on (a resumed eval run: the one it started with)."""
+        self._preset_name, self._preset = name, None
+        _ = self.preset  # an unknown name fails here, with InputError
 
     # -- lazily built collaborators ----------------------------------------------------------
 
@@ -179,15 +203,17 @@ class Tutor:
             self._store = None
 
     def prompt(self, name: str) -> Prompt:
-        return load_prompt(name, self.config.paths.prompts_dir)
+        return load_prompt(name, self.config.paths.prompts_dir, self.preset.directory)
 
     def _options(self, role: Role) -> dict[str, Any]:
         s = self.config.settings
         options: dict[str, Any] = {
-            "temperature": s.teacher_temperature if role == "teacher" else s.student_temperature,
             "num_ctx": s.num_ctx,
             "num_predict": s.teacher_max_tokens if role == "teacher" else s.student_max_tokens,
         }
+        if not self.preset.default_sampling:  # a paper's protocol: the model's own sampling
+            options["temperature"] = (s.teacher_temperature if role == "teacher"
+                                      else s.student_temperature)
         if s.seed is not None:
             options["seed"] = s.seed
         return options
@@ -274,7 +300,7 @@ class Tutor:
         yield ModelLoading("teacher", model, gateway.host)
         parts: list[str] = []
         usage: Usage | None = None
-        schema: dict[str, Any] | None = STEPS_SCHEMA
+        schema: dict[str, Any] | None = STEPS_SCHEMA if self.preset.structured_steps else None
         while True:
             try:
                 reply = gateway.chat(model, prompt.messages(problem=problem.text), format=schema,
@@ -323,6 +349,50 @@ class Tutor:
             base_id=base_id if kept is not None else None, model=model))
         return self._with_leaks(step_set, problem)
 
+    def _steps_text(self, step_set: StepSetView) -> str:
+        """The steps as the student reads them: numbered, or, under a paper's preset, the
+        teacher's reply as written when nobody edited it (as the paper passed it on)."""
+        if self.preset.raw_steps and step_set.origin is StepOrigin.TEACHER \
+                and step_set.raw_output:
+            return step_set.raw_output
+        return format_steps(step_set.steps)
+
+    async def solve_reference(self, problem: ProblemView, *, model: str | None = None,
+                              ) -> AsyncGenerator[EquationsEvent, None]:
+        """Ask the teacher to write the problem as equations and solve them in the checker's
+        worker: a reference no model's arithmetic produced. A problem without a reference gets
+        the solved value (source "equations"); one with a reference is compared with it, and a
+        disagreement is flagged (`agrees` False). Ends with EquationsReady or Failed."""
+        model = model or self.config.model("teacher")
+        prompt = self.prompt("teacher_equations")
+        gateway = self.gateway("teacher")
+        yield ModelLoading("teacher", model, gateway.host)
+        parts: list[str] = []
+        try:
+            reply = gateway.chat(model, prompt.messages(problem=problem.text),
+                                 options=self._options("teacher"),
+                                 keep_alive=self.config.settings.keep_alive)
+            async with contextlib.aclosing(reply):
+                async for text in reply:
+                    parts.append(text)
+                    yield TeacherDelta(text)
+        except LLMError as exc:
+            yield Failed(exc.kind, exc.message, "teacher", "".join(parts))
+            return
+        raw = "".join(parts)
+        derived = await asyncio.to_thread(self.checker.derive, "equations", raw, problem.text)
+        compared_with = problem.reference if problem.reference_source != "equations" else None
+        agrees: bool | None = None
+        if compared_with and derived.ok:
+            result = await self.check_answer(compared_with, derived.value)
+            agrees = None if result.status is CheckStatus.UNPARSEABLE \
+                else result.status is CheckStatus.EQUIVALENT
+        equation_set, now = await self._db(lambda s: s.add_equation_set(
+            problem.id, derived, model=model, prompt_name=prompt.name,
+            prompt_hash=prompt.hash, raw_output=raw, compared_with=compared_with,
+            agrees=agrees, adopt=True))
+        yield EquationsReady(equation_set, now)
+
     # -- the student -------------------------------------------------------------------------
 
     async def solve(self, problem: ProblemView, *, mode: Mode = Mode.STEPS,
@@ -335,14 +405,14 @@ class Tutor:
         second while it streams) or as it ends, whichever comes first, and finished with status
         `interrupted` (keeping the partial text) on an error or a cancel.
         """
-        if mode is Mode.STEPS and (step_set is None or not step_set.steps):
+        spec = BY_MODE[mode]
+        if spec.needs_steps and (step_set is None or not step_set.steps):
             yield Failed(ErrorKind.INPUT, "There are no steps to follow: decompose the problem "
                          "or add steps first, or solve without steps.", "student")
             return
         model = model or self.config.model("student")
-        prompt = self.prompt(_PROMPT_FOR_MODE[mode])
-        steps_text = format_steps(step_set.steps) if step_set and mode is Mode.STEPS else ""
-        messages = prompt.messages(problem=problem.text, steps=steps_text)
+        prompts = [self.prompt(name) for name in spec.prompts]
+        steps_text = self._steps_text(step_set) if step_set and spec.needs_steps else ""
         gateway = self.gateway("student")
         # What this attempt is graded against, kept with it: the problem's reference now, or
         # the one given (an eval's dataset answer).
@@ -350,10 +420,14 @@ class Tutor:
         row = _AttemptRow(self.store, dict(
             reference=graded,
             problem_id=problem.id,
-            step_set_id=step_set.id if step_set and mode is Mode.STEPS else None,
-            student_model=model, host=gateway.host, mode=mode, prompt_name=prompt.name,
-            prompt_hash=prompt.hash, eval_run_id=eval_run_id, created=datetime.now(UTC)))
+            step_set_id=step_set.id if step_set and spec.needs_steps else None,
+            student_model=model, host=gateway.host, mode=mode,
+            prompt_name="+".join(p.name for p in prompts),
+            prompt_hash=prompts[0].hash if len(prompts) == 1 else _joint_hash(prompts),
+            eval_run_id=eval_run_id, created=datetime.now(UTC)))
         parts: list[str] = []
+        sections: list[int] = []  # where each prompt's reply starts in `parts` (the ensemble)
+        usages: list[Usage | None] = []
         settled = False  # the row has its final status
         # A timer raises a flag for the partial text's checkpoints: per token, a flag costs
         # less than reading the clock.
@@ -373,17 +447,30 @@ class Tutor:
         timer = loop.call_later(CHECKPOINT_SECONDS, due)
         try:
             yield ModelLoading("student", model, gateway.host)
-            reply = gateway.chat(model, messages, options=self._options("student"),
-                                 keep_alive=self.config.settings.keep_alive)
-            async with contextlib.aclosing(reply):  # a cancel or a close stops the server
-                async for text in reply:
-                    parts.append(text)
-                    yield StudentDelta(text)
-                    if checkpoint_due:
-                        checkpoint_due = False
-                        await asyncio.to_thread(row.checkpoint, "".join(parts))
-                        timer = loop.call_later(CHECKPOINT_SECONDS, due)
-            attempt = await self._grade_and_finish(row, graded, "".join(parts), reply.usage)
+            for prompt in prompts:
+                if len(prompts) > 1:  # the ensemble: each way's reply under its heading
+                    heading = f"{chr(10) * 2 if parts else ''}### " \
+                              f"{WAY_TITLES[WAY_OF_PROMPT[prompt.name]]}\n\n"
+                    parts.append(heading)
+                    yield StudentDelta(heading)
+                sections.append(len(parts))
+                reply = gateway.chat(model, prompt.messages(problem=problem.text,
+                                                            steps=steps_text),
+                                     options=self._options("student"),
+                                     keep_alive=self.config.settings.keep_alive)
+                async with contextlib.aclosing(reply):  # a cancel or a close stops the server
+                    async for text in reply:
+                        parts.append(text)
+                        yield StudentDelta(text)
+                        if checkpoint_due:
+                            checkpoint_due = False
+                            await asyncio.to_thread(row.checkpoint, "".join(parts))
+                            timer = loop.call_later(CHECKPOINT_SECONDS, due)
+                usages.append(reply.usage)
+            replies = [_section(parts, sections, i) for i in range(len(prompts))]
+            attempt = await self._grade_and_finish(row, graded, "".join(parts),
+                                                   _total_usage(usages), spec, replies,
+                                                   problem.text)
             settled = True
         except LLMError as exc:
             await asyncio.to_thread(row.settle, status=AttemptStatus.INTERRUPTED,
@@ -403,24 +490,63 @@ class Tutor:
         yield AttemptDone(attempt)
 
     async def _grade_and_finish(self, row: _AttemptRow, reference: str | None, output: str,
-                                usage: Usage | None) -> AttemptView:
-        from tot_tui.check.extract import extract_with_reason
-
-        def grade_and_store() -> AttemptView | None:  # one trip to a worker thread for both
-            answer, why_none = extract_with_reason(output)
-            if answer is None and why_none not in ("", "no_answer") and reference:
+                                usage: Usage | None, spec: ModeSpec, replies: list[str],
+                                problem_text: str) -> AttemptView:
+        def grade_and_store() -> AttemptView | None:  # one trip to a worker thread for all
+            ways = [self._way_answer(WAY_OF_PROMPT.get(name, "prose"), text, problem_text)
+                    for name, text in zip(spec.prompts, replies, strict=True)]
+            detail: dict[str, Any] | None = None
+            if spec.answer == "majority":
+                answer, votes = self._majority(ways)
+                way_status = "agree" if votes >= 2 else "no_majority"
+                detail = {"ways": [_way_dict(w) for w in ways], "votes": votes}
+            else:
+                way = ways[0]
+                answer, way_status = way.answer, way.status
+                if spec.answer != "prose":
+                    detail = {"ways": [_way_dict(way)]}
+            if answer is None and spec.answer != "prose" and spec.answer != "majority":
+                # The solver or the interpreter gave no value: say which and why.
+                result = CheckResult(CheckStatus.UNPARSEABLE, f"{spec.answer}_{way_status}",
+                                     reference or "", "")
+            elif answer is None and way_status not in ("", "no_answer", "read", "agree",
+                                                        "no_majority") and reference:
                 # Not "no answer" when the reply was too long (or deep) to read one from.
-                result = CheckResult(CheckStatus.UNPARSEABLE, why_none, reference, "")
+                result = CheckResult(CheckStatus.UNPARSEABLE, way_status, reference, "")
             else:
                 result = self._check(reference, answer)
             return row.settle(status=AttemptStatus.FINISHED, output=output, answer=answer,
                               verdict=result.verdict, verdict_reason=result.reason,
                               reference_norm=result.gold_norm, answer_norm=result.pred_norm,
-                              usage=usage)
+                              usage=usage, detail=detail)
 
         attempt = await asyncio.to_thread(grade_and_store)
         assert attempt is not None  # only a cancel settles the row first, and this awaited it
         return attempt
+
+    def _way_answer(self, way: str, text: str, problem_text: str) -> WayAnswer:
+        """One way's answer (synchronous: a worker thread): the reply's final answer for
+        prose, else what the checker's worker computes from its equations or program."""
+        if way == "prose":
+            from tot_tui.check.extract import extract_with_reason
+
+            answer, why_none = extract_with_reason(text)
+            return WayAnswer("prose", answer, "read" if answer is not None else
+                             (why_none or "no_answer"),
+                             "" if answer is not None else "no final answer in the reply")
+        derived = self.checker.derive(way, text, problem_text)
+        return WayAnswer(way, derived.value if derived.ok else None, str(derived.status),
+                         derived.reason)
+
+    def _majority(self, ways: list[WayAnswer]) -> tuple[str | None, int]:
+        """The answer most ways agree on (by the checker's equivalence); with no two in
+        agreement, the first way's (the steps-guided prose), with one vote."""
+        from tot_tui.tutor.vote import majority_vote
+
+        def same(a: str, b: str) -> bool:
+            return self.checker.check(a, b).status is CheckStatus.EQUIVALENT
+
+        return majority_vote([w.answer for w in ways], same)
 
     async def check_answer(self, reference: str | None, answer: str | None) -> CheckResult:
         """Compare an answer with the reference in the killable checker; never raises."""
@@ -447,12 +573,19 @@ class Tutor:
     # -- the whole loop (CLI) ----------------------------------------------------------------
 
     async def run(self, text: str, reference: str | None = None, *,
-                  steps: Sequence[str] | None = None,
-                  mode: Mode = Mode.STEPS) -> AsyncGenerator[TutorEvent, None]:
-        """Problem → steps (teacher, or given) → student → verdict, all recorded."""
+                  steps: Sequence[str] | None = None, mode: Mode = Mode.STEPS,
+                  equations: bool = False) -> AsyncGenerator[TutorEvent, None]:
+        """Problem → (the teacher's equations: a reference) → steps (teacher, or given) →
+        student → verdict, all recorded. With `equations`, a problem with no reference gets
+        the one solved from the teacher's equations, and a given one is checked against it."""
         problem = await self.add_problem(text, reference, replace_reference=True)
+        if equations:
+            async for eq_event in self.solve_reference(problem):
+                yield eq_event
+                if isinstance(eq_event, EquationsReady):
+                    problem = eq_event.problem
         step_set: StepSetView | None = None
-        if mode is Mode.STEPS:
+        if BY_MODE[mode].needs_steps:
             if steps is not None:
                 step_set = await self.save_steps(problem, steps, origin=StepOrigin.FILE)
                 yield StepsReady(step_set, problem)
@@ -611,6 +744,36 @@ class Tutor:
     async def pull(self, model: str, role: Role = "student") -> AsyncGenerator[PullProgress, None]:
         async for progress in self.gateway(role).pull(model):
             yield progress
+
+
+def _joint_hash(prompts: Sequence[Prompt]) -> str:
+    import hashlib
+
+    return hashlib.sha256("+".join(p.hash for p in prompts).encode()).hexdigest()[:12]
+
+
+def _section(parts: list[str], starts: list[int], i: int) -> str:
+    end = starts[i + 1] - 1 if i + 1 < len(starts) else len(parts)  # the next one's heading
+    return "".join(parts[starts[i]:end])
+
+
+def _total_usage(usages: Sequence[Usage | None]) -> Usage | None:
+    """One attempt's figures over its requests (the ensemble makes three)."""
+    known = [u for u in usages if u is not None]
+    if len(known) <= 1:
+        return known[0] if known else None
+
+    def total(name: str) -> int | None:
+        values = [getattr(u, name) for u in known if getattr(u, name) is not None]
+        return sum(values) if values else None
+
+    return Usage(total("prompt_tokens"), total("output_tokens"), total("total_ns"),
+                 total("load_ns"), total("prompt_eval_ns"), total("eval_ns"),
+                 known[-1].done_reason)
+
+
+def _way_dict(way: WayAnswer) -> dict[str, Any]:
+    return {"way": way.way, "answer": way.answer, "status": way.status, "note": way.note}
 
 
 class _AttemptRow:
