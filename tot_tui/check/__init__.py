@@ -7,6 +7,8 @@ Rule ids cited in this package (R1, S3, §1 …) are those of POLICY.md beside t
     Checker(deadline, memory_mb)          # your own worker; .check / .acheck / .close
     extract_answer(text) -> str | None    # R1, pure Python
     check_in_process(gold, pred)          # the logic itself, no isolation
+    Checker().derive(kind, text, context) # EoT/PoT: the answer of a model's equations or program
+    derive_in_process(kind, text, context)  # the same logic, no isolation (derive.py)
 """
 
 from __future__ import annotations
@@ -14,11 +16,21 @@ from __future__ import annotations
 import atexit
 import threading
 
-from ..domain import CheckResult
+from ..domain import CheckResult, Derived, DerivedStatus
+from .derive import derive_in_process
 from .extract import extract_answer
 from .worker import Checker
 
-__all__ = ["CheckResult", "Checker", "check", "check_in_process", "extract_answer"]
+__all__ = [
+    "CheckResult",
+    "Checker",
+    "Derived",
+    "DerivedStatus",
+    "check",
+    "check_in_process",
+    "derive_in_process",
+    "extract_answer",
+]
 
 _default: Checker | None = None
 _default_lock = threading.Lock()

@@ -70,7 +70,7 @@ def precheck(kind: object, text: object, context: object = "") -> Derived | None
     if not isinstance(context, str):
         return refused(k, "The problem text is not text.")
     if len(text) > MAX_DERIVE_TEXT:
-        what = "equations" if kind == "equations" else "program"
+        what = "equations" if kind == "equations" else "a program"
         return refused(
             k, f"The reply is too long to read as {what} ({len(text):,} characters; "
             f"the limit is {MAX_DERIVE_TEXT:,})."

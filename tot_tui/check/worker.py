@@ -26,12 +26,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..domain import CheckResult, CheckStatus
+from ..domain import CheckResult, CheckStatus, Derived, DerivedStatus
+from .derive import MAX_CONTEXT
+from .derive import precheck as _derive_precheck
 from .limits import MAX_ANSWER, MAX_RAW_PRED
 
 DEFAULT_DEADLINE = 2.0
+DEFAULT_DERIVE_DEADLINE = 5.0  # solving equations is slower than comparing two answers
 DEFAULT_MEMORY_MB = 1024
 CPU_BACKSTOP_S = 5  # RLIMIT_CPU per check, on top of what the worker has used so far
+CPU_BACKSTOP_DERIVE_S = 10  # the same for a derive request (its deadline is longer)
 _READY_TIMEOUT = 30.0  # a cold start (importing sympy) under heavy load
 _DEBUG_ENV = "TOT_TUI_CHECK_DEBUG"
 
@@ -73,9 +77,13 @@ class Checker:
     """A warm checker process. Thread-safe: calls are serialised with a lock."""
 
     def __init__(
-        self, deadline: float = DEFAULT_DEADLINE, memory_mb: int = DEFAULT_MEMORY_MB
+        self,
+        deadline: float = DEFAULT_DEADLINE,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        derive_deadline: float = DEFAULT_DERIVE_DEADLINE,
     ) -> None:
         self.deadline = float(deadline)
+        self.derive_deadline = float(derive_deadline)
         self.memory_mb = int(memory_mb)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -236,8 +244,24 @@ class Checker:
             return self._request({"debug": command, "arg": arg})
 
     def _request(self, payload: dict[str, Any]) -> CheckResult:
-        if self._closed:
+        msg = self._exchange(payload, self.deadline)
+        if isinstance(msg, str):
+            return _unparseable(msg)
+        try:
+            return CheckResult(
+                CheckStatus(msg["status"]),
+                str(msg.get("reason", "")),
+                str(msg.get("gold_norm", "")),
+                str(msg.get("pred_norm", "")),
+            )
+        except (KeyError, ValueError):
             return _unparseable("worker_crashed")
+
+    def _exchange(self, payload: dict[str, Any], deadline: float) -> dict[str, Any] | str:
+        """Send one request and read its reply within `deadline` s: the reply, or why there is
+        none ("timeout", "memory", "worker_crashed"). The caller holds the lock."""
+        if self._closed:
+            return "worker_crashed"
         if self._proc is None or self._proc.poll() is not None:
             if self._proc is not None:
                 self._replace()
@@ -247,15 +271,15 @@ class Checker:
             try:
                 msg = self._read_msg(time.monotonic() + _READY_TIMEOUT)
             except _Timeout:
-                return _unparseable("timeout")  # still starting: keep it, it will be ready later
+                return "timeout"  # still starting: keep it, it will be ready later
             except (_Dead, ValueError):
                 self._replace()
-                return _unparseable("worker_crashed")
+                return "worker_crashed"
             if not msg.get("ready"):
                 self._replace()
-                return _unparseable("worker_crashed")
+                return "worker_crashed"
             self._ready = True
-        end = time.monotonic() + self.deadline
+        end = time.monotonic() + deadline
         self._seq += 1
         seq = self._seq
         req = json.dumps({"id": seq, **payload}, ensure_ascii=True) + "\n"
@@ -267,26 +291,49 @@ class Checker:
                     break
         except _Timeout:
             self._replace()
-            return _unparseable("timeout")
+            return "timeout"
         except (_Dead, ValueError):
             reason = self._death_reason()
             self._replace()
-            return _unparseable(reason)
+            return reason
         if msg.get("exit"):  # the worker answered but asked to be replaced (MemoryError)
             self._replace()
-        try:
-            return CheckResult(
-                CheckStatus(msg["status"]),
-                str(msg.get("reason", "")),
-                str(msg.get("gold_norm", "")),
-                str(msg.get("pred_norm", "")),
-            )
-        except (KeyError, ValueError):
-            return _unparseable("worker_crashed")
+        return msg
 
     async def acheck(self, gold: str, pred: str) -> CheckResult:
         """`check` in a thread, for the event loop."""
         return await asyncio.to_thread(self.check, gold, pred)
+
+    def derive(self, kind: str, text: str, context: str = "") -> Derived:
+        """The answer of a model's equations (`kind="equations"`) or program (`"program"`),
+        worked out in the worker within `derive_deadline` s (tot_tui/check/derive.py).
+        `context` is the problem's text: its condition words ("positive") may pick among
+        several solutions. Never raises."""
+        k = kind if kind in ("equations", "program") else "equations"
+        try:
+            early = _derive_precheck(kind, text, context)
+            if early is not None:
+                return early
+            payload = {"derive": kind, "text": text, "context": context[:MAX_CONTEXT]}
+            with self._lock:
+                msg = self._exchange(payload, self.derive_deadline)
+            if isinstance(msg, str):
+                return Derived(k, DerivedStatus.FAILED, None, _derive_failure(msg,
+                                                                           self.derive_deadline))
+            got = msg["derived"]
+            value = got.get("value")
+            return Derived(
+                k,
+                DerivedStatus(got["status"]),
+                None if value is None else str(value),
+                str(got.get("reason", "")),
+            )
+        except Exception:  # the caller must go on whatever happens here
+            return Derived(k, DerivedStatus.FAILED, None, _derive_failure("worker_crashed", 0))
+
+    async def aderive(self, kind: str, text: str, context: str = "") -> Derived:
+        """`derive` in a thread, for the event loop."""
+        return await asyncio.to_thread(self.derive, kind, text, context)
 
     def close(self) -> None:
         with self._lock:
@@ -309,6 +356,14 @@ class Checker:
             self._kill()
 
 
+def _derive_failure(why: str, deadline: float) -> str:
+    if why == "timeout":
+        return f"Working out the answer took too long (over {deadline:g} s), so it was stopped."
+    if why == "memory":
+        return "Working out the answer needed too much memory, so it was stopped."
+    return "The checker's worker stopped unexpectedly while working out the answer."
+
+
 # -- child side ---------------------------------------------------------------------------------
 def _set_limits(memory_mb: int) -> None:
     import resource
@@ -320,12 +375,12 @@ def _set_limits(memory_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _cpu_backstop() -> None:
+def _cpu_backstop(seconds: int = CPU_BACKSTOP_S) -> None:
     """RLIMIT_CPU is cumulative, so move the soft limit before every check."""
     import resource
 
     used = resource.getrusage(resource.RUSAGE_SELF)
-    soft = int(used.ru_utime + used.ru_stime) + CPU_BACKSTOP_S
+    soft = int(used.ru_utime + used.ru_stime) + seconds
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CPU, (soft, resource.RLIM_INFINITY))
 
@@ -352,6 +407,22 @@ _WARMUP = (
 )
 
 
+_WARMUP_DERIVE = (
+    ("equations", "x = 2\nx*y + y**2 = 3\ny > 0\nans = x + y"),
+    ("program", "def solution():\n    return round(7 / 2, 1)\nprint(solution())"),
+)
+
+
+def _derive_reply(seq: Any, req: dict[str, Any]) -> dict[str, Any]:
+    from .derive import derive_in_process
+
+    res = derive_in_process(req["derive"], req.get("text", ""), req.get("context", ""))
+    return {
+        "id": seq,
+        "derived": {"status": res.status.value, "value": res.value, "reason": res.reason},
+    }
+
+
 def _debug(req: dict[str, Any]) -> CheckResult:
     cmd, arg = req.get("debug"), float(req.get("arg", 0))
     if cmd == "sleep":
@@ -370,9 +441,12 @@ def main(argv: list[str]) -> int:
     _no_network()
     sys.setrecursionlimit(10_000)
     from .core import check_in_process
+    from .derive import derive_in_process
 
     for g, p in _WARMUP:  # import the lazily loaded parts of sympy before the first deadline
         check_in_process(g, p)
+    for kind, text in _WARMUP_DERIVE:  # and sympy's solver
+        derive_in_process(kind, text)
     rf = os.fdopen(rfd, "rb", buffering=0)
     wf = os.fdopen(wfd, "wb", buffering=0)
 
@@ -394,8 +468,12 @@ def main(argv: list[str]) -> int:
             seq = req["id"]
         except (ValueError, KeyError, TypeError):
             continue
-        _cpu_backstop()
+        is_derive = "derive" in req
+        _cpu_backstop(CPU_BACKSTOP_DERIVE_S if is_derive else CPU_BACKSTOP_S)
         try:
+            if is_derive:
+                reply(_derive_reply(seq, req))
+                continue
             if "debug" in req:
                 res = _debug(req) if debug else CheckResult(CheckStatus.UNPARSEABLE, "parse_error")
             else:
@@ -411,7 +489,12 @@ def main(argv: list[str]) -> int:
             )
         except MemoryError:
             with contextlib.suppress(Exception):
-                reply({"id": seq, "status": "unparseable", "reason": "memory", "exit": True})
+                if is_derive:
+                    failed = {"status": "failed", "value": None,
+                              "reason": _derive_failure("memory", 0)}
+                    reply({"id": seq, "derived": failed, "exit": True})
+                else:
+                    reply({"id": seq, "status": "unparseable", "reason": "memory", "exit": True})
             os._exit(3)
 
 
