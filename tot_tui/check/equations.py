@@ -424,14 +424,13 @@ def _read(text: str) -> _Reading:
 def _is_zero(e: Expr) -> bool | None:
     """Whether a numeric expression is zero; None when it cannot be decided."""
     z = e.is_zero
-    if z is None:
-        z = sp.simplify(e).is_zero
-    if z is None:
-        try:
-            return bool(abs(complex(e.evalf(50))) < 1e-40)
-        except (TypeError, ValueError):
-            return None
-    return bool(z)
+    if z is not None:
+        return bool(z)
+    try:
+        c = complex(e.evalf(60))
+    except (TypeError, ValueError):
+        return None
+    return bool(abs(c) < 1e-40)
 
 
 def _sign(e: Expr) -> int | None:
@@ -484,6 +483,139 @@ def _substitute_knowns(
     return known, rest
 
 
+def _maybe_real(v: Expr) -> bool:
+    """False only for a value that is certainly not a real number."""
+    r = v.is_real
+    if r is not None or v.free_symbols:
+        return r is not False
+    try:
+        c = complex(v.evalf(50))
+    except (TypeError, ValueError):
+        return True
+    return abs(c.imag) <= 1e-30 * max(1.0, abs(c.real))
+
+
+def _solve(eqs: list[Expr], unknowns: list[Expr]) -> list[dict[Expr, Expr]] | None:
+    """sympy's solutions (real ones and others), [] when the equations contradict each
+    other, None when the solver cannot tell.
+
+    sympy's `solve` returns [] both for a contradiction and when it finds no closed form
+    (`x**5 - x - 1 = 0`, even with real symbols), so [] is trusted only for a linear system or
+    a Groebner basis of [1]; otherwise the system is solved again with complex symbols (which
+    gives CRootOf values) and the caller keeps the real solutions."""
+    try:
+        raw = sp.solve(eqs, unknowns, dict=True)
+    except NotImplementedError:
+        raw = None
+    if raw:
+        return list(raw)
+    plain = {u: sp.Dummy(u.name) for u in unknowns}
+    back = {v: k for k, v in plain.items()}
+    try:
+        again = sp.solve([e.xreplace(plain) for e in eqs], [plain[u] for u in unknowns],
+                         dict=True)
+    except NotImplementedError:
+        again = None
+    if again:
+        return [{k.xreplace(back): v.xreplace(back) for k, v in s.items()} for s in again]
+    if _contradiction(eqs, unknowns):
+        return []
+    found = _eliminate(eqs)
+    if found is not None:
+        return found
+    if raw == [] and not _polynomial(eqs, unknowns):
+        return []  # sympy's cases of abs() and roots over the reals: no real solution
+    return None
+
+
+def _eliminate(eqs: list[Expr]) -> list[dict[Expr, Expr]] | None:
+    """Substitute away each unknown that some equation gives linearly (`ans = 2*x`), then
+    find the roots of the one equation in one unknown that is left (sympy's `solve` on a
+    list misses CRootOf roots that it finds for a lone expression). None when that fails."""
+    rest = list(eqs)
+    chain: list[tuple[Expr, Expr]] = []
+    progress = True
+    while progress and len(rest) > 1:
+        progress = False
+        for i, e in enumerate(rest):
+            for s in sorted(e.free_symbols, key=lambda t: t.name):
+                d = e.diff(s)
+                if d.free_symbols or _is_zero(d):
+                    continue
+                value = sp.expand(s - e / d)
+                chain.append((s, value))
+                rest = [o.xreplace({s: value}) for j, o in enumerate(rest) if j != i]
+                progress = True
+                break
+            if progress:
+                break
+    rest = [e for e in rest if e.free_symbols or _is_zero(e) is False]
+    if len(rest) != 1 or len(rest[0].free_symbols) != 1:
+        return None
+    (u,) = rest[0].free_symbols
+    try:
+        roots = sp.solve(rest[0], u, dict=True)
+    except NotImplementedError:
+        return None
+    if not roots:
+        return None
+    out = []
+    for root in roots:
+        sol = dict(root)
+        for s, value in reversed(chain):
+            sol[s] = value.xreplace(sol)
+        out.append(sol)
+    return out
+
+
+def _polynomial(eqs: list[Expr], unknowns: list[Expr]) -> bool:
+    try:
+        for e in eqs:
+            sp.Poly(sp.together(e).as_numer_denom()[0], *unknowns)
+    except (sp.PolynomialError, sp.GeneratorsNeeded):
+        return False
+    return True
+
+
+def _contradiction(eqs: list[Expr], unknowns: list[Expr]) -> bool:
+    try:
+        polys = [sp.Poly(sp.together(e).as_numer_denom()[0], *unknowns) for e in eqs]
+    except (sp.PolynomialError, sp.GeneratorsNeeded):
+        return False
+    if all(p.total_degree() <= 1 for p in polys):
+        return True  # a linear system: sympy's [] is a proof
+    try:
+        basis = sp.groebner([p.as_expr() for p in polys], *unknowns, order="grevlex")
+    except (sp.PolynomialError, NotImplementedError):
+        return False
+    return list(basis.exprs) == [1]
+
+
+def _split_outputs(eqs: list[Expr]) -> tuple[list[Expr], list[tuple[Expr, Expr]]]:
+    """Take out each equation that defines an unknown used nowhere else (`ans = x + y`): it
+    constrains nothing else, so the rest is solved without it (smaller, and much faster for
+    sympy) and the unknown computed afterwards. Returns (the rest, [(unknown, its value)])."""
+    rest = list(eqs)
+    outputs: list[tuple[Expr, Expr]] = []
+    found = True
+    while found:
+        found = False
+        for i, e in enumerate(rest):
+            for sym in sorted(e.free_symbols, key=lambda t: t.name):
+                if any(sym in o.free_symbols for j, o in enumerate(rest) if j != i):
+                    continue
+                d = e.diff(sym)
+                if d.free_symbols or _is_zero(d) is not False:
+                    continue
+                outputs.append((sym, sp.expand(sym - e / d)))
+                del rest[i]
+                found = True
+                break
+            if found:
+                break
+    return rest, outputs
+
+
 def _fmt(v: Expr) -> str:
     """A value as text the checker reads: `42`, `7/2`, `sqrt(2)`, else 10 significant digits."""
     if v.is_Integer:
@@ -499,7 +631,9 @@ def _fmt(v: Expr) -> str:
 
 
 def _decimal(v: Expr) -> str:
-    f = sp.N(v, 10)
+    f = sp.N(v, 10, chop=True)
+    if not f.is_real:
+        f = sp.re(f)
     text = str(f)
     if "e" in text or "E" in text:
         return text.replace("E", "e")
@@ -586,23 +720,25 @@ def derive_equations(text: str, context: str = "") -> Derived:
     if pre is None:
         return _derived(DerivedStatus.NO_SOLUTION, "The equations contradict each other.")
     known, rest = pre
+    rest, outputs = _split_outputs(rest)
     if rest:
         unknowns = sorted(set().union(*(e.free_symbols for e in rest)), key=lambda s: s.name)
         if target in unknowns:
             unknowns.remove(target)
             unknowns.insert(0, target)
-        try:
-            raw = sp.solve(rest, unknowns, dict=True)
-        except NotImplementedError:
-            return _derived(DerivedStatus.FAILED, "The solver cannot solve these equations.")
-        if not raw:
+        raw = _solve(rest, unknowns)
+        if raw is None:
             return _derived(
-                DerivedStatus.NO_SOLUTION,
-                "The equations contradict each other (they have no real solution).",
+                DerivedStatus.FAILED, "The solver could not find the solutions of these equations."
             )
-        solutions = [{**known, **{k: v for k, v in s.items()}} for s in raw]
+        if not raw:
+            return _derived(DerivedStatus.NO_SOLUTION, "The equations contradict each other.")
+        solutions = [{**known, **s} for s in raw]
     else:
         solutions = [dict(known)]
+    for sol in solutions:
+        for sym, expr in reversed(outputs):
+            sol[sym] = expr.xreplace(sol)
 
     def value_of(sym: Expr, sol: dict[Expr, Expr]) -> Expr:
         v = sym.xreplace(sol)
@@ -613,7 +749,7 @@ def derive_equations(text: str, context: str = "") -> Derived:
         return v
 
     # Non-real solutions are not solutions of a word problem.
-    real = [s for s in solutions if not any(v.is_real is False for v in s.values())]
+    real = [s for s in solutions if all(_maybe_real(v) for v in s.values())]
     if not real:
         return _derived(
             DerivedStatus.NO_SOLUTION, "The equations have no real solution."
