@@ -2,8 +2,10 @@
 
 Items are tiny arithmetic problems "Item k: ..." whose answer is 10 + k. The student reply is
 built from the request: the item number is read from the problem, the mode from the prompt
-("use these steps as a plan" → tot, "think step by step" → cot, else baseline), and the answer
-is right or off by one according to the truth table.
+("system of linear equations" → eot, "python program" → pot, "use these steps as a plan" →
+tot, "think step by step" → cot, else baseline), and the answer is right or off by one
+according to the truth table: as a final line, as equations or as a program. An ensemble's
+three requests look like tot, eot and pot, so its truth is the majority of those three.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ def write_dataset(path: Path, n: int, *, gsm8k_style: bool = True,
 
 def mode_of(body: dict[str, Any]) -> str:
     text = last_user_text(body).lower()
+    if "system of linear equations" in text:
+        return "eot"
+    if "python program" in text:
+        return "pot"
     if "use these steps as a plan" in text:
         return "tot"
     if "think step by step" in text:
@@ -67,8 +73,16 @@ def script(fake: FakeOllama, teacher: str, students: Iterable[str], truth: Truth
     for student in students:
         def build(body: dict[str, Any], student: str = student) -> Reply:
             k = item_of(body)
-            value = answer(k) if truth(k, student, mode_of(body)) else answer(k) + 1
-            text = (filler + "\n" if filler else "") + f"Final answer: {value}"
+            mode = mode_of(body)
+            added = k if truth(k, student, mode) else k + 1
+            if mode == "eot":  # equations: the solver computes 10 + added
+                text = ("System of linear equations: (Do not simplify)\n% The box holds 10 "
+                        f"apples\napples = 10\n% {added} more are added\nadded = {added}\n"
+                        "% The answer is the total\nans = apples + added\n")
+            elif mode == "pot":  # a program: the interpreter computes it, never runs it
+                text = f"```python\napples = 10\nadded = {added}\nans = apples + added\n```\n"
+            else:
+                text = (filler + "\n" if filler else "") + f"Final answer: {10 + added}"
             return Reply(text=text, chunk_delay=chunk_delay)
 
         fake.reply(student, build)

@@ -322,7 +322,7 @@ CREATE TABLE equation_set (
     value TEXT,
     reason TEXT NOT NULL DEFAULT '',
     compared_with TEXT,
-    agrees INTEGER,
+    agrees BOOLEAN,
     created TIMESTAMP NOT NULL
 );
 CREATE INDEX ix_equation_set_problem ON equation_set(problem_id);

@@ -27,6 +27,10 @@ TABLE: dict[str, tuple[Binding, ...]] = {
         Binding("ctrl+t,ctrl+enter", "decompose", "Decompose", id="solve.decompose"),
         Binding("ctrl+r,ctrl+shift+enter", "solve", "Solve", id="solve.solve"),
         Binding("ctrl+b", "compare", "Compare", id="solve.compare"),
+        # The teacher's equations, solved into a reference (or a check of the typed one).
+        Binding("ctrl+e", "equations", "Equations", show=False, id="solve.equations"),
+        # The student three ways (steps, equations, a program) and the answer two agree on.
+        Binding("ctrl+w", "ensemble", "Three ways", show=False, id="solve.ensemble"),
         Binding("escape", "cancel", "Cancel", id="solve.cancel"),
         Binding("ctrl+o", "toggle_hints", "Hint mode", id="solve.hints"),
         Binding("ctrl+f", "next_hint", "Next hint", show=False, id="solve.next_hint"),

@@ -20,6 +20,7 @@ from textual.worker import WorkerState
 from tot_tui.ui.bindings import bindings
 from tot_tui.ui.dom import child_on_first_use
 from tot_tui.ui.keymap import key_hint
+from tot_tui.ui.plain import plain
 from tot_tui.ui.screens.base import TotScreen
 from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
 from tot_tui.ui.widgets.connection import ConnectionIndicator
@@ -31,12 +32,13 @@ from tot_tui.ui.widgets.title_bar import TitleBar
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
 if TYPE_CHECKING:  # the domain is imported on first use: the first paint does not need it
-    from tot_tui.domain import Mode, ProblemDetail, ProblemView, StepSetView
+    from tot_tui.domain import EquationsReady, Mode, ProblemDetail, ProblemView, StepSetView
 
 # `{binding.id}` is the key bound to it, as the user's keymap has it (keymap.with_keys).
 STUDENT_PLACEHOLDER = ("The student's reply appears here.\n\n"
                        "{solve.solve} solves with the steps · {solve.compare} compares with the "
-                       "baseline (no steps) · {solve.cancel} cancels.")
+                       "baseline (no steps) · {solve.ensemble} solves three ways (steps, "
+                       "equations, a program) · {solve.cancel} cancels.")
 TOOLTIPS = {
     "decompose": "Ask the teacher for steps ({solve.decompose})",
     "solve": "Student follows the steps ({solve.solve})",
@@ -249,7 +251,7 @@ class SolveScreen(TotScreen):
 
     async def load_problem(self, detail: ProblemDetail) -> None:
         """Show a stored problem with its latest steps (from History)."""
-        for group in ("teacher", "solve", "human"):
+        for group in ("teacher", "solve", "human", "equations"):
             self.workers.cancel_group(self, group)
         self.query_one("#problem", TextArea).text = detail.problem.text
         self.query_one("#reference", Input).value = detail.problem.reference or ""
@@ -260,6 +262,8 @@ class SolveScreen(TotScreen):
             await self.steps_panel.load(detail.step_sets[-1],
                                         original=teacher[0] if teacher else None)
         self.hints.set_steps(_clean(self.steps_panel.steps))
+        if detail.equation_sets or detail.problem.reference_source == "equations":
+            self._show_provenance(detail)
         # Its last reply with steps, and that reply's verdict, as they were.
         from tot_tui.domain import Mode
 
@@ -349,7 +353,70 @@ class SolveScreen(TotScreen):
     @work(exclusive=True, group="teacher", exit_on_error=False)
     async def run_decompose(self, focus_steps: bool = False) -> StepSetView | None:
         problem = await self._ensure_problem()
-        return await self._decompose(problem, focus_steps)
+        step_set = await self._decompose(problem, focus_steps)
+        if step_set is not None and self.tutor.config.settings.teacher_equations:
+            self.run_equations()
+        return step_set
+
+    # -- the teacher's equations: a reference no model's arithmetic produced ----------------
+
+    @property
+    def reference_note(self) -> Label:
+        return child_on_first_use(self.query_one("#problem-side"), "#reference-note", Label,
+                                  lambda: Label("", id="reference-note"), after="#reference")
+
+    @work(exclusive=True, group="equations", exit_on_error=False)
+    async def run_equations(self) -> None:
+        from tot_tui.domain import EquationsReady, Failed
+
+        problem = await self._ensure_problem()
+        note = self.reference_note
+        note.update(plain("asking the teacher for equations…"))
+        async for event in self.tutor.solve_reference(problem):
+            if isinstance(event, Failed):
+                note.update(plain("the teacher's equations failed"))
+                self.tot_app.show_failure(event)
+            elif isinstance(event, EquationsReady):
+                self._show_equations(event)
+
+    def _show_provenance(self, detail: ProblemDetail) -> None:
+        """Where a stored problem's reference came from, and whether the teacher's equations
+        agreed with it."""
+        last = detail.equation_sets[-1] if detail.equation_sets else None
+        if detail.problem.reference_source == "equations":
+            shown = "✓ solved from the teacher's equations"
+        elif last is not None and last.derived.ok and last.agrees is False:
+            shown = f"⚠ the teacher's equations give {(last.derived.value or '')[:40]}"
+        elif last is not None and last.derived.ok:
+            shown = f"✓ the teacher's equations give {(last.derived.value or '')[:40]}"
+        else:
+            shown = ""
+        self.reference_note.update(plain(shown))
+
+    def _show_equations(self, event: EquationsReady) -> None:
+        derived, now, eq = event.equation_set.derived, event.problem, event.equation_set
+        if self.problem is not None and self.problem.id == now.id:
+            self.problem = now
+        value = (derived.value or "")[:40]  # notify escapes it; the label gets plain()
+        if derived.ok and now.reference_source == "equations":
+            reference = self.query_one("#reference", Input)
+            if not reference.value.strip():
+                reference.value = now.reference or ""
+            shown = f"✓ {value}: solved from the teacher's equations"
+            self.notify(f"Reference {value}, solved from the teacher's equations "
+                        f"({eq.model}): the solver did the arithmetic.", timeout=6)
+        elif derived.ok and eq.agrees is False:
+            shown = f"⚠ the teacher's equations give {value}"
+            self.notify(f"The reference {(eq.compared_with or '')[:40]} disagrees with the "
+                        f"teacher's equations, which give {value}. Check the reference.",
+                        severity="warning", timeout=12)
+        elif derived.ok:
+            shown = f"✓ the teacher's equations give {value}" + (" too" if eq.agrees else "")
+        else:
+            shown = "no reference from the teacher's equations"
+            self.notify(f"The teacher's equations gave no reference: {derived.reason}",
+                        timeout=8)
+        self.reference_note.update(plain(shown))
 
     # -- student -----------------------------------------------------------------------------
 
@@ -360,6 +427,8 @@ class SolveScreen(TotScreen):
         pane = self.pane(mode)
         model = self.tutor.config.model("student")
         what = f"v{step_set.version} steps" if mode is Mode.STEPS and step_set else str(mode)
+        if mode is Mode.ENSEMBLE and step_set:
+            what = f"v{step_set.version} steps, equations and a program"
         await pane.start(f"{model} · {what}")
         try:
             async for event in self.tutor.solve(problem, mode=mode, step_set=step_set):
@@ -381,7 +450,7 @@ class SolveScreen(TotScreen):
             raise
 
     @work(exclusive=True, group="solve", exit_on_error=False)
-    async def run_solve(self, compare: bool = False) -> None:
+    async def run_solve(self, compare: bool = False, ensemble: bool = False) -> None:
         from tot_tui.domain import Mode
 
         # Solve pressed while the teacher is still writing: queued, visibly, until its steps
@@ -410,7 +479,7 @@ class SolveScreen(TotScreen):
                     group.create_task(self._stream(problem, Mode.STEPS, step_set))
                 group.create_task(self._stream(problem, Mode.BASELINE, None))
         elif step_set is not None:
-            await self._stream(problem, Mode.STEPS, step_set)
+            await self._stream(problem, Mode.ENSEMBLE if ensemble else Mode.STEPS, step_set)
 
     @work(exclusive=True, group="human", exit_on_error=False)
     async def run_check_human(self, answer: str) -> None:
@@ -455,6 +524,13 @@ class SolveScreen(TotScreen):
 
     def action_compare(self) -> None:
         self.run_solve(True)
+
+    def action_equations(self) -> None:
+        self.run_equations()
+
+    def action_ensemble(self) -> None:
+        self.remove_class("-compare")
+        self.run_solve(False, ensemble=True)
 
     def action_cancel(self) -> None:
         running = [w for w in self.workers if w.group in ("teacher", "solve", "human")
@@ -505,11 +581,13 @@ class SolveScreen(TotScreen):
         self.query_one("#problem", TextArea).focus()
 
     async def action_new_problem(self) -> None:
-        for group in ("teacher", "solve", "human"):
+        for group in ("teacher", "solve", "human", "equations"):
             self.workers.cancel_group(self, group)
         old, self.problem = self.problem, None
         self.query_one("#problem", TextArea).text = ""
         self.query_one("#reference", Input).value = ""
+        for note in self.query("#reference-note").results(Label):
+            note.update("")
         self.query_one("#human-answer", Input).value = ""
         if old is not None or _clean(self.steps_panel.steps):
             panel = self.steps_panel

@@ -23,7 +23,15 @@ _ICONS = {"correct": "✔ CORRECT", "incorrect": "✘ INCORRECT", "unknown": "? 
 REASONS = {
     "no_reference": "no reference answer was given, so nothing to compare with",
     "no_answer": "no final answer could be found in the reply",
+    "equations_refused": "the reply has no equations the solver can read",
+    "equations_no_solution": "the equations have no solution",
+    "equations_ambiguous": "the equations have several solutions and nothing says which",
+    "equations_underdetermined": "the equations do not fix the answer",
+    "equations_failed": "solving the equations took too long or too much memory",
+    "program_refused": "the program is not one tot-tui reads (it is never run)",
+    "program_failed": "reading the program took too long or too much memory",
 }
+WAY_NAMES = {"prose": "steps", "equations": "equations", "program": "program"}
 
 
 def describe_reason(reason: str) -> str:
@@ -80,14 +88,27 @@ class VerdictBanner(Static):
         text.append("   reference ")
         text.append(safe_text(answer_line(reference, raw) or "(none)", 60), style="bold")
         text.append(f"   — {describe_reason(reason)}")
+        if self._ways:
+            text.append("   · " + self._ways)
         self.update(text)
 
+    _ways = ""  # the ensemble's (or a derived answer's) ways, said after the reason
+
     def show_attempt(self, attempt: AttemptView, reference: str | None = None) -> None:
+        ways = [f"{WAY_NAMES.get(w.way, w.way)} {w.answer if w.answer is not None else '—'}"
+                for w in attempt.ways]
+        if len(ways) > 1:
+            self._ways = safe_text(", ".join(ways) + f" ({attempt.votes or 0} agree)", 120)
+        elif attempt.ways and attempt.ways[0].answer is None:
+            self._ways = safe_text(attempt.ways[0].note, 120)
+        else:
+            self._ways = ""
         self.show_verdict(attempt.verdict, attempt.answer_norm or attempt.answer or "",
                           attempt.reference_norm or reference or "", attempt.verdict_reason)
 
     def show_result(self, result: CheckResult, answer: str, reference: str | None, *,
                     whose: str = "answer") -> None:
+        self._ways = ""
         self.show_verdict(result.verdict, result.pred_norm or answer,
                           result.gold_norm or reference or "", result.reason, whose=whose)
 

@@ -1,0 +1,169 @@
+"""`tot-tui eval` with every mode (baseline, tot, eot, pot, ensemble) and the protocol presets,
+end to end against the fake Ollama: the report equals the scripted truth, and a preset sends the
+paper's prompts byte for byte."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from math import comb
+
+import pytest
+
+from tests.conftest import STUDENT, TEACHER
+from tests.evaluate.scripted import answer, question, script, write_dataset
+from tot_tui import cli
+from tot_tui.fake_ollama import Reply
+
+# Item k (0..9): which modes get it right. The ensemble asks tot, eot and pot; its truth is
+# the majority of the three (a wrong answer is always off by one, so wrong ones agree too).
+RIGHT = {"baseline": {0, 1, 2}, "tot": {0, 2, 3, 4, 5, 6}, "eot": {0, 1, 3, 5, 7, 8},
+         "pot": {0, 3, 4, 9}, "cot": set()}
+ITEMS = range(10)
+
+
+def truth(k: int, student: str, mode: str) -> bool:
+    return k in RIGHT[mode]
+
+
+def ensemble_right(k: int) -> bool:
+    return sum(k in RIGHT[m] for m in ("tot", "eot", "pot")) >= 2
+
+
+def run_eval(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = cli.main(["eval", "--quiet", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def exact_mcnemar(b: int, c: int) -> float:
+    n = b + c
+    if n == 0:
+        return 1.0
+    tail = sum(comb(n, i) for i in range(min(b, c) + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+def test_five_modes_report_the_scripted_truth(fake, config, tmp_path, capsys):
+    data = write_dataset(tmp_path / "tiny.jsonl", len(ITEMS))
+    script(fake, TEACHER, [STUDENT], truth)
+    code, out, err = run_eval(capsys, "--dataset", str(data), "--json", "-j", "3",
+                              "--modes", "baseline,tot,eot,pot,ensemble")
+    assert code == 0, err
+    report = json.loads(out)
+    results = {r["mode"]: r for r in report["results"]}
+    assert list(results) == ["baseline", "tot", "eot", "pot", "ensemble"]
+    expected = {m: {k for k in ITEMS if truth(k, STUDENT, m)} for m in RIGHT if m != "cot"}
+    expected["ensemble"] = {k for k in ITEMS if ensemble_right(k)}
+    for mode, right in expected.items():
+        r = results[mode]
+        assert (r["correct"], r["total"], r["unknown"]) == (len(right), 10, 0), mode
+    # Every equations and program answer was computed by the solver or the interpreter.
+    assert results["eot"]["derived"] == {"solved": 10}
+    assert results["pot"]["derived"] == {"solved": 10}
+    agree = results["ensemble"]["agreement"]
+    all3 = sum(1 for k in ITEMS if len({k in RIGHT[m] for m in ("tot", "eot", "pot")}) == 1)
+    assert agree == {"all": all3, "majority": 10 - all3, "none": 0}
+
+    # Paired statistics: each mode against the baseline, per item.
+    paired = {p["mode"]: p for p in report["paired"]}
+    assert list(paired) == ["tot", "eot", "pot", "ensemble"]
+    base = expected["baseline"]
+    for mode, right in expected.items():
+        if mode == "baseline":
+            continue
+        p = paired[mode]
+        fixed, broken = len(right - base), len(base - right)
+        assert (p["fixed"], p["broken"], p["items"]) == (fixed, broken, 10), mode
+        assert p["both_right"] == len(right & base)
+        assert p["both_wrong"] == 10 - len(right | base)
+        assert p["mcnemar_p"] == pytest.approx(exact_mcnemar(fixed, broken))
+        assert p["relative_gain"] == pytest.approx((len(right) - len(base)) / len(base))
+        low, high = p["relative_gain_ci"]
+        assert low is not None and low <= p["relative_gain"] <= high
+    md = (config.paths.data_dir / "evals" / f"run-{report['run_id']}" / "report.md").read_text()
+    assert "## Paired comparison with the baseline" in md and "| EoT (equations) |" in md
+
+    # The attempts are stored with how each answer was reached.
+    db = sqlite3.connect(config.paths.database)
+    rows = db.execute("SELECT mode, answer, detail_json FROM attempt WHERE mode IN "
+                      "('eot', 'pot', 'ensemble')").fetchall()
+    assert len(rows) == 30
+    for mode, ans, detail in rows:
+        ways = json.loads(detail)["ways"]
+        assert len(ways) == (3 if mode == "ensemble" else 1)
+        assert ans is not None and ans.isdigit()
+
+
+def test_ensemble_without_agreement_answers_with_the_steps(fake, config, tmp_path, capsys):
+    """Three different answers: no majority; the steps-guided answer stands, with one vote."""
+    data = write_dataset(tmp_path / "one.jsonl", 1)
+    fake.reply(TEACHER, Reply(text=json.dumps({"steps": ["Add 10 and 0."]})))
+
+    def build(body):
+        text = body["messages"][-1]["content"].lower()
+        if "system of linear equations" in text:
+            return "ans = 11"
+        if "python program" in text:
+            return "```python\nans = 12\n```"
+        return f"Final answer: {answer(0)}"
+
+    fake.reply(STUDENT, build)
+    code, out, err = run_eval(capsys, "--dataset", str(data), "--json", "--modes", "ensemble")
+    assert code == 0, err
+    (result,) = json.loads(out)["results"]
+    assert (result["correct"], result["agreement"]["none"]) == (1, 1)
+
+
+def _chat_bodies(fake, model):
+    return [r.body for r in fake.requests if r.path == "/api/chat" and r.body["model"] == model]
+
+
+@pytest.mark.parametrize("preset, teacher_text, student_text", [
+    ("tot-paper", "Create very short step-by-step prompts for this problem:{q}Format as a list. "
+     "Do not solve the problem.",
+     "We are given the following problem to solve:\n{q}\nUse the following steps to solve the "
+     "problem.\n{steps}"),
+    ("tot-traces", "Create step-by-step prompts for this problem:{q}Format as a list of simple "
+     "instructions to guide a student. Do not solve the problem.",
+     "First, carefully review this problem:\n{q}\nThen, solve the problem using the provided "
+     "steps as a plan, thinking step-by-step.\n{steps}"),
+])
+def test_a_preset_sends_the_papers_prompts_byte_for_byte(fake, config, tmp_path, capsys,
+                                                         preset, teacher_text, student_text):
+    data = write_dataset(tmp_path / "two.jsonl", 2)
+    teacher_reply = "1. Count the 10 apples.\n2. Add the new ones.\n"
+    fake.reply(TEACHER, Reply(text=teacher_reply))
+    fake.reply(STUDENT, lambda body: "The total is 11.")
+    code, out, err = run_eval(capsys, "--dataset", str(data), "--json", "--modes",
+                              "baseline,tot", "--preset", preset)
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["preset"] == preset and f"--preset {preset}" in report["command"]
+    for body in _chat_bodies(fake, TEACHER):
+        k = int(body["messages"][0]["content"].split("Item ")[1].split(":")[0])
+        assert body["messages"] == [
+            {"role": "user", "content": teacher_text.format(q=question(k))}]
+        assert "format" not in body  # a plain list, as the paper asked
+        assert "temperature" not in body.get("options", {})  # the model's own sampling
+    students = _chat_bodies(fake, STUDENT)
+    with_steps = [b for b in students if "steps" in b["messages"][0]["content"]]
+    assert len(with_steps) == 2
+    for body in with_steps:
+        k = int(body["messages"][0]["content"].split("Item ")[1].split(":")[0])
+        # The teacher's reply as it wrote it: the paper passed it on unparsed.
+        assert body["messages"] == [{"role": "user", "content": student_text.format(
+            q=question(k), steps=teacher_reply)}]
+        assert "temperature" not in body.get("options", {})
+    bare = [b for b in students if b not in with_steps]
+    # The paper's baseline: the problem alone, one user message.
+    assert sorted(json.dumps(b["messages"]) for b in bare) == sorted(
+        json.dumps([{"role": "user", "content": question(k)}]) for k in (0, 1))
+
+
+def test_an_unknown_preset_or_mode_is_a_usage_error(fake, config, tmp_path, capsys):
+    data = write_dataset(tmp_path / "one.jsonl", 1)
+    code, _, err = run_eval(capsys, "--dataset", str(data), "--preset", "nope")
+    assert code == 2 and "tot-paper" in err
+    code, _, err = run_eval(capsys, "--dataset", str(data), "--modes", "baseline,magic")
+    assert code == 2 and "eot" in err and "ensemble" in err
