@@ -717,7 +717,9 @@ def derive_program(text: str) -> Derived:
         where = f" at line {exc.lineno}" if exc.lineno else ""
         return _derived(DerivedStatus.REFUSED, f"The reply is not a Python program I can "
                         f"read (a syntax error{where}).")
-    except (ValueError, MemoryError, RecursionError):
+    except (MemoryError, RecursionError):
+        return _derived(DerivedStatus.REFUSED, "The program is nested too deeply to read.")
+    except ValueError:
         return _derived(DerivedStatus.REFUSED, "The reply is not a Python program I can read.")
     machine = _Machine(code)
     try:
