@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from fractions import Fraction
 from itertools import pairwise
 
@@ -92,12 +91,10 @@ def test_mcnemar_across_the_switch_to_log_space():
 
 
 def test_mcnemar_large_n_no_overflow():
-    start = time.perf_counter()
     for b, c in [(50_000, 50_000), (49_999, 50_001), (49_000, 51_000), (49_800, 50_200),
                  (0, 100_000), (1, 99_999), (30_000, 70_000)]:
         p = mcnemar_exact(b, c)
         assert 0.0 <= p <= 1.0 and math.isfinite(p)
-    assert time.perf_counter() - start < 2
     assert mcnemar_exact(50_000, 50_000) == 1.0
     assert mcnemar_exact(49_999, 50_001) == pytest.approx(1.0, abs=0.01)
     assert mcnemar_exact(0, 100_000) == 0.0  # 2^-99999 underflows to 0, as it should
@@ -197,13 +194,6 @@ def test_bootstrap_rejects_bad_arguments():
         bootstrap_relative_gain(pairs_of(1, 1, 1, 1), resamples=0)
     with pytest.raises(ValueError):
         bootstrap_difference(pairs_of(1, 1, 1, 1), level=1.0)
-
-
-def test_bootstrap_is_fast():
-    pairs = pairs_of(250, 80, 40, 130)  # 500 items
-    start = time.perf_counter()
-    bootstrap_relative_gain(pairs, resamples=2000)
-    assert time.perf_counter() - start < 1.0
 
 
 # -- majority vote ----------------------------------------------------------------------------

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
+
+from tot_tui.tutor.vote import majority_vote as majority_vote
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
@@ -203,34 +205,7 @@ def bootstrap_difference(pairs: Sequence[tuple[bool, bool]], *, resamples: int =
     return _interval(diffs, level)
 
 
-# -- self-consistency -------------------------------------------------------------------------
-
-
-def majority_vote(answers: Sequence[str | None],
-                  same: Callable[[str, str], bool]) -> tuple[str | None, int]:
-    """The answer most samples gave, and how many gave it: (winner, votes).
-
-    Samples rarely agree character for character ("0.5" and "1/2"), so answers are grouped by
-    `same` (the caller passes its answer checker), called as same(representative, answer) with
-    a group's first answer as its representative — so the grouping is well defined even if the
-    checker is not transitive. The winner is that representative; a tie goes to the group whose
-    first sample came earliest. None (no answer extracted) never wins: all None, or no answers,
-    gives (None, 0).
-    """
-    groups: list[list[str]] = []
-    for answer in answers:
-        if answer is None:
-            continue
-        for group in groups:
-            if same(group[0], answer):
-                group.append(answer)
-                break
-        else:
-            groups.append([answer])
-    if not groups:
-        return None, 0
-    best = max(groups, key=len)  # max keeps the first of equal lengths: the earliest group
-    return best[0], len(best)
+# -- self-consistency: majority_vote (the ensemble uses it too) lives in tot_tui.tutor.vote ---
 
 
 def agreement(votes: int, k: int) -> float:

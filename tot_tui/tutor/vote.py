@@ -8,19 +8,26 @@ from collections.abc import Callable, Sequence
 
 def majority_vote(answers: Sequence[str | None],
                   same: Callable[[str, str], bool]) -> tuple[str | None, int]:
-    """The answer given most often and its votes; ties go to the group seen first, and a
-    missing answer (None) never wins unless all are missing: (None, 0)."""
-    groups: list[tuple[str, int]] = []  # (first answer of the group, votes)
+    """The answer most samples gave, and how many gave it: (winner, votes).
+
+    Samples rarely agree character for character ("0.5" and "1/2"), so answers are grouped by
+    `same` (the caller passes its answer checker), called as same(representative, answer) with
+    a group's first answer as its representative — so the grouping is well defined even if the
+    checker is not transitive. The winner is that representative; a tie goes to the group whose
+    first sample came earliest. None (no answer extracted) never wins: all None, or no answers,
+    gives (None, 0).
+    """
+    groups: list[list[str]] = []
     for answer in answers:
         if answer is None:
             continue
-        for i, (first, votes) in enumerate(groups):
-            if first == answer or same(first, answer):
-                groups[i] = (first, votes + 1)
+        for group in groups:
+            if same(group[0], answer):
+                group.append(answer)
                 break
         else:
-            groups.append((answer, 1))
+            groups.append([answer])
     if not groups:
         return None, 0
-    best = max(range(len(groups)), key=lambda i: (groups[i][1], -i))
-    return groups[best]
+    best = max(groups, key=len)  # max keeps the first of equal lengths: the earliest group
+    return best[0], len(best)
