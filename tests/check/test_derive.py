@@ -251,6 +251,12 @@ def test_print_at_end_is_the_answer() -> None:
     assert d.value == "10.5"
 
 
+def test_indented_block_between_prose() -> None:
+    text = ("Sure! Here is the code:\n\n    def solution():\n        return 4 * 5\n\n"
+            "    print(solution())\n\nHope that helps.")
+    assert_solved(prog(text), "20")
+
+
 def test_print_of_a_call() -> None:
     assert_solved(prog("def solution():\n    return 2 ** 10\n\nprint(solution())"), "1024")
 

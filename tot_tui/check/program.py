@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -86,8 +87,9 @@ def _code_of(text: str) -> str:
         while end < len(lines) and lines[end][:1] in (" ", "\t") and lines[end].strip():
             end += 1
             chunk = "\n".join(lines[start:end])
+        chunk = textwrap.dedent(chunk)  # a Markdown block indented by four spaces
         if _parses(chunk):
-            return "\n".join([""] * start + lines[start:end])  # keep the line numbers
+            return "\n" * start + chunk  # keep the line numbers
     return text
 
 
