@@ -95,11 +95,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", action="store_true",
                    help="print math as written (LaTeX), also on a terminal")
 
-    p = sub.add_parser("export", parents=[common], help="export the history")
-    p.add_argument("ids", nargs="*", type=int, help="problem ids (default: all)")
-    p.add_argument("--format", "-f", choices=["markdown", "md", "json", "csv"],
-                   default="markdown")
+    p = sub.add_parser(
+        "export", parents=[common], help="export the history",
+        description="Export the history as Markdown, JSON or CSV; or, with --sft, the verified "
+                    "teacher outputs as fine-tuning data.",
+        epilog="--sft FILE.jsonl writes one chat per line, {\"messages\": [system, user, "
+               "assistant]} (OpenAI fine-tuning, Hugging Face TRL): the current teacher prompt "
+               "for a problem and the teacher's steps ({\"steps\": [...]}) when a student "
+               "followed them to an answer graded correct, or the teacher's equations when "
+               "the solver's value equals the problem's reference. A reference solved from the "
+               "teacher's equations verifies neither. Identical lines are written once. The "
+               "file is written beside FILE and replaces it when complete; what was kept and "
+               "why the rest was dropped is printed on standard error (--json: one object on "
+               "standard output). Exit status 0 when lines were written; 1, and no file "
+               "written (an old FILE is left as it was), when nothing is left to export.")
+    p.add_argument("ids", nargs="*", type=int,
+                   help="problem ids (default: all; with --sft, a filter like the others)")
+    p.add_argument("--format", "-f", choices=["markdown", "md", "json", "csv"], default=None,
+                   help="markdown (the default), json or csv")
     p.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+    g = p.add_argument_group("fine-tuning data (--sft); the filters combine")
+    g.add_argument("--sft", type=Path, metavar="FILE.jsonl",
+                   help="write the verified teacher outputs as chat-format JSONL")
+    g.add_argument("--run", type=int, metavar="ID", help="only the problems of this eval run")
+    g.add_argument("--dataset", metavar="NAME",
+                   help="only problems whose reference came from this dataset (gsm8k, "
+                        "math500, or a dataset file's name)")
+    g.add_argument("--model", metavar="NAME", help="only this teacher model's outputs")
+    g.add_argument("--kind", choices=["steps", "equations", "all"], default=None,
+                   help="which teacher outputs (default: all)")
+    g.add_argument("--sft-include-edited", action="store_true",
+                   help="also steps a person edited (human-corrected teacher output) that led "
+                        "to a correct answer (default: teacher output only)")
+    g.add_argument("--sft-metadata", action="store_true",
+                   help="add a \"metadata\" object to each line (problem_id, kind, model, "
+                        "reference, source, prompt hash...); off by default, as not every "
+                        "fine-tuning service accepts keys besides \"messages\"")
+    g.add_argument("--preset", metavar="NAME",
+                   help="whose teacher prompts the lines carry: ours, tot-paper or tot-traces "
+                        "(default: the config's); a preset without JSON steps gets them as a "
+                        "numbered list")
+    g.add_argument("--json", action="store_true",
+                   help="print the counts as one JSON object on standard output")
 
     p = sub.add_parser("regrade", parents=[common],
                        help="grade a problem's attempts again against its current reference")
@@ -550,12 +587,24 @@ async def _history(tutor: Tutor, args: argparse.Namespace) -> int:
 async def _export(tutor: Tutor, args: argparse.Namespace) -> int:
     from tot_tui.tutor.session import InputError
 
+    if args.sft is not None:
+        return await _export_sft(tutor, args)
+    sft_only = [flag for flag, given in (
+        ("--run", args.run is not None), ("--dataset", args.dataset is not None),
+        ("--model", args.model is not None), ("--kind", args.kind is not None),
+        ("--sft-include-edited", args.sft_include_edited),
+        ("--sft-metadata", args.sft_metadata), ("--preset", args.preset is not None),
+        ("--json", args.json)) if given]
+    if sft_only:
+        raise InputError(f"{', '.join(sft_only)} {'go' if len(sft_only) > 1 else 'goes'} with "
+                         "--sft FILE.jsonl (the fine-tuning export).")
+    fmt = args.format or "markdown"
     if args.output and not args.output.parent.is_dir():
         raise InputError(f"Cannot write {args.output}: the folder {args.output.parent} does not "
                          "exist. Create it, or choose another --output.")
     if args.output:
         try:
-            await tutor.export_file(args.ids or None, args.format, args.output)
+            await tutor.export_file(args.ids or None, fmt, args.output)
         except OSError as exc:
             raise InputError(f"Cannot write {args.output}: {exc.strerror or exc}. Choose "
                              "another --output.") from exc
@@ -563,10 +612,49 @@ async def _export(tutor: Tutor, args: argparse.Namespace) -> int:
     elif sys.stdout.isatty():  # model text must not drive the terminal
         from tot_tui.textsafe import safe_text
 
-        await tutor.export_to(args.ids or None, args.format,
+        await tutor.export_to(args.ids or None, fmt,
                            lambda piece: sys.stdout.write(safe_text(piece)))
     else:
-        await tutor.export_to(args.ids or None, args.format, sys.stdout.write)
+        await tutor.export_to(args.ids or None, fmt, sys.stdout.write)
+    return EXIT_OK
+
+
+EXIT_NOTHING_TO_EXPORT = 1  # `export --sft`: the filters left no verified teacher output
+
+
+async def _export_sft(tutor: Tutor, args: argparse.Namespace) -> int:
+    import json
+
+    from tot_tui.tutor.session import InputError
+    from tot_tui.tutor.sft import NothingToExport, SftFilters
+
+    target: Path = args.sft
+    if args.output is not None or args.format is not None:
+        raise InputError("--sft FILE.jsonl is the file written, as JSONL: leave out --output "
+                         "and --format.")
+    if not target.parent.is_dir():
+        raise InputError(f"Cannot write {target}: the folder {target.parent} does not exist. "
+                         "Create it, or choose another --sft file.")
+    if args.preset:
+        tutor.use_preset(args.preset)
+    filters = SftFilters(problem_ids=tuple(args.ids) or None, eval_run_id=args.run,
+                         dataset=args.dataset, model=args.model, kind=args.kind or "all",
+                         include_edited=args.sft_include_edited, metadata=args.sft_metadata)
+    try:
+        counts = await tutor.export_sft(target, filters)
+    except NothingToExport as exc:
+        if args.json:
+            json.dump({"file": None, **exc.counts.as_dict()}, sys.stdout, ensure_ascii=True)
+            print()
+        print_error(str(exc))
+        return EXIT_NOTHING_TO_EXPORT
+    except OSError as exc:
+        raise InputError(f"Cannot write {target}: {exc.strerror or exc}. Choose another --sft "
+                         "file.") from exc
+    if args.json:
+        json.dump({"file": str(target), **counts.as_dict()}, sys.stdout, ensure_ascii=True)
+        print()
+    print(f"Wrote {target}: {counts.summary()}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -493,6 +493,35 @@ class HistoryStore:
                     yield ProblemDetail(_problem(problems[i]), step_sets[i], attempts[i],
                                         humans[i], equations[i])
 
+    def teacher_output_problem_ids(self, *, problem_ids: Iterable[int] | None = None,
+                                   eval_run_id: int | None = None, dataset: str | None = None,
+                                   model: str | None = None) -> list[int]:
+        """The problems, by id, that hold a step set or an equation set (of the teacher
+        `model`, when given; an edited version counts if its problem has one), among
+        `problem_ids`, of the eval run (its attempts or its linked items) and whose reference
+        came from `dataset` (source "dataset:NAME"). All the filters given apply. For the
+        distillation export, which then reads them with `iter_details`."""
+        clauses = ["(EXISTS (SELECT 1 FROM step_set s WHERE s.problem_id = p.id"
+                   + (" AND s.model = :model" if model else "") + ") OR EXISTS (SELECT 1 "
+                   "FROM equation_set e WHERE e.problem_id = p.id"
+                   + (" AND e.model = :model" if model else "") + "))"]
+        params: dict[str, Any] = {"model": model} if model else {}
+        if eval_run_id is not None:
+            clauses.append("(p.id IN (SELECT problem_id FROM attempt WHERE eval_run_id = :run) "
+                           "OR p.id IN (SELECT problem_id FROM eval_item WHERE run_id = :run))")
+            params["run"] = eval_run_id
+        if dataset is not None:
+            clauses.append("p.reference_source = :source")
+            params["source"] = f"dataset:{dataset}"
+        with self.engine.connect() as conn:
+            found = [int(i) for (i,) in conn.execute(text(
+                f"SELECT p.id FROM problem p WHERE {' AND '.join(clauses)} ORDER BY p.id"),
+                params)]
+        if problem_ids is None:
+            return found
+        wanted = set(problem_ids)
+        return [i for i in found if i in wanted]
+
 
 def _connect(path: Path, read_only: bool) -> sqlite3.Connection:
     if not read_only:

@@ -68,6 +68,7 @@ if TYPE_CHECKING:
     from tot_tui.check import Checker
     from tot_tui.llm.gateway import OllamaGateway
     from tot_tui.store.history import HistoryStore
+    from tot_tui.tutor.sft import SftCounts, SftFilters
 
 R = TypeVar("R")
 
@@ -719,6 +720,49 @@ class Tutor:
             return count
         finally:
             partial.unlink(missing_ok=True)
+
+    async def export_sft(self, path: Path, filters: SftFilters) -> SftCounts:
+        """Distillation data (tot_tui/tutor/sft.py): the verified teacher outputs among the
+        problems the filters select, as chat-format JSONL in `path`, read in batches and
+        written beside it, replacing it when complete. Returns what was kept and dropped;
+        raises NothingToExport (and writes nothing) when no line was kept."""
+        from tot_tui.tutor.sft import KINDS, NothingToExport, SftBuilder, write_atomically
+
+        if filters.kind not in KINDS:
+            raise InputError(f"Unknown kind {filters.kind!r}; choose one of {', '.join(KINDS)}.")
+        if filters.problem_ids is not None:
+            ids = list(filters.problem_ids)
+            missing = sorted(set(ids) - set(await self._db(lambda s: s.existing_problem_ids(ids))))
+            if missing:
+                raise InputError(f"No problem {', '.join(f'#{i}' for i in missing[:10])} in the "
+                                 "history (`tot-tui history` lists them); nothing was exported.")
+        run_id = filters.eval_run_id
+        if run_id is not None and await self._db(lambda s: s.get_eval_run(run_id)) is None:
+            raise InputError(f"No eval run #{run_id} in the history (the app's History "
+                             "lists the runs); nothing was exported.")
+        builder = SftBuilder(self.prompt("teacher"), self.prompt("teacher_equations"),
+                             structured_steps=self.preset.structured_steps,
+                             preset=self.preset.name, filters=filters, check=self._check)
+
+        def run(store: HistoryStore, write: Callable[[str], object]) -> SftCounts:
+            ids = store.teacher_output_problem_ids(
+                problem_ids=filters.problem_ids, eval_run_id=run_id, dataset=filters.dataset,
+                model=filters.model)
+            for detail in store.iter_details(ids):
+                for line in builder.lines(detail):
+                    write(line)
+            return builder.counts
+
+        counts = await write_atomically(
+            path, lambda write: self._db(lambda s: run(s, write)), keep=lambda c: c.kept > 0)
+        if not counts.kept:
+            scope = filters.describe()
+            what = "no teacher output" if not counts.problems else "no verified teacher output"
+            where = f" matches {scope}" if scope else " is in the history"
+            raise NothingToExport(f"nothing to export: {what}{where}"
+                                  + (f" ({counts.summary()})" if counts.problems else "")
+                                  + f"; {path} was not written.", counts)
+        return counts
 
     # -- models ------------------------------------------------------------------------------
 
