@@ -167,3 +167,38 @@ def test_an_unknown_preset_or_mode_is_a_usage_error(fake, config, tmp_path, caps
     assert code == 2 and "tot-paper" in err
     code, _, err = run_eval(capsys, "--dataset", str(data), "--modes", "baseline,magic")
     assert code == 2 and "eot" in err and "ensemble" in err
+
+
+def test_samples_give_a_majority_vote_and_an_item_log(fake, config, tmp_path, capsys):
+    """--samples 3: each answer asked with its own seed; the scripted student is right on
+    seeds 0 and 2 of item 0, on seed 1 only of item 1, and always on item 2."""
+    data = write_dataset(tmp_path / "three.jsonl", 3)
+    right = {0: {0, 2}, 1: {1}, 2: {0, 1, 2}}
+
+    def build(body):
+        from tests.evaluate.scripted import item_of
+
+        k, seed = item_of(body), body["options"]["seed"]
+        return f"Final answer: {answer(k) if seed in right[k] else answer(k) + 1}"
+
+    fake.reply(STUDENT, build)
+    code, out, err = run_eval(capsys, "--dataset", str(data), "--json", "--modes", "baseline",
+                              "--samples", "3")
+    assert code == 0, err
+    report = json.loads(out)
+    (r,) = report["results"]
+    assert (r["correct"], r["total"]) == (2, 3)  # first samples (seed 0): items 0 and 2
+    assert (r["maj_correct"], r["maj_total"], r["samples"]) == (2, 3, 3)  # 0 and 2 by vote
+    assert r["sample_accuracy"] == pytest.approx(6 / 9)
+    assert r["mean_agreement"] == pytest.approx((2 / 3 + 2 / 3 + 1) / 3, abs=1e-4)
+    seeds = sorted(b.body["options"]["seed"] for b in fake.requests if b.path == "/api/chat")
+    assert seeds == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    lines = [json.loads(line) for line in
+             open(report["files"]["items"], encoding="utf-8")]
+    assert len(lines) == 9
+    assert {(x["index"], x["sample"]) for x in lines} == {(i, s) for i in range(3)
+                                                         for s in range(3)}
+    first = next(x for x in lines if x["index"] == 1 and x["sample"] == 1)
+    assert first["seed"] == 1 and first["verdict"] == "correct" and first["prompt_hash"]
+    assert first["reply"] == f"Final answer: {answer(1)}"
+    assert "--samples 3" in report["command"]

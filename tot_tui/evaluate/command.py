@@ -36,7 +36,7 @@ DEFAULT_CONCURRENCY = 2
 _SELECTION_FLAGS = {"dataset": "--dataset", "question_field": "--question-field",
                     "answer_field": "--answer-field", "limit": "--limit", "offset": "--offset",
                     "sample": "--sample", "seed": "--seed", "modes": "--modes",
-                    "students": "--student", "preset": "--preset"}
+                    "students": "--student", "preset": "--preset", "samples": "--samples"}
 
 EXAMPLES = """\
 examples:
@@ -129,6 +129,11 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> argparse.Arg
                    help=f"comma-separated, from: {_modes_help()} (default: {DEFAULT_MODES})")
     g.add_argument("--preset", metavar="NAME",
                    help=f"the prompt set: {_presets_help()} (default: ours)")
+    g.add_argument("--samples", type=int, metavar="K",
+                   help="answers per item, student and mode (each with its own seed); the "
+                        "report adds the majority vote (maj@K) and per-item agreement; set "
+                        "student_temperature above 0, or the K answers are the same "
+                        "(default 1)")
     g.add_argument("--student", dest="students", action="append", metavar="MODEL",
                    help="student model; repeat for several (default: the configured student)")
     g.add_argument("--concurrency", "-j", type=int, default=DEFAULT_CONCURRENCY, metavar="K",
@@ -204,7 +209,7 @@ async def _main(args: argparse.Namespace, config: Config, state: dict[str, Any])
 
 
 def _check_args(args: argparse.Namespace) -> None:
-    for name in ("concurrency", "per_model"):
+    for name in ("concurrency", "per_model", "samples"):
         value = getattr(args, name, None)
         if value is not None and value < 1:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1.")
@@ -243,7 +248,12 @@ def _new_spec(tutor: Tutor, args: argparse.Namespace) -> tuple[RunSpec, dict[int
         teacher=tutor.config.model("teacher") if _needs_teacher(modes) else None,
         offset=args.offset or 0, limit=args.limit, sample=args.sample,
         seed=seed, prompts=_prompt_hashes(tutor, modes), settings=_settings(tutor),
-        hosts=_hosts(tutor, modes), preset=tutor.preset.name)
+        hosts=_hosts(tutor, modes), preset=tutor.preset.name, samples=args.samples or 1)
+    if spec.samples > 1 and not tutor.preset.default_sampling \
+            and tutor.config.settings.student_temperature == 0:
+        print_error(f"warning: --samples {spec.samples} at student_temperature 0: the "
+                    "samples will mostly be the same answer; set student_temperature (e.g. "
+                    "0.7) in the config for a majority vote that means something.")
     return spec, {i: ds.items[i] for i in indices}
 
 
@@ -421,8 +431,15 @@ def _write_report(store: Any, run_id: int, spec: RunSpec, status: str,
 
     data = collect(store, run_id, spec)
     created, finished = run_times(store, run_id)
+    checker = tutor.checker
+
+    def same(a: str, b: str) -> bool:  # two samples' answers, by the answer checker
+        from tot_tui.domain import CheckStatus
+
+        return checker.check(a, b).status is CheckStatus.EQUIVALENT
+
     report = reporting.summarize(run_id, spec, data, status=status, errors=errors,
-                                 created=created, finished=finished)
+                                 created=created, finished=finished, same=same)
     directory = args.output or tutor.config.paths.data_dir / "evals" / f"run-{run_id}"
-    paths = reporting.write(report, directory)
+    paths = reporting.write(report, directory, reporting.item_log(spec, data))
     return paths, report

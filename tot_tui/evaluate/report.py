@@ -7,6 +7,7 @@ and an uninterrupted one report the same thing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from tot_tui.evaluate.stats import (
     wilson,
 )
 from tot_tui.modes import BY_NAME
+from tot_tui.tutor.vote import majority_vote
 
 MODE_LABELS = {name: spec.label for name, spec in BY_NAME.items()}
 MODE_COLOURS = {name: spec.colour for name, spec in BY_NAME.items()}
@@ -37,8 +39,11 @@ def _ns_to_s(total: int) -> float:
 
 def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
               errors: dict[Triple, str] | None = None, created: datetime | None = None,
-              finished: datetime | None = None) -> dict[str, Any]:
-    """The whole report as plain data (what `--json` prints and report.json holds)."""
+              finished: datetime | None = None,
+              same: Callable[[str, str], bool] | None = None) -> dict[str, Any]:
+    """The whole report as plain data (what `--json` prints and report.json holds). `same`
+    says whether two answers are equivalent (the checker): the majority vote of a
+    --samples run needs it."""
     errors = errors or {}
     outcomes = data.outcomes
     n = len(spec.indices)
@@ -53,6 +58,8 @@ def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
             low, high = wilson(correct, total)
             server_ns = sum(a.usage.total_ns or 0 for a in attempts)
             extra = _way_figures(mode, attempts)
+            if spec.samples > 1:
+                extra.update(_majority_figures(spec, data, student, mode, same))
             results.append({
                 "student": student, "mode": mode, "correct": correct, "total": total,
                 "accuracy": accuracy(correct, total), "ci_low": low, "ci_high": high,
@@ -116,6 +123,60 @@ def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
         "per_item": _per_item(spec, data),
     }
     return report
+
+
+def _majority_figures(spec: RunSpec, data: RunData, student: str, mode: str,
+                      same: Callable[[str, str], bool] | None) -> dict[str, Any]:
+    """maj@K: per item, the answer most of its K samples gave (grouped by the checker's
+    equivalence), graded as that answer's attempt was; and how many samples agreed."""
+    same = same or (lambda a, b: a == b)
+    correct = total = 0
+    agreements: list[float] = []
+    every = every_right = 0
+    for i in spec.indices:
+        attempts = data.samples.get((i, student, mode), [])
+        if not attempts:
+            continue
+        every += len(attempts)
+        every_right += sum(a.verdict is Verdict.CORRECT for a in attempts)
+        winner, votes = majority_vote([a.answer for a in attempts], same)
+        chosen = next((a for a in attempts if a.answer == winner), attempts[0])
+        total += 1
+        correct += winner is not None and chosen.verdict is Verdict.CORRECT
+        agreements.append(votes / len(attempts))
+    low, high = wilson(correct, total)
+    return {"samples": spec.samples, "maj_correct": correct, "maj_total": total,
+            "maj_accuracy": accuracy(correct, total), "maj_ci_low": low, "maj_ci_high": high,
+            "sample_accuracy": accuracy(every_right, every),
+            "mean_agreement": round(sum(agreements) / len(agreements), 4) if agreements
+            else None}
+
+
+def item_log(spec: RunSpec, data: RunData) -> Iterator[dict[str, Any]]:
+    """One record per finished answer (every sample), for items.jsonl beside the report:
+    what was asked (prompt hash, options, seed), what came back (the raw reply), what was read
+    from it and how it was graded."""
+    settings = spec.settings
+    for i in spec.indices:
+        for student in spec.students:
+            for mode in spec.modes:
+                for n, a in enumerate(data.samples.get((i, student, mode), [])):
+                    seed = spec.sample_seed(n) if spec.samples > 1 else settings.get("seed")
+                    yield {
+                        "index": i, "student": student, "mode": mode, "sample": n,
+                        "attempt_id": a.id, "problem_id": a.problem_id,
+                        "step_set_id": a.step_set_id, "prompt": a.prompt_name,
+                        "prompt_hash": a.prompt_hash, "preset": spec.preset,
+                        "options": {"temperature": None if settings.get("sampling") == "default"
+                                    else settings.get("student_temperature"),
+                                    "num_ctx": settings.get("num_ctx")},
+                        "seed": seed, "reply": a.output, "answer": a.answer,
+                        "answer_norm": a.answer_norm, "reference": a.reference,
+                        "reference_norm": a.reference_norm, "verdict": str(a.verdict),
+                        "verdict_reason": a.verdict_reason,
+                        "ways": [{"way": w.way, "answer": w.answer, "status": w.status,
+                                  "note": w.note} for w in a.ways],
+                        "votes": a.votes, "output_tokens": a.usage.output_tokens}
 
 
 def _way_figures(mode: str, attempts: list[AttemptView]) -> dict[str, Any]:
@@ -314,6 +375,24 @@ def markdown(report: dict[str, Any], chart_name: str | None = "accuracy.svg") ->
                     lines.append(f"- `{_md_cell(g['student'])}` vs {base}: fixed "
                                  f"{_indices(g[f'fixed{suffix}'])}; broken "
                                  f"{_indices(g[f'broken{suffix}'])}")
+    majority = [r for r in report["results"] if "maj_accuracy" in r]
+    if majority:
+        k = majority[0]["samples"]
+        lines += ["", f"## Majority vote over {k} samples (maj@{k})", "",
+                  "| Student | Mode | maj@K correct | maj@K accuracy | 95% CI (Wilson) "
+                  "| Accuracy over all samples | Mean agreement |",
+                  "|---|---|---:|---:|---|---:|---:|"]
+        for r in majority:
+            ci = "n/a" if r["maj_ci_low"] is None else \
+                f"{r['maj_ci_low'] * 100:.1f}–{r['maj_ci_high'] * 100:.1f}%"
+            agree = "n/a" if r["mean_agreement"] is None else f"{r['mean_agreement']:.2f}"
+            lines.append(f"| `{_md_cell(r['student'])}` | {MODE_LABELS[r['mode']]} "
+                         f"| {r['maj_correct']}/{r['maj_total']} | {_pct(r['maj_accuracy'])} "
+                         f"| {ci} | {_pct(r['sample_accuracy'])} | {agree} |")
+        lines += ["", "The accuracy table above grades each item's first sample; here each "
+                  "item's answer is the one most samples gave (equivalent answers count as "
+                  "one). Agreement: the share of samples that gave it. Every sample is in "
+                  "items.jsonl.", ""]
     if report.get("paired"):
         lines += ["", "## Paired comparison with the baseline", "",
                   "| Student | Mode | Items | Accuracy | Baseline | Relative gain | 95% CI "
@@ -435,12 +514,19 @@ def svg_chart(report: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write(report: dict[str, Any], directory: Path) -> dict[str, Path]:
-    """Write report.md, report.json and accuracy.svg; returns their paths."""
+def write(report: dict[str, Any], directory: Path,
+          items: Iterable[dict[str, Any]] = ()) -> dict[str, Path]:
+    """Write report.md, report.json, accuracy.svg and items.jsonl (one line per answer);
+    returns their paths."""
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"markdown": directory / "report.md", "json": directory / "report.json",
-             "chart": directory / "accuracy.svg"}
+             "chart": directory / "accuracy.svg", "items": directory / "items.jsonl"}
     report["files"] = {k: str(v) for k, v in paths.items()}
+    tmp = paths["items"].with_name(paths["items"].name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as out:  # streamed: a big run's replies add up
+        for record in items:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    tmp.replace(paths["items"])
     _atomic(paths["chart"], svg_chart(report))
     _atomic(paths["markdown"], markdown(report, paths["chart"].name))
     _atomic(paths["json"], json.dumps(report, indent=2, ensure_ascii=False) + "\n")
@@ -469,6 +555,11 @@ def table(report: dict[str, Any]) -> str:
             parts.append(f"{_gain(g['relative_gain_over_cot'])} over CoT")
         if parts:
             lines.append(f"{g['student']}: steps give " + "; ".join(parts))
+    for r in report["results"]:
+        if "maj_accuracy" in r:
+            lines.append(f"{r['student']}: {MODE_LABELS[r['mode']]} maj@{r['samples']} "
+                         f"{r['maj_correct']}/{r['maj_total']} {_pct(r['maj_accuracy'])}, "
+                         f"mean agreement {r['mean_agreement']}")
     for p in report.get("paired", []):
         if p["mode"] in ("cot", "tot") and report["gains"]:
             continue  # said above, in the steps' own line

@@ -24,11 +24,22 @@ Triple = tuple[int, str, str]  # (item index, student, mode name)
 
 @dataclass(slots=True)
 class RunData:
-    outcomes: dict[Triple, AttemptView] = field(default_factory=dict)  # finished attempts
+    outcomes: dict[Triple, AttemptView] = field(default_factory=dict)  # the first sample
     items: dict[int, EvalItemRow] = field(default_factory=dict)
+    # Every finished sample of a triple, in order (one unless the run asks for --samples K).
+    samples: dict[Triple, list[AttemptView]] = field(default_factory=dict)
 
     def pending(self, spec: RunSpec) -> list[Triple]:
-        return [t for t in spec.triples() if t not in self.outcomes]
+        """The triples still to answer, one entry per missing sample."""
+        return [t for t in spec.triples()
+                for _ in range(spec.samples - len(self.samples.get(t, ())))]
+
+    def add(self, triple: Triple, attempt: AttemptView) -> int:
+        """Record a finished sample; returns its number (0 for the first)."""
+        found = self.samples.setdefault(triple, [])
+        found.append(attempt)
+        self.outcomes.setdefault(triple, attempt)
+        return len(found) - 1
 
 
 def collect(store: HistoryStore, run_id: int, spec: RunSpec) -> RunData:
@@ -46,8 +57,10 @@ def collect(store: HistoryStore, run_id: int, spec: RunSpec) -> RunData:
         for student in spec.students:
             for mode in spec.modes:
                 found = pool.get((row.problem_id, student, BY_NAME[mode].mode.value))
-                if found:
-                    data.outcomes[(index, student, mode)] = found.pop(0)
+                for _ in range(spec.samples):
+                    if not found:
+                        break
+                    data.add((index, student, mode), found.pop(0))
     return data
 
 

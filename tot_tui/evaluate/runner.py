@@ -61,11 +61,13 @@ class FatalError(JobFailed):
 
 @dataclass(order=True, slots=True)
 class _Job:
-    priority: tuple[int, int, int, int]  # (item position, kind, student, mode): earliest first
+    # (item position, kind, student, mode, sample): earliest first
+    priority: tuple[int, int, int, int, int]
     group: tuple[str, str] = field(compare=False)  # (host, model): one Ollama queue
     index: int = field(compare=False)  # dataset item index
     student: str | None = field(compare=False, default=None)  # None: the teacher job
     mode: str | None = field(compare=False, default=None)
+    sample: int = field(compare=False, default=0)  # which of the --samples K answers
 
 
 @dataclass(slots=True)
@@ -113,10 +115,15 @@ class EvalRunner:
         students = {s: i for i, s in enumerate(self.spec.students)}
         modes = {m: i for i, m in enumerate(BY_NAME)}
         needs_teacher: set[int] = set()
-        for index, student, mode in pending:
+        numbered: dict[Triple, int] = {}
+        for triple in pending:
+            index, student, mode = triple
+            # A triple pending twice needs two more samples: number them after those done.
+            sample = numbered.get(triple, len(self.data.samples.get(triple, ())))
+            numbered[triple] = sample + 1
             pos = self._position[index]
-            job = _Job((pos, 1, students[student], modes[mode]), self._group("student", student),
-                       index, student, mode)
+            job = _Job((pos, 1, students[student], modes[mode], sample),
+                       self._group("student", student), index, student, mode, sample)
             if BY_NAME[mode].needs_steps:
                 self._waiting_steps[index].append(job)
                 needs_teacher.add(index)
@@ -124,12 +131,12 @@ class EvalRunner:
                 heapq.heappush(self._ready[job.group], job)
         assert self.spec.teacher or not needs_teacher
         for index in needs_teacher:
-            job = _Job((self._position[index], 0, 0, 0),
+            job = _Job((self._position[index], 0, 0, 0, 0),
                        self._group("teacher", self.spec.teacher or ""), index)
             heapq.heappush(self._ready[job.group], job)
 
     def _next_job(self) -> _Job | None:
-        best: tuple[tuple[int, tuple[int, int, int, int]], tuple[str, str]] | None = None
+        best: tuple[tuple[int, tuple[int, int, int, int, int]], tuple[str, str]] | None = None
         for group, heap in self._ready.items():
             if not heap or self._in_flight[group] >= self.per_model:
                 continue
@@ -285,7 +292,7 @@ class EvalRunner:
             self._fail(job, exc.message, exc.kind)
             return
         triple = (job.index, job.student, job.mode)
-        self.data.outcomes[triple] = attempt
+        self.data.add(triple, attempt)
         if self.progress is not None:
             self.progress.advance(job.student, job.mode, is_correct(attempt))
 
@@ -294,9 +301,13 @@ class EvalRunner:
         problem = await self._problem(job.index)
         spec = BY_NAME[job.mode]
         step_set = self._steps.get(job.index) if spec.needs_steps else None
+        # Each of K samples gets its own seed, so that they can differ (at a temperature
+        # above 0) and a rerun draws the same ones.
+        seed = None if self.spec.samples == 1 else self.spec.sample_seed(job.sample)
         async with contextlib.aclosing(self.tutor.solve(
                 problem, mode=spec.mode, step_set=step_set, model=job.student,
-                eval_run_id=self.run_id, reference=self.items[job.index].answer)) as events:
+                eval_run_id=self.run_id, reference=self.items[job.index].answer,
+                seed=seed)) as events:
             async for event in events:
                 match event:
                     case AttemptDone():

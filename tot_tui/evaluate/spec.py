@@ -33,6 +33,7 @@ class RunSpec:
     hosts: dict[str, str] = field(default_factory=dict)
     version: int = SPEC_VERSION
     preset: str = "ours"  # the prompt set (tot_tui/tutor/presets.py); older runs: ours
+    samples: int = 1  # answers per (item, student, mode); > 1: majority vote (maj@K)
 
     def to_config(self) -> dict[str, Any]:
         return asdict(self)
@@ -41,6 +42,12 @@ class RunSpec:
     def from_config(cls, config: dict[str, Any]) -> RunSpec:
         known = {k: v for k, v in config.items() if k in cls.__dataclass_fields__}
         return cls(**known)
+
+    def sample_seed(self, sample: int) -> int:
+        """The seed of the `sample`-th answer of a --samples K run: the configured seed (0 if
+        none) plus the sample's number."""
+        base = self.settings.get("seed")
+        return (base if isinstance(base, int) else 0) + sample
 
     @property
     def needs_teacher(self) -> bool:
@@ -67,6 +74,8 @@ class RunSpec:
         parts += ["--modes", ",".join(self.modes)]
         if self.preset != "ours":
             parts += ["--preset", self.preset]
+        if self.samples > 1:
+            parts += ["--samples", str(self.samples)]
         if self.teacher and self.needs_teacher:
             parts += ["--teacher", self.teacher]
         for student in self.students:

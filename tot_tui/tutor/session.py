@@ -398,8 +398,8 @@ class Tutor:
 
     async def solve(self, problem: ProblemView, *, mode: Mode = Mode.STEPS,
                     step_set: StepSetView | None = None, model: str | None = None,
-                    eval_run_id: int | None = None,
-                    reference: str | None = None) -> AsyncGenerator[SolveEvent, None]:
+                    eval_run_id: int | None = None, reference: str | None = None,
+                    seed: int | None = None) -> AsyncGenerator[SolveEvent, None]:
         """Stream the student's reply, check it, record it. Ends with AttemptDone or Failed.
 
         The attempt is committed half a second after it starts (then checkpointed every half
@@ -426,6 +426,9 @@ class Tutor:
             prompt_name="+".join(p.name for p in prompts),
             prompt_hash=prompts[0].hash if len(prompts) == 1 else _joint_hash(prompts),
             eval_run_id=eval_run_id, created=datetime.now(UTC)))
+        options = self._options("student")
+        if seed is not None:  # one of an eval's K samples
+            options["seed"] = seed
         parts: list[str] = []
         sections: list[int] = []  # where each prompt's reply starts in `parts` (the ensemble)
         usages: list[Usage | None] = []
@@ -457,7 +460,7 @@ class Tutor:
                 sections.append(len(parts))
                 reply = gateway.chat(model, prompt.messages(problem=problem.text,
                                                             steps=steps_text),
-                                     options=self._options("student"),
+                                     options=options,
                                      keep_alive=self.config.settings.keep_alive)
                 async with contextlib.aclosing(reply):  # a cancel or a close stops the server
                     async for text in reply:
