@@ -1,7 +1,7 @@
 """Command line: `tot-tui` starts the app; subcommands run the same core headless.
 
-Exit status: 0 the command ran (whatever the verdict), 2 usage or input error, 3 Ollama
-unreachable or model missing, 4 any other failure.
+Exit status: 0 the command ran (whatever the verdict), 1 `export --sft` found nothing verified
+to write, 2 usage or input error, 3 Ollama unreachable or model missing, 4 any other failure.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from tot_tui.exit_codes import (
     EXIT_BROKEN_PIPE,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
+    EXIT_NOTHING,
     EXIT_OK,
     EXIT_SETUP,
     EXIT_USAGE,
@@ -619,7 +620,6 @@ async def _export(tutor: Tutor, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-EXIT_NOTHING_TO_EXPORT = 1  # `export --sft`: the filters left no verified teacher output
 
 
 async def _export_sft(tutor: Tutor, args: argparse.Namespace) -> int:
@@ -647,7 +647,7 @@ async def _export_sft(tutor: Tutor, args: argparse.Namespace) -> int:
             json.dump({"file": None, **exc.counts.as_dict()}, sys.stdout, ensure_ascii=True)
             print()
         print_error(str(exc))
-        return EXIT_NOTHING_TO_EXPORT
+        return EXIT_NOTHING
     except OSError as exc:
         raise InputError(f"Cannot write {target}: {exc.strerror or exc}. Choose another --sft "
                          "file.") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tot_tui.kinds import SETUP_KINDS, ErrorKind
 
 EXIT_OK = 0  # the command ran (whatever the verdicts)
+EXIT_NOTHING = 1  # `export --sft`: the filters left no verified teacher output to write
 EXIT_USAGE = 2  # bad arguments or input
 EXIT_SETUP = 3  # Ollama unreachable or a model missing
 EXIT_FAILURE = 4  # anything else

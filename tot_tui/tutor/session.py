@@ -712,17 +712,10 @@ class Tutor:
         """`export_to` a file. It is written beside `path` and replaces it when complete, so a
         failed export leaves no half-written file (and an old one untouched). The file is
         opened, written and closed in worker threads; returns how many problems."""
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            out = await asyncio.to_thread(open, partial, "w", encoding="utf-8")
-            try:
-                count = await self.export_to(problem_ids, fmt, out.write)
-            finally:
-                await asyncio.to_thread(out.close)
-            await asyncio.to_thread(partial.replace, path)
-            return count
-        finally:
-            partial.unlink(missing_ok=True)
+        from tot_tui.tutor.sft import write_atomically
+
+        return await write_atomically(
+            path, lambda write: self.export_to(problem_ids, fmt, write))
 
     async def export_sft(self, path: Path, filters: SftFilters) -> SftCounts:
         """Distillation data (tot_tui/tutor/sft.py): the verified teacher outputs among the

@@ -301,9 +301,10 @@ async def write_atomically(path: Path, produce: Callable[[Callable[[str], object
                                                         Awaitable[R]],
                            keep: Callable[[R], bool] = lambda _: True) -> R:
     """`produce(write)` into a file beside `path` that replaces it when complete and when
-    `keep(result)`, as `Tutor.export_file` writes the other formats: a failed (or discarded)
+    `keep(result)`: a failed (or discarded)
     export leaves no half-written file and an old one untouched. The file is opened, closed
-    and renamed in worker threads; `write` may be called from one."""
+    and renamed in worker threads; `write` may be called from one. (Every export writes
+    through this: `Tutor.export_file` too.)"""
     partial = path.with_name(f".{path.name}.partial")
     try:
         out = await asyncio.to_thread(open, partial, "w", encoding="utf-8")
