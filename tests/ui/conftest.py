@@ -21,6 +21,8 @@ PROBLEM = ("Tom has 12 marbles. He gives 5 marbles to his sister and then buys 8
            "How many marbles does Tom have now?")
 STEPS = ["Start with Tom's 12 marbles.", "Subtract the 5 marbles he gives away.",
          "Add the 8 marbles he buys."]
+EQUATIONS = ("% Tom has 12 marbles\nmarbles = 12\n% He gives 5 away and buys 8 more\n"
+             "ans = marbles - 5 + 8")
 SIZE = (120, 36)
 
 
@@ -29,6 +31,9 @@ def script(fake: FakeOllama, *, steps: list[str] | None = None,
            baseline: str = "12 + 5 + 8 = 25\n\nFinal answer: 25", delay: float = 0.0) -> None:
     """Teacher writes `steps`; the student answers `answer` with steps, `baseline` without."""
     fake.reply(TEACHER, Reply(text=json.dumps({"steps": steps or STEPS}), chunk_delay=delay))
+    # Asked for equations (after each Decompose), the teacher writes them (15, as the answer).
+    fake.reply(TEACHER, Reply(text=EQUATIONS, chunk_delay=delay),
+               when="System of linear equations")
     # Newest rule first: the general baseline reply, then the with-steps one on top.
     fake.reply(STUDENT, Reply(text=baseline, chunk_delay=delay))
     fake.reply(STUDENT, Reply(text=answer, chunk_delay=delay), when="steps as a plan")

@@ -1,7 +1,9 @@
 """The demo brain: plausible teacher steps and student answers without any model weights.
 
 Teacher requests (a `format` schema with a `steps` property, a "break this problem into
-steps" prompt, or a scenario role) get `{"steps": [...]}`. Student requests get a short worked
+steps" prompt, or a scenario role) get `{"steps": [...]}`. A request for equations ("System of
+linear equations") gets them in the Equation-of-Thought format, and one for a Python program a
+short program, from either role. Student requests get a short worked
 answer ending in "Final answer: N". Known problems (built-in GSM8K samples or a scenario file)
 are answered correctly when the prompt carries numbered steps and, for some, wrongly without
 them, so baseline-vs-steps comparisons show a difference. Everything is deterministic.
@@ -28,6 +30,8 @@ class DemoProblem:
     steps: list[str]
     baseline: str | None = None  # worked answer without steps; may be wrong on purpose
     solution: str | None = None  # worked answer when following the steps
+    equations: str | None = None  # the problem as equations (EoT); else `ans = answer`
+    program: str | None = None  # the problem as a program (PoT); else `ans = answer`
 
 
 # The first GSM8K test problems (hand-written steps) plus a few simple ones.
@@ -50,6 +54,12 @@ BUILTIN_PROBLEMS: list[DemoProblem] = [
         solution="1. The ducks lay 16 eggs.\n2. 16 - 3 = 13 eggs after breakfast.\n"
         "3. 13 - 4 = 9 eggs after the muffins.\n4. 9 × $2 = $18.\n"
         "5. She makes $18 every day.\n\nFinal answer: 18",
+        equations="% The ducks lay 16 eggs per day\neggs_laid = 16\n% She eats 3 for "
+        "breakfast and bakes with 4\neggs_left = eggs_laid - 3 - 4\n% Each egg sells for 2 "
+        "dollars\nprice = 2\n% The answer is what she makes at the market\n"
+        "ans = eggs_left * price",
+        program="```python\neggs_laid = 16\neaten = 3\nbaked = 4\nprice = 2\n"
+        "eggs_left = eggs_laid - eaten - baked\nans = eggs_left * price\n```",
     ),
     DemoProblem(
         "A robe takes 2 bolts of blue fiber and half that much white fiber.  How many bolts in "
@@ -233,6 +243,8 @@ class Scenario:
                 steps=[str(s) for s in p.get("steps", [])],
                 baseline=p.get("baseline"),
                 solution=p.get("solution"),
+                equations=p.get("equations"),
+                program=p.get("program"),
             )
             for p in data.get("problems", [])
         ]
@@ -286,7 +298,13 @@ class DemoBrain:
         self.load_delay = load_delay
 
     def __call__(self, req: dict[str, Any]) -> Reply:
-        text = self.teacher_text(req) if self.is_teacher(req) else self.student_text(req)
+        asked = last_user_text(req).lower()
+        if "system of linear equations" in asked:
+            text = self.written_as(req, "equations")
+        elif "python program" in asked:
+            text = self.written_as(req, "program")
+        else:
+            text = self.teacher_text(req) if self.is_teacher(req) else self.student_text(req)
         return Reply(text=text, chunk_delay=self.chunk_delay, load_delay=self.load_delay)
 
     # ---- roles -----------------------------------------------------------------------------
@@ -341,6 +359,31 @@ class DemoBrain:
         else:
             steps.append("The final answer is the quantity the problem asks for.")
         return steps
+
+    # ---- equations and programs --------------------------------------------------------
+
+    def written_as(self, req: dict[str, Any], kind: str) -> str:
+        """A known problem's equations or program (or one line giving its answer); for an
+        unknown one, its numbers combined the way the demo student would."""
+        user = last_user_text(req)
+        problem = self.find_problem(user)
+        if problem is not None:
+            given = problem.equations if kind == "equations" else problem.program
+            if given:
+                return given
+            return f"ans = {problem.answer}" if kind == "equations" else \
+                f"```python\nans = {problem.answer}\n```"
+        numbers = [n.replace(",", "") for n in _NUMBER.findall(user)][:6]
+        if not numbers:
+            return "% There are no numbers in the problem\nans = 0"
+        op = {"multiply": " * ", "subtract": " - ", "divide": " / "}.get(
+            self._operation(user.lower()) or "add", " + ")
+        names = [f"n{i}" for i in range(1, len(numbers) + 1)]
+        lines = [f"{name} = {value}" for name, value in zip(names, numbers, strict=True)]
+        if kind == "equations":
+            return "% The numbers given in the problem\n" + "\n".join(lines) + \
+                f"\n% The answer combines them\nans = {op.join(names)}"
+        return "```python\n" + "\n".join(lines) + f"\nans = {op.join(names)}\n```"
 
     # ---- student ---------------------------------------------------------------------------
 

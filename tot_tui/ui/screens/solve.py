@@ -413,7 +413,8 @@ class SolveScreen(TotScreen):
         elif derived.ok:
             shown = f"✓ the teacher's equations give {value}" + (" too" if eq.agrees else "")
         else:
-            shown = "no reference from the teacher's equations"
+            shown = "the teacher's equations gave no value" if now.reference \
+                else "no reference from the teacher's equations"
             self.notify(f"The teacher's equations gave no reference: {derived.reason}",
                         timeout=8)
         self.reference_note.update(plain(shown))
