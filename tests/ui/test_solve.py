@@ -364,3 +364,61 @@ async def test_new_problem_puts_the_placeholder_back_at_the_top(fake, make_app):
         assert pane.scroller.scroll_y == 0 and not pane.scroller.is_anchored
         note = pane.query_one(".placeholder")
         assert note.display and note.region.y - pane.region.y <= 2
+
+
+async def test_the_teachers_equations_give_a_reference_with_its_provenance(fake, make_app):
+    """No reference typed: after Decompose the teacher's equations are solved into one, shown
+    beside the reference box; the student is graded against it."""
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, SolveScreen)
+        type_problem(screen, reference="")
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        assert screen.query_one("#reference").value == "15"
+        note = str(screen.query_one("#reference-note").render())
+        assert "solved from the teacher's equations" in note
+        assert screen.problem is not None and screen.problem.reference_source == "equations"
+        await pilot.press("ctrl+r")
+        await settle(pilot, app)
+        banner = screen.query_one("#with-steps", StudentStream).banner
+        assert banner.verdict is Verdict.CORRECT
+
+
+async def test_a_typed_reference_the_equations_contradict_is_flagged(fake, make_app):
+    script(fake)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen, reference="16")
+        await pilot.press("f9")
+        await settle(pilot, app)
+        assert screen.query_one("#reference").value == "16"  # kept as typed
+        assert "⚠ the teacher's equations give 15" in str(
+            screen.query_one("#reference-note").render())
+        assert "disagrees with the teacher's equations" in notice_text(app)
+
+
+async def test_three_ways_show_each_answer_and_their_agreement(fake, make_app):
+    script(fake)
+    fake.reply(STUDENT, Reply(text="```python\nmarbles = 12 - 5\nans = marbles + 8\n```"),
+               when="Python program")
+    fake.reply(STUDENT, Reply(text="marbles = 12\nans = marbles - 5 + 9"),
+               when="System of linear equations")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        type_problem(screen)
+        await pilot.press("ctrl+t")
+        await settle(pilot, app)
+        await pilot.press("f10")
+        await settle(pilot, app)
+        pane = screen.query_one("#with-steps", StudentStream)
+        assert "Equations" in pane.text and "Program" in pane.text
+        banner = pane.banner
+        assert banner.verdict is Verdict.CORRECT
+        shown = str(banner.render())
+        assert "steps 15" in shown and "equations 16" in shown and "program 15" in shown
+        assert "(2 agree)" in shown

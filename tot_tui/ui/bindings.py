@@ -27,10 +27,13 @@ TABLE: dict[str, tuple[Binding, ...]] = {
         Binding("ctrl+t,ctrl+enter", "decompose", "Decompose", id="solve.decompose"),
         Binding("ctrl+r,ctrl+shift+enter", "solve", "Solve", id="solve.solve"),
         Binding("ctrl+b", "compare", "Compare", id="solve.compare"),
-        # The teacher's equations, solved into a reference (or a check of the typed one).
-        Binding("ctrl+e", "equations", "Equations", show=False, id="solve.equations"),
-        # The student three ways (steps, equations, a program) and the answer two agree on.
-        Binding("ctrl+w", "ensemble", "Three ways", show=False, id="solve.ensemble"),
+        # The teacher's equations, solved into a reference (or a check of the typed one); and
+        # the student three ways (steps, equations, a program), the answer two agree on.
+        # F-keys: the problem's TextArea takes Ctrl+E and Ctrl+W (line end, delete word).
+        Binding("f9", "equations", "Equations", show=False, priority=True,
+                id="solve.equations"),
+        Binding("f10", "ensemble", "Three ways", show=False, priority=True,
+                id="solve.ensemble"),
         Binding("escape", "cancel", "Cancel", id="solve.cancel"),
         Binding("ctrl+o", "toggle_hints", "Hint mode", id="solve.hints"),
         Binding("ctrl+f", "next_hint", "Next hint", show=False, id="solve.next_hint"),

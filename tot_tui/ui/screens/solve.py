@@ -65,7 +65,11 @@ class SolveScreen(TotScreen):
    (**F6** moves the cursor into the steps, **F7** back to the problem).
 3. **Solve** (Ctrl+R, or Ctrl+Shift+Enter) sends the steps to the student and checks its answer.
 4. **Compare** (Ctrl+B) runs the student with and without the steps side by side.
-5. **Your answer**: answer yourself; **Hint mode** (Ctrl+O) hides the steps, **Ctrl+F** reveals
+5. **Equations** (F9, and after each Decompose) has the teacher write the problem as equations
+   for the solver: with no reference typed, their value becomes it (marked beside the box); a
+   typed reference they contradict is flagged. **Three ways** (F10) has the student follow the
+   steps, write equations and write a program; the answer is the one two of them agree on.
+6. **Your answer**: answer yourself; **Hint mode** (Ctrl+O) hides the steps, **Ctrl+F** reveals
    one at a time.
 
 **Esc** cancels what is running and keeps what arrived.
