@@ -430,7 +430,7 @@ class Tutor:
         if seed is not None:  # one of an eval's K samples
             options["seed"] = seed
         parts: list[str] = []
-        sections: list[int] = []  # where each prompt's reply starts in `parts` (the ensemble)
+        sections: list[tuple[int, int]] = []  # each prompt's reply in `parts` (the ensemble)
         usages: list[Usage | None] = []
         settled = False  # the row has its final status
         # A timer raises a flag for the partial text's checkpoints: per token, a flag costs
@@ -452,12 +452,17 @@ class Tutor:
         try:
             yield ModelLoading("student", model, gateway.host)
             for prompt in prompts:
-                if len(prompts) > 1:  # the ensemble: each way's reply under its heading
-                    heading = f"{chr(10) * 2 if parts else ''}### " \
-                              f"{WAY_TITLES[WAY_OF_PROMPT[prompt.name]]}\n\n"
+                way = WAY_OF_PROMPT.get(prompt.name, "prose")
+                # The ensemble: each way's reply under its heading; equations in a fence of
+                # four backticks (a model's own ``` fits inside), as Markdown would run their
+                # lines together.
+                fenced = len(prompts) > 1 and way == "equations"
+                if len(prompts) > 1:
+                    heading = f"{chr(10) * 2 if parts else ''}### {WAY_TITLES[way]}\n\n" \
+                              + ("````text\n" if fenced else "")
                     parts.append(heading)
                     yield StudentDelta(heading)
-                sections.append(len(parts))
+                start = len(parts)
                 reply = gateway.chat(model, prompt.messages(problem=problem.text,
                                                             steps=steps_text),
                                      options=options,
@@ -471,7 +476,11 @@ class Tutor:
                             await asyncio.to_thread(row.checkpoint, "".join(parts))
                             timer = loop.call_later(CHECKPOINT_SECONDS, due)
                 usages.append(reply.usage)
-            replies = [_section(parts, sections, i) for i in range(len(prompts))]
+                sections.append((start, len(parts)))
+                if fenced:
+                    parts.append("\n````")
+                    yield StudentDelta("\n````")
+            replies = ["".join(parts[a:b]) for a, b in sections]
             attempt = await self._grade_and_finish(row, graded, "".join(parts),
                                                    _total_usage(usages), spec, replies,
                                                    problem.text)
@@ -790,11 +799,6 @@ def _joint_hash(prompts: Sequence[Prompt]) -> str:
     import hashlib
 
     return hashlib.sha256("+".join(p.hash for p in prompts).encode()).hexdigest()[:12]
-
-
-def _section(parts: list[str], starts: list[int], i: int) -> str:
-    end = starts[i + 1] - 1 if i + 1 < len(starts) else len(parts)  # the next one's heading
-    return "".join(parts[starts[i]:end])
 
 
 def _total_usage(usages: Sequence[Usage | None]) -> Usage | None:

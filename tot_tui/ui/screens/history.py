@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
@@ -91,6 +92,28 @@ def run_label(run: EvalRunSummary) -> str:
     return f"#{run.id} {safe_text(name, 14)} · {run.correct}/{run.attempts} ✔{state}{day}"
 
 
+def equation_sets_markdown(detail: ProblemDetail) -> list[str]:
+    """The teacher's equations for the problem: what the solver made of each set, whether it
+    agreed with the reference, and the latest equations as written (a literal block)."""
+    if not detail.equation_sets:
+        return []
+    out = [f"### The teacher's equations ({len(detail.equation_sets)})", ""]
+    for e in detail.equation_sets:
+        d = e.derived
+        head = f"- **{md(d.value, 30)}**" if d.ok and d.value else f"- *{d.status.value}*"
+        if e.agrees is False:
+            head += f" · ⚠ disagrees with the reference {md(e.compared_with or '', 20)}"
+        elif e.agrees:
+            head += " · agrees with the reference"
+        out.append(f"{head} · {md(e.model or '')} · {when(e.created)} — {md(d.reason, 120)}")
+    last = detail.equation_sets[-1]
+    text = "\n".join(safe_text(last.raw_output, 1500).splitlines()[:30])
+    # A fence longer than any run of backticks in the text: it cannot be closed from inside.
+    fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", text)), default=0))
+    out += ["", f"{fence}text", text, fence, ""]
+    return out
+
+
 def detail_markdown(detail: ProblemDetail, *, raw: bool = False, width: int | None = None) -> str:
     """The History's detail of one problem. Math in the problem, the reference, the steps and
     the latest reply is rendered (display math as blocks up to `width` columns), or shown as
@@ -101,9 +124,12 @@ def detail_markdown(detail: ProblemDetail, *, raw: bool = False, width: int | No
     def shown(answer: str) -> str:
         return answer_line(answer, raw)
 
+    provenance = " (solved from the teacher's equations)" \
+        if p.reference_source == "equations" else ""
     out = [f"**Problem #{p.id}** · {when(p.created)}", "", md_math(p.text, raw=raw, width=width),
-           "", f"**Reference answer:** {md(shown(p.reference)) if p.reference else '*none*'}",
-           ""]
+           "", f"**Reference answer:** {md(shown(p.reference)) if p.reference else '*none*'}"
+           f"{provenance}", ""]
+    out += equation_sets_markdown(detail)
     teacher = [s for s in detail.step_sets if s.origin.value == "teacher"]
     original = teacher[0].steps if teacher else []
     versions: dict[int, StepSetView] = {s.id: s for s in detail.step_sets}
