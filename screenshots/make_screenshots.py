@@ -154,6 +154,15 @@ async def solve_compare(pilot) -> None:
     pilot.app.clear_notifications()
 
 
+async def solve_three_ways(pilot) -> None:
+    await type_problem(pilot, JANET, "")
+    await pilot.press("ctrl+t")  # the steps, then the teacher's equations: the reference
+    await settle(pilot)
+    await pilot.press("f10")
+    await settle(pilot)
+    pilot.app.clear_notifications()
+
+
 async def solve_hints(pilot) -> None:
     await type_problem(pilot, JANET, "18")
     await pilot.press("ctrl+t")
@@ -243,6 +252,7 @@ SCENES: list[tuple[str, Scene, bool]] = [  # name, scene, with a server
     ("solve-verdict", solve_verdict, True),
     ("solve-compare", solve_compare, True),
     ("solve-math", solve_math, True),
+    ("solve-three-ways", solve_three_ways, True),
     ("solve-hints", solve_hints, True),
     ("history", history, True),
     ("history-search", history_search, True),

@@ -402,10 +402,10 @@ class SolveScreen(TotScreen):
         if self.problem is not None and self.problem.id == now.id:
             self.problem = now
         value = (derived.value or "")[:40]  # notify escapes it; the label gets plain()
+        box = self.query_one("#reference", Input)
+        if not box.value.strip() and now.reference:  # the box shows what it is graded against
+            box.value = now.reference
         if derived.ok and now.reference_source == "equations":
-            reference = self.query_one("#reference", Input)
-            if not reference.value.strip():
-                reference.value = now.reference or ""
             shown = f"✓ {value}: solved from the teacher's equations"
             self.notify(f"Reference {value}, solved from the teacher's equations "
                         f"({eq.model}): the solver did the arithmetic.", timeout=6)
