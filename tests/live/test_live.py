@@ -11,7 +11,14 @@ import sys
 import pytest
 
 from tot_tui.config import load_config
-from tot_tui.domain import AttemptDone, StepsReady, Verdict
+from tot_tui.domain import (
+    AttemptDone,
+    DerivedStatus,
+    EquationsReady,
+    Mode,
+    StepsReady,
+    Verdict,
+)
 from tot_tui.tutor.session import Tutor
 
 pytestmark = pytest.mark.live
@@ -68,3 +75,28 @@ def test_live_missing_model_exits_3(live_env):
                            "--student", "no-such-model-tot-tui:1b"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 3 and "ollama pull no-such-model-tot-tui:1b" in proc.stderr
+
+
+async def test_live_equations_and_programs(live_env):
+    """Whatever a real model writes as equations or a program, each ends in a clear outcome:
+    a value the solver or the interpreter computed, or a status with a reason; never a crash,
+    and nothing a model wrote is run."""
+    tutor = Tutor(load_config())
+    try:
+        events = [e async for e in tutor.run(PROBLEM, None, mode=Mode.EQUATIONS,
+                                             equations=True)]
+        problem = next(e for e in events if isinstance(e, EquationsReady)).problem
+        program = [e async for e in tutor.solve(problem, mode=Mode.PROGRAM)]
+    finally:
+        await tutor.aclose()
+    ready = next(e for e in events if isinstance(e, EquationsReady))
+    derived = ready.equation_set.derived
+    assert derived.status in DerivedStatus and derived.reason
+    if derived.ok:  # a reference no model's arithmetic produced
+        assert problem.reference == derived.value and problem.reference_source == "equations"
+    for done in (events[-1], program[-1]):
+        assert isinstance(done, AttemptDone), done
+        (way,) = done.attempt.ways
+        assert way.status in {s.value for s in DerivedStatus} and way.note
+        assert (way.answer is not None) == (way.status == "solved")
+        assert done.attempt.verdict in (Verdict.CORRECT, Verdict.INCORRECT, Verdict.UNKNOWN)
