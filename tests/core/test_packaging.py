@@ -17,8 +17,13 @@ def test_wheel_ships_prompts_and_they_load(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     wheel = next(tmp_path.glob("tot_tui-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    for prompt in ("teacher", "student_steps", "baseline", "cot"):
+    from tot_tui.tutor.prompts import PROMPT_NAMES
+
+    for prompt in PROMPT_NAMES:
         assert f"tot_tui/_prompts/{prompt}.txt" in names
+    for preset in ("tot-paper", "tot-traces"):  # the papers' prompts, verbatim
+        for prompt in ("teacher", "student_steps", "baseline"):
+            assert f"tot_tui/_prompts/presets/{preset}/{prompt}.txt" in names
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     code = ("import tot_tui, sys; from tot_tui.tutor.prompts import load_prompt, "
