@@ -26,6 +26,7 @@ from tot_tui.exit_codes import (
     ignore_more_interrupts,
     print_error,
 )
+from tot_tui.modes import modes_help
 
 if TYPE_CHECKING:
     import argparse
@@ -72,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--no-steps", action="store_true", help="baseline: the bare problem")
     group.add_argument("--cot", action="store_true", help="baseline: 'think step by step'")
     group.add_argument("--mode", metavar="NAME",
-                       help="how the student is asked: " + _modes_help() + " (default: tot)")
+                       help="how the student is asked: " + modes_help() + " (default: tot)")
     p.add_argument("--equations", action=argparse.BooleanOptionalAction, default=None,
                    help="ask the teacher for the problem as equations and solve them: the "
                         "reference when none is given, a check of the one given (default: "
@@ -331,12 +332,6 @@ def _renders_math(stream: TextIO, args: argparse.Namespace) -> bool:
     return stream.isatty() and not getattr(args, "raw", False)
 
 
-def _modes_help() -> str:
-    from tot_tui.modes import MODE_TABLE
-
-    return ", ".join(m.name for m in MODE_TABLE)
-
-
 class _SolvePrinter:
     """Prints `solve`'s events as they come; collects the fields of the --json object.
 
@@ -344,7 +339,8 @@ class _SolvePrinter:
     through a plain-style MathStream, so it still shows as it arrives (a formula once it is
     complete). Piped, everything is printed as written."""
 
-    def __init__(self, tutor: Any, args: argparse.Namespace, out: TextIO) -> None:
+    def __init__(self, tutor: Any, args: argparse.Namespace, out: TextIO, *,
+                 equations: bool = False) -> None:
         self.out, self.args, self.live = out, args, not args.json
         self.style = _Style(out)
         self.math = self.live and _renders_math(out, args)
@@ -352,7 +348,7 @@ class _SolvePrinter:
         self.printed: list[str] = []  # steps already on screen
         self.student_started = False
         self.failure: Any = None
-        self.equations_pending = bool(args.equations_wanted)
+        self.equations_pending = equations  # the teacher's equations come first
         self.result: dict[str, Any] = {
             "problem": None, "reference": args.answer, "steps": [], "teacher_model": None,
             "student_model": tutor.config.model("student")}
@@ -510,7 +506,7 @@ async def _solve(tutor: Tutor, args: argparse.Namespace) -> int:
         try:
             spec = mode_spec(args.mode)
         except KeyError:
-            raise InputError(f"Unknown mode {args.mode!r}: choose from {_modes_help()}.") \
+            raise InputError(f"Unknown mode {args.mode!r}: choose from {modes_help()}.") \
                 from None
         mode = spec.mode
     else:
@@ -522,7 +518,6 @@ async def _solve(tutor: Tutor, args: argparse.Namespace) -> int:
     asks_teacher = spec.needs_steps and steps is None
     equations = args.equations if args.equations is not None else \
         asks_teacher and tutor.config.settings.teacher_equations
-    args.equations_wanted = equations
     # Both models before the first request: a missing student must not cost a teacher run.
     needs: list[Role] = ["teacher", "student"] if asks_teacher or equations else ["student"]
     for role in needs:
@@ -530,7 +525,7 @@ async def _solve(tutor: Tutor, args: argparse.Namespace) -> int:
         if setup:
             print_error(setup)
             return EXIT_SETUP
-    printer = _SolvePrinter(tutor, args, sys.stdout)
+    printer = _SolvePrinter(tutor, args, sys.stdout, equations=equations)
     # aclosing: an early exit (Ctrl+C) settles the attempt in this task, not at shutdown.
     async with contextlib.aclosing(tutor.run(problem, args.answer, steps=steps,
                                              mode=mode, equations=equations)) as events:

@@ -16,6 +16,7 @@ from typing import Any
 from tot_tui.kinds import ROLES as ROLES
 from tot_tui.kinds import SETUP_KINDS as SETUP_KINDS
 from tot_tui.kinds import ErrorKind as ErrorKind
+from tot_tui.kinds import Mode as Mode
 from tot_tui.kinds import Role as Role
 
 
@@ -55,17 +56,6 @@ class CheckResult:
         if self.status is CheckStatus.NOT_EQUIVALENT:
             return Verdict.INCORRECT
         return Verdict.UNKNOWN
-
-
-class Mode(StrEnum):
-    """How the student is prompted."""
-
-    BASELINE = "baseline"  # the bare problem
-    COT = "cot"  # "think step by step"
-    STEPS = "steps"  # Trace-of-Thought: the teacher's (or tutor's) steps as a plan
-    EQUATIONS = "eot"  # Equation-of-Thought: the student writes equations, a solver solves them
-    PROGRAM = "pot"  # Program-of-Thought: the student writes a program, never executed
-    ENSEMBLE = "ensemble"  # steps-guided prose, equations and a program; majority answer
 
 
 class StepOrigin(StrEnum):

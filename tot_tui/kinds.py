@@ -1,5 +1,6 @@
-"""Roles and error kinds: tiny, so the CLI and the app's first paint can import them (the rest
-of `tot_tui.domain`, its dataclasses, is built after the first paint)."""
+"""Roles, error kinds and modes: tiny, so the CLI and the app's first paint can import them (the
+rest of `tot_tui.domain`, its dataclasses, is built after the first paint; the CLI's help lists
+the modes)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,14 @@ class ErrorKind(StrEnum):
 
 
 SETUP_KINDS = frozenset({ErrorKind.UNREACHABLE, ErrorKind.MODEL_MISSING})  # "fix your setup"
+
+
+class Mode(StrEnum):
+    """How the student is prompted."""
+
+    BASELINE = "baseline"  # the bare problem
+    COT = "cot"  # "think step by step"
+    STEPS = "steps"  # Trace-of-Thought: the teacher's (or tutor's) steps as a plan
+    EQUATIONS = "eot"  # Equation-of-Thought: the student writes equations, a solver solves them
+    PROGRAM = "pot"  # Program-of-Thought: the student writes a program, never executed
+    ENSEMBLE = "ensemble"  # steps-guided prose, equations and a program; majority answer

@@ -10,10 +10,11 @@ ensemble asks three); `answer` says where the answer comes from: the reply's fin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from tot_tui.domain import Mode
+from tot_tui.kinds import Mode
 
 AnswerSource = Literal["prose", "equations", "program", "majority"]
 
@@ -64,6 +65,18 @@ def mode_spec(name: str | Mode) -> ModeSpec:
     if isinstance(name, Mode):
         return BY_MODE[name]
     return _LOOKUP[name.strip().lower()]
+
+
+def needs_teacher(names: Iterable[str]) -> bool:
+    """Whether any of these modes (by name) follows the teacher's steps."""
+    return any(BY_NAME[name].needs_steps for name in names)
+
+
+def modes_help(*, summaries: bool = False) -> str:
+    """The modes for --help: their names, or each with what it asks."""
+    if summaries:
+        return "; ".join(f"{m.name} ({m.summary})" for m in MODE_TABLE)
+    return ", ".join(BY_NAME)
 
 
 def parse_modes(text: str) -> list[str]:

@@ -24,6 +24,7 @@ from tot_tui.exit_codes import (
     ignore_more_interrupts,
     print_error,
 )
+from tot_tui.modes import modes_help, needs_teacher
 
 if TYPE_CHECKING:
     from tot_tui.config import Config
@@ -62,12 +63,6 @@ examples:
   # carry on after Ctrl+C, a crash or a dead server
   tot-tui eval --resume 7
 """
-
-
-def _modes_help() -> str:
-    from tot_tui.modes import MODE_TABLE
-
-    return "; ".join(f"{m.name} ({m.summary})" for m in MODE_TABLE)
 
 
 def _presets_help() -> str:
@@ -126,7 +121,8 @@ def add_parser(subparsers: Any, common: argparse.ArgumentParser) -> argparse.Arg
     g.add_argument("--seed", type=int, metavar="S", help="random seed for --sample (default 0)")
     g = p.add_argument_group("what to run")
     g.add_argument("--modes", metavar="LIST",
-                   help=f"comma-separated, from: {_modes_help()} (default: {DEFAULT_MODES})")
+                   help=f"comma-separated, from: {modes_help(summaries=True)} "
+                        f"(default: {DEFAULT_MODES})")
     g.add_argument("--preset", metavar="NAME",
                    help=f"the prompt set: {_presets_help()} (default: ours)")
     g.add_argument("--samples", type=int, metavar="K",
@@ -245,7 +241,7 @@ def _new_spec(tutor: Tutor, args: argparse.Namespace) -> tuple[RunSpec, dict[int
     spec = RunSpec(
         dataset=ds.name, dataset_sha256=ds.sha256, question_field=ds.question_field,
         answer_field=ds.answer_field, indices=indices, modes=modes, students=students,
-        teacher=tutor.config.model("teacher") if _needs_teacher(modes) else None,
+        teacher=tutor.config.model("teacher") if needs_teacher(modes) else None,
         offset=args.offset or 0, limit=args.limit, sample=args.sample,
         seed=seed, prompts=_prompt_hashes(tutor, modes), settings=_settings(tutor),
         hosts=_hosts(tutor, modes), preset=tutor.preset.name, samples=args.samples or 1)
@@ -257,17 +253,11 @@ def _new_spec(tutor: Tutor, args: argparse.Namespace) -> tuple[RunSpec, dict[int
     return spec, {i: ds.items[i] for i in indices}
 
 
-def _needs_teacher(modes: list[str]) -> bool:
-    from tot_tui.modes import BY_NAME
-
-    return any(BY_NAME[m].needs_steps for m in modes)
-
-
 def _prompt_hashes(tutor: Tutor, modes: list[str]) -> dict[str, str]:
     """The hash of every prompt the run's modes use (and the teacher's, if they need it)."""
     from tot_tui.modes import BY_NAME
 
-    names = ["teacher"] if _needs_teacher(modes) else []
+    names = ["teacher"] if needs_teacher(modes) else []
     names += [p for m in modes for p in BY_NAME[m].prompts]
     return {name: tutor.prompt(name).hash for name in dict.fromkeys(names)}
 
@@ -283,7 +273,7 @@ def _settings(tutor: Tutor) -> dict[str, Any]:
 
 def _hosts(tutor: Tutor, modes: list[str]) -> dict[str, str]:
     hosts = {"student": tutor.config.host("student")}
-    if _needs_teacher(modes):
+    if needs_teacher(modes):
         hosts["teacher"] = tutor.config.host("teacher")
     return hosts
 
@@ -342,7 +332,6 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
     from tot_tui.evaluate.progress import Progress
     from tot_tui.evaluate.results import collect
     from tot_tui.evaluate.runner import EvalRunner, RunOutcome
-    from tot_tui.modes import BY_NAME
 
     _check_args(args)
     store = await asyncio.to_thread(lambda: tutor.store)  # opens and migrates the database
@@ -359,7 +348,7 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
     pending = data.pending(spec) if data is not None else spec.triples()
     needs: list[tuple[Role, str]] = [
         ("student", s) for s in spec.students if any(p[1] == s for p in pending)]
-    if spec.teacher and any(BY_NAME[p[2]].needs_steps for p in pending):
+    if spec.teacher and needs_teacher(p[2] for p in pending):
         needs.insert(0, ("teacher", spec.teacher))
     await _preflight(tutor, needs)
 

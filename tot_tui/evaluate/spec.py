@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tot_tui.modes import BY_NAME
+from tot_tui.modes import needs_teacher
 from tot_tui.modes import parse_modes as parse_modes
 
 SPEC_VERSION = 1
@@ -51,7 +51,7 @@ class RunSpec:
 
     @property
     def needs_teacher(self) -> bool:
-        return any(BY_NAME[m].needs_steps for m in self.modes)
+        return needs_teacher(self.modes)
 
     def triples(self) -> list[tuple[int, str, str]]:
         """Every (item index, student, mode) of the run, in run order."""
