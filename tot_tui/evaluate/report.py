@@ -19,8 +19,10 @@ from tot_tui.evaluate.spec import RunSpec
 from tot_tui.evaluate.stats import (
     Z95,
     accuracy,
+    bootstrap_difference,
     bootstrap_relative_gain,
     mcnemar_exact,
+    paired_counts,
     relative_gain,
     wilson,
 )
@@ -216,21 +218,20 @@ def _paired(spec: RunSpec, outcomes: dict[Triple, AttemptView]) -> list[dict[str
                 if a is not None and b is not None:
                     pairs.append((a.verdict is Verdict.CORRECT, b.verdict is Verdict.CORRECT))
             n = len(pairs)
-            base = sum(p[0] for p in pairs)
-            new = sum(p[1] for p in pairs)
-            fixed = sum(1 for was, now in pairs if now and not was)
-            broken = sum(1 for was, now in pairs if was and not now)
+            cells = paired_counts(pairs)
+            base = cells["both_right"] + cells["broken"]
+            new = cells["both_right"] + cells["fixed"]
             low, high = bootstrap_relative_gain(pairs, resamples=BOOTSTRAP_RESAMPLES, seed=0)
             out.append({
                 "student": student, "mode": mode, "base": "baseline", "items": n,
                 "accuracy": accuracy(new, n), "base_accuracy": accuracy(base, n),
                 "absolute_gain": None if not n else (new - base) / n,
+                "absolute_gain_ci": list(bootstrap_difference(
+                    pairs, resamples=BOOTSTRAP_RESAMPLES, seed=0)),
                 "relative_gain": relative_gain(accuracy(new, n), accuracy(base, n)),
                 "relative_gain_ci": [low, high],
-                "both_right": sum(1 for was, now in pairs if was and now),
-                "fixed": fixed, "broken": broken,
-                "both_wrong": sum(1 for was, now in pairs if not was and not now),
-                "mcnemar_p": mcnemar_exact(fixed, broken),
+                **cells,
+                "mcnemar_p": mcnemar_exact(cells["fixed"], cells["broken"]),
             })
     return out
 
