@@ -6,18 +6,22 @@ problem (and the store's batch of them) in memory, never the whole file."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import html
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from tot_tui.domain import ProblemDetail
 from tot_tui.textsafe import safe_text
+
+R = TypeVar("R")
 
 FORMATS = ("markdown", "json", "csv")
 EXTENSIONS = {"markdown": "md", "json": "json", "csv": "csv"}
@@ -140,3 +144,24 @@ def _csv(d: ProblemDetail) -> list[list[object]]:
             a.verdict_reason or a.error or "", a.usage.output_tokens or "", seconds,
             a.created.isoformat())])
     return rows
+
+
+async def write_atomically(path: Path, produce: Callable[[Callable[[str], object]],
+                                                        Awaitable[R]],
+                           keep: Callable[[R], bool] = lambda _: True) -> R:
+    """`produce(write)` into a file beside `path` that replaces it when complete and when
+    `keep(result)`: a failed (or discarded) export leaves no half-written file and an old one
+    untouched. The file is opened, closed and renamed in worker threads; `write` may be called
+    from one. Every export (Markdown, JSON, CSV, fine-tuning data) writes through this."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        out = await asyncio.to_thread(open, partial, "w", encoding="utf-8")
+        try:
+            result = await produce(out.write)
+        finally:
+            await asyncio.to_thread(out.close)
+        if keep(result):
+            await asyncio.to_thread(partial.replace, path)
+        return result
+    finally:
+        partial.unlink(missing_ok=True)

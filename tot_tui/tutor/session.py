@@ -511,23 +511,22 @@ class Tutor:
             detail: dict[str, Any] | None = None
             if spec.answer == "majority":
                 answer, votes = self._majority(ways)
-                way_status = "agree" if votes >= 2 else "no_majority"
                 detail = {"ways": [_way_dict(w) for w in ways], "votes": votes}
+                result = self._check(reference, answer)
             else:
-                way = ways[0]
-                answer, way_status = way.answer, way.status
+                (way,) = ways
+                answer = way.answer
                 if spec.answer != "prose":
                     detail = {"ways": [_way_dict(way)]}
-            if answer is None and spec.answer != "prose" and spec.answer != "majority":
-                # The solver or the interpreter gave no value: say which and why.
-                result = CheckResult(CheckStatus.UNPARSEABLE, f"{spec.answer}_{way_status}",
-                                     reference or "", "")
-            elif answer is None and way_status not in ("", "no_answer", "read", "agree",
-                                                        "no_majority") and reference:
-                # Not "no answer" when the reply was too long (or deep) to read one from.
-                result = CheckResult(CheckStatus.UNPARSEABLE, way_status, reference, "")
-            else:
-                result = self._check(reference, answer)
+                if answer is None and spec.answer != "prose":
+                    # The solver or the interpreter gave no value: say which and why.
+                    result = CheckResult(CheckStatus.UNPARSEABLE,
+                                         f"{spec.answer}_{way.status}", reference or "", "")
+                elif answer is None and way.status != "no_answer" and reference:
+                    # Not "no answer" when the reply was too long (or deep) to read one from.
+                    result = CheckResult(CheckStatus.UNPARSEABLE, way.status, reference, "")
+                else:
+                    result = self._check(reference, answer)
             return row.settle(status=AttemptStatus.FINISHED, output=output, answer=answer,
                               verdict=result.verdict, verdict_reason=result.reason,
                               reference_norm=result.gold_norm, answer_norm=result.pred_norm,
@@ -721,7 +720,7 @@ class Tutor:
         """`export_to` a file. It is written beside `path` and replaces it when complete, so a
         failed export leaves no half-written file (and an old one untouched). The file is
         opened, written and closed in worker threads; returns how many problems."""
-        from tot_tui.tutor.sft import write_atomically
+        from tot_tui.tutor.export import write_atomically
 
         return await write_atomically(
             path, lambda write: self.export_to(problem_ids, fmt, write))
@@ -731,7 +730,8 @@ class Tutor:
         problems the filters select, as chat-format JSONL in `path`, read in batches and
         written beside it, replacing it when complete. Returns what was kept and dropped;
         raises NothingToExport (and writes nothing) when no line was kept."""
-        from tot_tui.tutor.sft import KINDS, NothingToExport, SftBuilder, write_atomically
+        from tot_tui.tutor.export import write_atomically
+        from tot_tui.tutor.sft import KINDS, NothingToExport, SftBuilder
 
         if filters.kind not in KINDS:
             raise InputError(f"Unknown kind {filters.kind!r}; choose one of {', '.join(KINDS)}.")

@@ -22,14 +22,12 @@ batches and writes the lines (`Tutor.export_sft`).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tot_tui.domain import (
     AttemptStatus,
@@ -45,8 +43,6 @@ from tot_tui.domain import (
 from tot_tui.modes import BY_MODE
 from tot_tui.tutor.prompts import Prompt
 from tot_tui.tutor.steps import format_steps, leaking_steps_for
-
-R = TypeVar("R")
 
 KINDS = ("all", "steps", "equations")
 EQUATIONS_SOURCE = "equations"  # a reference solved from the teacher's equations
@@ -295,25 +291,3 @@ def _adopted_set(detail: ProblemDetail) -> int | None:
         if eq.derived.ok and eq.derived.value == detail.problem.reference:
             return eq.id
     return None
-
-
-async def write_atomically(path: Path, produce: Callable[[Callable[[str], object]],
-                                                        Awaitable[R]],
-                           keep: Callable[[R], bool] = lambda _: True) -> R:
-    """`produce(write)` into a file beside `path` that replaces it when complete and when
-    `keep(result)`: a failed (or discarded)
-    export leaves no half-written file and an old one untouched. The file is opened, closed
-    and renamed in worker threads; `write` may be called from one. (Every export writes
-    through this: `Tutor.export_file` too.)"""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        out = await asyncio.to_thread(open, partial, "w", encoding="utf-8")
-        try:
-            result = await produce(out.write)
-        finally:
-            await asyncio.to_thread(out.close)
-        if keep(result):
-            await asyncio.to_thread(partial.replace, path)
-        return result
-    finally:
-        partial.unlink(missing_ok=True)
