@@ -32,7 +32,14 @@ from tot_tui.ui.widgets.title_bar import TitleBar
 from tot_tui.ui.widgets.verdict import VerdictBanner
 
 if TYPE_CHECKING:  # the domain is imported on first use: the first paint does not need it
-    from tot_tui.domain import EquationsReady, Mode, ProblemDetail, ProblemView, StepSetView
+    from tot_tui.domain import (
+        EquationSetView,
+        EquationsReady,
+        Mode,
+        ProblemDetail,
+        ProblemView,
+        StepSetView,
+    )
 
 # `{binding.id}` is the key bound to it, as the user's keymap has it (keymap.with_keys).
 STUDENT_PLACEHOLDER = ("The student's reply appears here.\n\n"
@@ -53,6 +60,22 @@ BASELINE_PLACEHOLDER = "The baseline student (the bare problem, no steps) appear
 
 def _clean(steps: list[str]) -> list[str]:
     return [" ".join(s.split()) for s in steps if s.strip()]
+
+
+def reference_note(problem: ProblemView, last: EquationSetView | None) -> str:
+    """The line beside the reference box: where the reference came from, and what the
+    teacher's latest equations said of it."""
+    if problem.reference_source == "equations":
+        return f"✓ {(problem.reference or '')[:40]}: solved from the teacher's equations"
+    if last is None:
+        return ""
+    if not last.derived.ok:
+        return "the teacher's equations gave no value" if problem.reference \
+            else "no reference from the teacher's equations"
+    value = (last.derived.value or "")[:40]
+    if last.agrees is False:
+        return f"⚠ the teacher's equations give {value}"
+    return f"✓ the teacher's equations give {value}" + (" too" if last.agrees else "")
 
 
 class SolveScreen(TotScreen):
@@ -384,44 +407,28 @@ class SolveScreen(TotScreen):
                 self._show_equations(event)
 
     def _show_provenance(self, detail: ProblemDetail) -> None:
-        """Where a stored problem's reference came from, and whether the teacher's equations
-        agreed with it."""
         last = detail.equation_sets[-1] if detail.equation_sets else None
-        if detail.problem.reference_source == "equations":
-            shown = "✓ solved from the teacher's equations"
-        elif last is not None and last.derived.ok and last.agrees is False:
-            shown = f"⚠ the teacher's equations give {(last.derived.value or '')[:40]}"
-        elif last is not None and last.derived.ok:
-            shown = f"✓ the teacher's equations give {(last.derived.value or '')[:40]}"
-        else:
-            shown = ""
-        self.reference_note.update(plain(shown))
+        self.reference_note.update(plain(reference_note(detail.problem, last)))
 
     def _show_equations(self, event: EquationsReady) -> None:
         derived, now, eq = event.equation_set.derived, event.problem, event.equation_set
         if self.problem is not None and self.problem.id == now.id:
             self.problem = now
-        value = (derived.value or "")[:40]  # notify escapes it; the label gets plain()
         box = self.query_one("#reference", Input)
         if not box.value.strip() and now.reference:  # the box shows what it is graded against
             box.value = now.reference
+        value = (derived.value or "")[:40]  # notify escapes it
         if derived.ok and now.reference_source == "equations":
-            shown = f"✓ {value}: solved from the teacher's equations"
             self.notify(f"Reference {value}, solved from the teacher's equations "
                         f"({eq.model}): the solver did the arithmetic.", timeout=6)
         elif derived.ok and eq.agrees is False:
-            shown = f"⚠ the teacher's equations give {value}"
             self.notify(f"The reference {(eq.compared_with or '')[:40]} disagrees with the "
                         f"teacher's equations, which give {value}. Check the reference.",
                         severity="warning", timeout=12)
-        elif derived.ok:
-            shown = f"✓ the teacher's equations give {value}" + (" too" if eq.agrees else "")
-        else:
-            shown = "the teacher's equations gave no value" if now.reference \
-                else "no reference from the teacher's equations"
+        elif not derived.ok:
             self.notify(f"The teacher's equations gave no reference: {derived.reason}",
                         timeout=8)
-        self.reference_note.update(plain(shown))
+        self.reference_note.update(plain(reference_note(now, eq)))
 
     # -- student -----------------------------------------------------------------------------
 
