@@ -167,6 +167,7 @@ class AttemptView:
     # Equations, programs and the ensemble: how each way reached its answer (schema v13).
     ways: list[WayAnswer] = field(default_factory=list)
     votes: int | None = None  # the ensemble: how many ways gave the chosen answer
+    seed: int | None = None  # the sampling seed it was asked with (None: none, or before v14)
 
 
 @dataclass(frozen=True, slots=True)

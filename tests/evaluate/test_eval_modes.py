@@ -171,7 +171,8 @@ def test_an_unknown_preset_or_mode_is_a_usage_error(fake, config, tmp_path, caps
 
 def test_samples_give_a_majority_vote_and_an_item_log(fake, config, tmp_path, capsys):
     """--samples 3: each answer asked with its own seed; the scripted student is right on
-    seeds 0 and 2 of item 0, on seed 1 only of item 1, and always on item 2."""
+    seeds 0 and 2 of item 0, on seed 1 only of item 1, and always on item 2. Seed 0's answers
+    come last, so that finishing order cannot pass for sample order."""
     data = write_dataset(tmp_path / "three.jsonl", 3)
     right = {0: {0, 2}, 1: {1}, 2: {0, 1, 2}}
 
@@ -179,7 +180,8 @@ def test_samples_give_a_majority_vote_and_an_item_log(fake, config, tmp_path, ca
         from tests.evaluate.scripted import item_of
 
         k, seed = item_of(body), body["options"]["seed"]
-        return f"Final answer: {answer(k) if seed in right[k] else answer(k) + 1}"
+        return Reply(text=f"Final answer: {answer(k) if seed in right[k] else answer(k) + 1}",
+                     first_token_delay=0.3 if seed == 0 else 0.0)
 
     fake.reply(STUDENT, build)
     code, out, err = run_eval(capsys, "--dataset", str(data), "--json", "--modes", "baseline",
@@ -198,7 +200,36 @@ def test_samples_give_a_majority_vote_and_an_item_log(fake, config, tmp_path, ca
     assert len(lines) == 9
     assert {(x["index"], x["sample"]) for x in lines} == {(i, s) for i in range(3)
                                                          for s in range(3)}
+    assert all(x["seed"] == x["sample"] for x in lines)  # no seed configured: base 0
     first = next(x for x in lines if x["index"] == 1 and x["sample"] == 1)
     assert first["seed"] == 1 and first["verdict"] == "correct" and first["prompt_hash"]
     assert first["reply"] == f"Final answer: {answer(1)}"
     assert "--samples 3" in report["command"]
+
+
+def test_a_resumed_samples_run_asks_only_the_missing_seed(fake, config, tmp_path, capsys):
+    """Sample 1 of item 0 fails; the resume asks seed 1 again (not seed 2, which was answered:
+    samples are told apart by their seed, not by how many are done)."""
+    data = write_dataset(tmp_path / "two.jsonl", 2)
+    from tests.evaluate.scripted import item_of
+
+    fake.reply(STUDENT, lambda body: f"Final answer: {answer(item_of(body))}")
+    broken = fake.reply(STUDENT, Reply(text="Final", error_after=1),
+                        when=lambda body: "Item 0:" in str(body["messages"][-1]["content"])
+                        and body["options"]["seed"] == 1)
+    code, out, _ = run_eval(capsys, "--dataset", str(data), "--json", "--modes", "baseline",
+                            "--samples", "3", "--retries", "0")
+    assert code == 4
+    report = json.loads(out)
+    before = len(fake.requests)
+    broken.times = 0
+    code, out, err = run_eval(capsys, "--resume", str(report["run_id"]), "--json")
+    assert code == 0, err
+    asked = [r.body["options"]["seed"] for r in fake.requests[before:] if r.path == "/api/chat"]
+    assert asked == [1]
+    (r,) = json.loads(out)["results"]
+    assert (r["correct"], r["total"], r["maj_correct"], r["maj_total"]) == (2, 2, 2, 2)
+    assert r["sample_accuracy"] == 1.0
+    db = sqlite3.connect(config.paths.database)
+    seeds = db.execute("SELECT seed FROM attempt WHERE status = 'finished' ORDER BY seed")
+    assert [s for (s,) in seeds] == [0, 0, 1, 1, 2, 2]

@@ -345,7 +345,7 @@ async def _evaluate(tutor: Tutor, args: argparse.Namespace, state: dict[str, Any
         data = None
     state["run_id"] = run_id or None
 
-    pending = data.pending(spec) if data is not None else spec.triples()
+    pending = [t for t, _ in data.pending(spec)] if data is not None else spec.triples()
     needs: list[tuple[Role, str]] = [
         ("student", s) for s in spec.students if any(p[1] == s for p in pending)]
     if spec.teacher and needs_teacher(p[2] for p in pending):

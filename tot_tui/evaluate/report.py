@@ -136,7 +136,7 @@ def _majority_figures(spec: RunSpec, data: RunData, student: str, mode: str,
     agreements: list[float] = []
     every = every_right = 0
     for i in spec.indices:
-        attempts = data.samples.get((i, student, mode), [])
+        attempts = [a for _, a in data.answers((i, student, mode))]
         if not attempts:
             continue
         every += len(attempts)
@@ -162,8 +162,7 @@ def item_log(spec: RunSpec, data: RunData) -> Iterator[dict[str, Any]]:
     for i in spec.indices:
         for student in spec.students:
             for mode in spec.modes:
-                for n, a in enumerate(data.samples.get((i, student, mode), [])):
-                    seed = spec.sample_seed(n) if spec.samples > 1 else settings.get("seed")
+                for n, a in data.answers((i, student, mode)):
                     yield {
                         "index": i, "student": student, "mode": mode, "sample": n,
                         "attempt_id": a.id, "problem_id": a.problem_id,
@@ -172,7 +171,7 @@ def item_log(spec: RunSpec, data: RunData) -> Iterator[dict[str, Any]]:
                         "options": {"temperature": None if settings.get("sampling") == "default"
                                     else settings.get("student_temperature"),
                                     "num_ctx": settings.get("num_ctx")},
-                        "seed": seed, "reply": a.output, "answer": a.answer,
+                        "seed": a.seed, "reply": a.output, "answer": a.answer,
                         "answer_norm": a.answer_norm, "reference": a.reference,
                         "reference_norm": a.reference_norm, "verdict": str(a.verdict),
                         "verdict_reason": a.verdict_reason,

@@ -26,20 +26,25 @@ Triple = tuple[int, str, str]  # (item index, student, mode name)
 class RunData:
     outcomes: dict[Triple, AttemptView] = field(default_factory=dict)  # the first sample
     items: dict[int, EvalItemRow] = field(default_factory=dict)
-    # Every finished sample of a triple, in order (one unless the run asks for --samples K).
-    samples: dict[Triple, list[AttemptView]] = field(default_factory=dict)
+    # Every finished sample of a triple by its number (one, 0, unless the run asks for
+    # --samples K): the number, not the order answers finished in, says which seed it had.
+    samples: dict[Triple, dict[int, AttemptView]] = field(default_factory=dict)
 
-    def pending(self, spec: RunSpec) -> list[Triple]:
-        """The triples still to answer, one entry per missing sample."""
-        return [t for t in spec.triples()
-                for _ in range(spec.samples - len(self.samples.get(t, ())))]
+    def pending(self, spec: RunSpec) -> list[tuple[Triple, int]]:
+        """The samples still to answer: (triple, sample number)."""
+        return [(t, n) for t in spec.triples() for n in range(spec.samples)
+                if n not in self.samples.get(t, {})]
 
-    def add(self, triple: Triple, attempt: AttemptView) -> int:
-        """Record a finished sample; returns its number (0 for the first)."""
-        found = self.samples.setdefault(triple, [])
-        found.append(attempt)
-        self.outcomes.setdefault(triple, attempt)
-        return len(found) - 1
+    def add(self, triple: Triple, sample: int, attempt: AttemptView) -> None:
+        """Record a finished sample; the lowest-numbered one is the triple's outcome."""
+        found = self.samples.setdefault(triple, {})
+        found[sample] = attempt
+        if sample == min(found):
+            self.outcomes[triple] = attempt
+
+    def answers(self, triple: Triple) -> list[tuple[int, AttemptView]]:
+        """A triple's finished samples in sample order."""
+        return sorted(self.samples.get(triple, {}).items())
 
 
 def collect(store: HistoryStore, run_id: int, spec: RunSpec) -> RunData:
@@ -57,11 +62,31 @@ def collect(store: HistoryStore, run_id: int, spec: RunSpec) -> RunData:
         for student in spec.students:
             for mode in spec.modes:
                 found = pool.get((row.problem_id, student, BY_NAME[mode].mode.value))
-                for _ in range(spec.samples):
-                    if not found:
-                        break
-                    data.add((index, student, mode), found.pop(0))
+                if not found:
+                    continue
+                for sample, attempt in _numbered(spec, found):
+                    data.add((index, student, mode), sample, attempt)
     return data
+
+
+def _numbered(spec: RunSpec, found: list[AttemptView]) -> list[tuple[int, AttemptView]]:
+    """Take up to K of `found` (consumed, in id order), numbered by the seed each was asked
+    with; one without such a seed (asked before schema v14) takes the lowest free number."""
+    if spec.samples == 1:
+        return [(0, found.pop(0))]
+    taken: dict[int, AttemptView] = {}
+    for attempt in list(found):
+        sample = spec.sample_of_seed(attempt.seed)
+        if sample is not None and sample not in taken:
+            taken[sample] = attempt
+            found.remove(attempt)
+    for attempt in [a for a in found if spec.sample_of_seed(a.seed) is None]:
+        free = next((n for n in range(spec.samples) if n not in taken), None)
+        if free is None:
+            break
+        taken[free] = attempt
+        found.remove(attempt)
+    return sorted(taken.items())
 
 
 def is_correct(attempt: AttemptView) -> bool:

@@ -111,16 +111,11 @@ class EvalRunner:
     def _group(self, role: Role, model: str) -> tuple[str, str]:
         return (self.tutor.config.host(role), model)
 
-    def _plan(self, pending: list[Triple]) -> None:
+    def _plan(self, pending: list[tuple[Triple, int]]) -> None:
         students = {s: i for i, s in enumerate(self.spec.students)}
         modes = {m: i for i, m in enumerate(BY_NAME)}
         needs_teacher: set[int] = set()
-        numbered: dict[Triple, int] = {}
-        for triple in pending:
-            index, student, mode = triple
-            # A triple pending twice needs two more samples: number them after those done.
-            sample = numbered.get(triple, len(self.data.samples.get(triple, ())))
-            numbered[triple] = sample + 1
+        for (index, student, mode), sample in pending:
             pos = self._position[index]
             job = _Job((pos, 1, students[student], modes[mode], sample),
                        self._group("student", student), index, student, mode, sample)
@@ -292,7 +287,7 @@ class EvalRunner:
             self._fail(job, exc.message, exc.kind)
             return
         triple = (job.index, job.student, job.mode)
-        self.data.add(triple, attempt)
+        self.data.add(triple, job.sample, attempt)
         if self.progress is not None:
             self.progress.advance(job.student, job.mode, is_correct(attempt))
 

@@ -49,6 +49,13 @@ class RunSpec:
         base = self.settings.get("seed")
         return (base if isinstance(base, int) else 0) + sample
 
+    def sample_of_seed(self, seed: int | None) -> int | None:
+        """Which answer of a --samples K run was asked with `seed` (None: none of them)."""
+        if seed is None:
+            return None
+        sample = seed - self.sample_seed(0)
+        return sample if 0 <= sample < self.samples else None
+
     @property
     def needs_teacher(self) -> bool:
         return needs_teacher(self.modes)

@@ -204,7 +204,8 @@ class HistoryStore:
     def start_attempt(self, *, problem_id: int, step_set_id: int | None, student_model: str,
                       host: str, mode: Mode, prompt_name: str, prompt_hash: str,
                       eval_run_id: int | None = None, output: str = "",
-                      created: datetime | None = None, reference: str | None = None) -> int:
+                      created: datetime | None = None, reference: str | None = None,
+                      seed: int | None = None) -> int:
         """A `running` attempt; checkpoint it while it streams, then finish it."""
         values = {"problem_id": problem_id, "step_set_id": step_set_id,
                   "eval_run_id": eval_run_id, "student_model": student_model, "host": host,
@@ -212,7 +213,7 @@ class HistoryStore:
                   "verdict": Verdict.UNKNOWN.value, "verdict_reason": "", "reference_norm": "",
                   "answer_norm": "", "prompt_name": prompt_name, "prompt_hash": prompt_hash,
                   "pid": os.getpid(), "owner": process_token(), "reference": reference,
-                  "created": timestamp(created or utcnow())}
+                  "seed": seed, "created": timestamp(created or utcnow())}
         with self.engine.begin() as conn:
             return self._insert_attempt(conn, values)
 
@@ -223,7 +224,7 @@ class HistoryStore:
                     verdict: Verdict = Verdict.UNKNOWN, verdict_reason: str = "",
                     reference_norm: str = "", answer_norm: str = "",
                     usage: Usage | None = None, error: str | None = None,
-                    reference: str | None = None,
+                    reference: str | None = None, seed: int | None = None,
                     detail: dict[str, Any] | None = None) -> AttemptView:
         """A settled attempt in one statement: an answer that ended before its first
         checkpoint needs no `running` row first."""
@@ -237,7 +238,7 @@ class HistoryStore:
                   "prompt_name": prompt_name, "prompt_hash": prompt_hash, "error": error,
                   "pid": os.getpid(), "owner": process_token(), "created": timestamp(created),
                   "reference": reference, "finished": timestamp(utcnow()), **asdict(usage),
-                  "detail_json": _detail_json(detail)}
+                  "detail_json": _detail_json(detail), "seed": seed}
         with self.engine.begin() as conn:
             attempt_id = self._insert_attempt(conn, values)
         ways, votes = _ways(values["detail_json"])
@@ -245,7 +246,7 @@ class HistoryStore:
                            AttemptStatus(status), output, answer, Verdict(verdict),
                            verdict_reason, reference_norm, answer_norm, usage, error,
                            prompt_name, prompt_hash, created, eval_run_id, reference, ways,
-                           votes)
+                           votes, seed)
 
     @staticmethod
     def _insert_attempt(conn: Any, values: dict[str, Any]) -> int:
@@ -283,20 +284,20 @@ class HistoryStore:
                                  (*values.values(), attempt_id))
             row = conn.exec_driver_sql(
                 "SELECT problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, "
-                f"created, eval_run_id, reference, {', '.join(_USAGE_FIELDS)} FROM attempt "
+                f"created, eval_run_id, reference, seed, {', '.join(_USAGE_FIELDS)} FROM attempt "
                 "WHERE id = ?",
                 (attempt_id,)).first()
         if row is None:  # its problem was deleted meanwhile (the attempt went with it)
             raise ProblemGone("The problem was deleted while it was being solved; its reply "
                               "was not kept.")
         (problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, created,
-         eval_run_id, reference, *stored_usage) = row
+         eval_run_id, reference, seed, *stored_usage) = row
         ways, votes = _ways(values["detail_json"])
         return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
                            AttemptStatus(status), output, answer, Verdict(verdict),
                            verdict_reason, reference_norm, answer_norm, Usage(*stored_usage),
                            error, prompt_name, prompt_hash, parse_timestamp(created),
-                           eval_run_id, reference, ways, votes)
+                           eval_run_id, reference, ways, votes, seed)
 
     def attempts_for_run(self, eval_run_id: int) -> list[AttemptView]:
         with Session(self.engine) as s:
@@ -644,7 +645,8 @@ def _attempt(row: Attempt) -> AttemptView:
                        Mode(row.mode), AttemptStatus(row.status), row.output, row.answer,
                        Verdict(row.verdict), row.verdict_reason, row.reference_norm,
                        row.answer_norm, usage, row.error, row.prompt_name, row.prompt_hash,
-                       row.created, row.eval_run_id, row.reference, *_ways(row.detail_json))
+                       row.created, row.eval_run_id, row.reference, *_ways(row.detail_json),
+                       row.seed)
 
 
 def _human(row: HumanAnswer) -> HumanAnswerView:

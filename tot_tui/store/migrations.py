@@ -328,6 +328,12 @@ CREATE TABLE equation_set (
 CREATE INDEX ix_equation_set_problem ON equation_set(problem_id);
 """
 
+# The seed a student answer was asked with: tells the K samples of an eval item apart whatever
+# order they finished in, and makes a run repeatable from its history.
+ATTEMPT_SEED = """
+ALTER TABLE attempt ADD COLUMN seed INTEGER;
+"""
+
 # UPGRADES[i] takes a database from version i to version i + 1.
 UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),  # problems, step sets, attempts, human answers, eval runs
@@ -343,6 +349,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(HISTORY_AT_SCALE),  # indexes for the open, the list and its filters
     _script(SEARCH_BY_PROBLEM),  # one search document per problem
     _script(EQUATIONS),  # equations and programs: attempt details, the teacher's equations
+    _script(ATTEMPT_SEED),  # the seed each answer was asked with
 ]
 LATEST = len(UPGRADES)
 

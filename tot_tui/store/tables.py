@@ -72,6 +72,7 @@ class Attempt(SQLModel, table=True):
     owner: str | None = None  # that process's token (pid reuse-proof; schema v9)
     reference: str | None = None  # the reference it was graded against (schema v10)
     detail_json: str | None = None  # the ways an answer was reached (schema v13)
+    seed: int | None = None  # the sampling seed it was asked with (schema v14)
 
 
 class EquationSet(SQLModel, table=True):

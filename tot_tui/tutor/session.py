@@ -418,6 +418,9 @@ class Tutor:
         # What this attempt is graded against, kept with it: the problem's reference now, or
         # the one given (an eval's dataset answer).
         graded = reference if reference is not None else problem.reference
+        options = self._options("student")
+        if seed is not None:  # one of an eval's K samples
+            options["seed"] = seed
         row = _AttemptRow(self.store, dict(
             reference=graded,
             problem_id=problem.id,
@@ -425,10 +428,7 @@ class Tutor:
             student_model=model, host=gateway.host, mode=mode,
             prompt_name="+".join(p.name for p in prompts),
             prompt_hash=prompts[0].hash if len(prompts) == 1 else _joint_hash(prompts),
-            eval_run_id=eval_run_id, created=datetime.now(UTC)))
-        options = self._options("student")
-        if seed is not None:  # one of an eval's K samples
-            options["seed"] = seed
+            eval_run_id=eval_run_id, seed=options.get("seed"), created=datetime.now(UTC)))
         parts: list[str] = []
         sections: list[tuple[int, int]] = []  # each prompt's reply in `parts` (the ensemble)
         usages: list[Usage | None] = []
