@@ -103,15 +103,36 @@ class Derived:
 
 @dataclass(slots=True)
 class Usage:
-    """Token counts and durations (nanoseconds) from Ollama's final chunk."""
+    """What one reply cost, whichever server sent it: tokens, and durations in nanoseconds
+    where the server (or, failing that, the client's clock) says. None: not reported.
+
+    `total_ns` runs from the request to the end; within it `queue_ns` is the wait before the
+    server started on it (busy with other requests), then `load_ns`, `prompt_ns` (reading
+    the prompt) and `generate_ns` (writing the reply). Schema v15 renamed Ollama's
+    `prompt_eval_ns`/`eval_ns` to these."""
 
     prompt_tokens: int | None = None
     output_tokens: int | None = None
     total_ns: int | None = None
     load_ns: int | None = None
-    prompt_eval_ns: int | None = None
-    eval_ns: int | None = None
+    prompt_ns: int | None = None
+    generate_ns: int | None = None
     done_reason: str | None = None
+    queue_ns: int | None = None
+
+    @property
+    def work_ns(self) -> int | None:
+        """The request's time without the queue: what the model itself took."""
+        if self.total_ns is None:
+            return None
+        return max(0, self.total_ns - (self.queue_ns or 0))
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Generation speed: output tokens over the generation time alone."""
+        if not self.output_tokens or not self.generate_ns:
+            return None
+        return self.output_tokens / (self.generate_ns / 1e9)
 
 
 @dataclass(slots=True)
@@ -141,6 +162,15 @@ class StepSetView:
     # An edited version: each step's index in the base version `base_id`, None for a new step.
     origins: list[int | None] | None = None
     base_id: int | None = None
+    # A teacher's version (schema v15): what asking for it cost, its reasoning (a thinking
+    # model's, kept apart from the reply), the backend kind that served it, how the steps were
+    # asked for ("json_schema", "json_object" or "plain": each fallback is recorded) and a
+    # notice for the reader (a fallback taken, a reply that was not steps).
+    usage: Usage | None = None
+    thinking: str | None = None
+    backend: str | None = None
+    structured: str | None = None
+    notice: str | None = None
 
 
 @dataclass(slots=True)
@@ -168,6 +198,8 @@ class AttemptView:
     ways: list[WayAnswer] = field(default_factory=list)
     votes: int | None = None  # the ensemble: how many ways gave the chosen answer
     seed: int | None = None  # the sampling seed it was asked with (None: none, or before v14)
+    thinking: str | None = None  # a thinking model's reasoning, apart from `output` (v15)
+    backend: str | None = None  # the backend kind that served it: "ollama", "openai" (v15)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import STUDENT, TEACHER, closed_port
 from tot_tui.fake_ollama import Reply
+from tot_tui.llm.backend import Sampling
 from tot_tui.llm.errors import ErrorKind, LLMError
 from tot_tui.llm.gateway import OllamaGateway
 
@@ -72,7 +73,7 @@ async def test_pull_of_an_unknown_model_fails_clearly(gateway):
 async def test_chat_stream_final_chunk_carries_usage(gateway, fake):
     fake.reply(STUDENT, Reply(text="one two three"))
     reply = gateway.chat(STUDENT, [{"role": "user", "content": "count"}],
-                         options={"temperature": 0, "seed": 7})
+                         sampling=Sampling(temperature=0, seed=7))
     assert reply.usage is None
     texts = [text async for text in reply]
     assert "".join(texts) == "one two three"

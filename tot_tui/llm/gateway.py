@@ -21,7 +21,7 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 import ollama
@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from tot_tui.domain import HostStatus, ModelInfo, PullProgress, Usage
 from tot_tui.llm import errors
+from tot_tui.llm.backend import Sampling
 from tot_tui.llm.errors import LLMError
 
 # Timeouts for quick control calls (list, show, ps, version): a server that accepts the
@@ -37,10 +38,16 @@ CONTROL_READ_TIMEOUT = 10.0
 
 
 def _usage(part: Any) -> Usage:
+    total, parts = part.total_duration, (part.load_duration, part.prompt_eval_duration,
+                                         part.eval_duration)
+    # Ollama's total runs from when the request arrived: what its parts leave is the wait for
+    # the scheduler (other requests ahead in the queue).
+    queue = max(0, total - sum(p or 0 for p in parts)) \
+        if total is not None and part.eval_duration is not None else None
     return Usage(prompt_tokens=part.prompt_eval_count, output_tokens=part.eval_count,
-                 total_ns=part.total_duration, load_ns=part.load_duration,
-                 prompt_eval_ns=part.prompt_eval_duration, eval_ns=part.eval_duration,
-                 done_reason=part.done_reason)
+                 total_ns=total, load_ns=part.load_duration,
+                 prompt_ns=part.prompt_eval_duration, generate_ns=part.eval_duration,
+                 done_reason=part.done_reason, queue_ns=queue)
 
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -143,21 +150,33 @@ class _Watchdog:
         self.handle.cancel()
 
 
-class OllamaGateway:
-    """One Ollama host. Safe to share between tasks; call `aclose()` when done."""
+def ollama_options(sampling: Sampling) -> dict[str, Any]:
+    """Neutral sampling settings under Ollama's option names; unset ones are left out."""
+    named = {"temperature": sampling.temperature, "num_predict": sampling.max_tokens,
+             "num_ctx": sampling.context, "seed": sampling.seed}
+    return {name: value for name, value in named.items() if value is not None}
 
-    def __init__(self, host: str, *, connect_timeout: float = 5.0,
+
+class OllamaGateway:
+    """One Ollama host (a `Backend`). Safe to share between tasks; call `aclose()` when
+    done."""
+
+    kind = "ollama"
+
+    def __init__(self, host: str, *, api_key: str | None = None, connect_timeout: float = 5.0,
                  first_token_timeout: float = 300.0, stall_timeout: float = 60.0) -> None:
+        # `api_key`: an Ollama behind an authenticating proxy takes it as a bearer token.
         self.host = host
         self.first_token_timeout = first_token_timeout
         self.stall_timeout = stall_timeout
         # trust_env=False: a proxy from the environment must not intercept a loopback server.
         # The stream client has no read timeout of its own: the watchdog below owns that.
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else None
         self._stream = ollama.AsyncClient(
-            host=host, trust_env=False,
+            host=host, trust_env=False, headers=headers,
             timeout=httpx.Timeout(connect=connect_timeout, read=None, write=30.0, pool=None))
         self._control = ollama.AsyncClient(
-            host=host, trust_env=False,
+            host=host, trust_env=False, headers=headers,
             timeout=httpx.Timeout(connect=connect_timeout, read=CONTROL_READ_TIMEOUT,
                                   write=30.0, pool=30.0))
 
@@ -168,18 +187,17 @@ class OllamaGateway:
     # -- streaming ---------------------------------------------------------------------------
 
     def chat(self, model: str, messages: Sequence[Mapping[str, Any]], *,
-             format: dict[str, Any] | Literal["", "json"] | None = None,
-             options: Mapping[str, Any] | None = None,
-             keep_alive: str | float | None = None) -> ChatStream:
+             schema: dict[str, Any] | None = None,
+             sampling: Sampling | None = None) -> ChatStream:
         """Stream a chat reply: iterate the result for its text; then `usage` is set.
 
         Raises LLMError. Cancelling the consuming task (or closing the stream) closes the HTTP
         stream, so the server stops generating.
         """
-        final = _Final()
+        final, sampling = _Final(), sampling or Sampling()
         return ChatStream(self._chat_texts(final, model, lambda: self._stream.chat(
-            model=model, messages=list(messages), stream=True, format=format,
-            options=dict(options or {}), keep_alive=keep_alive)), final)
+            model=model, messages=list(messages), stream=True, format=schema,
+            options=ollama_options(sampling), keep_alive=sampling.keep_alive)), final)
 
     async def _chat_texts(self, final: _Final, model: str,
                           open_stream: Callable[[], Awaitable[AsyncIterator[Any]]],

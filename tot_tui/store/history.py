@@ -157,7 +157,10 @@ class HistoryStore:
                      parent_id: int | None = None, model: str | None = None,
                      prompt_name: str | None = None, prompt_hash: str | None = None,
                      raw_output: str | None = None, origins: list[int | None] | None = None,
-                     base_id: int | None = None) -> StepSetView:
+                     base_id: int | None = None, usage: Usage | None = None,
+                     thinking: str | None = None, backend: str | None = None,
+                     structured: str | None = None,
+                     notice: str | None = None) -> StepSetView:
         with Session(self.engine) as s:
             # Take the write lock before reading the latest version (a no-op write does), so
             # two writers (the app and an eval run) cannot both claim the same number.
@@ -180,7 +183,9 @@ class HistoryStore:
                           parent_id=parent_id, model=model, prompt_name=prompt_name,
                           prompt_hash=prompt_hash, raw_output=raw_output,
                           origins_json=None if origins is None else json.dumps(origins),
-                          base_id=base_id if origins is not None else None)
+                          base_id=base_id if origins is not None else None,
+                          thinking=thinking or None, backend=backend, structured=structured,
+                          notice=notice, **(asdict(usage) if usage is not None else {}))
             s.add(row)
             s.commit()
             s.refresh(row)
@@ -205,7 +210,7 @@ class HistoryStore:
                       host: str, mode: Mode, prompt_name: str, prompt_hash: str,
                       eval_run_id: int | None = None, output: str = "",
                       created: datetime | None = None, reference: str | None = None,
-                      seed: int | None = None) -> int:
+                      seed: int | None = None, backend: str | None = None) -> int:
         """A `running` attempt; checkpoint it while it streams, then finish it."""
         values = {"problem_id": problem_id, "step_set_id": step_set_id,
                   "eval_run_id": eval_run_id, "student_model": student_model, "host": host,
@@ -213,7 +218,7 @@ class HistoryStore:
                   "verdict": Verdict.UNKNOWN.value, "verdict_reason": "", "reference_norm": "",
                   "answer_norm": "", "prompt_name": prompt_name, "prompt_hash": prompt_hash,
                   "pid": os.getpid(), "owner": process_token(), "reference": reference,
-                  "seed": seed, "created": timestamp(created or utcnow())}
+                  "seed": seed, "backend": backend, "created": timestamp(created or utcnow())}
         with self.engine.begin() as conn:
             return self._insert_attempt(conn, values)
 
@@ -225,7 +230,8 @@ class HistoryStore:
                     reference_norm: str = "", answer_norm: str = "",
                     usage: Usage | None = None, error: str | None = None,
                     reference: str | None = None, seed: int | None = None,
-                    detail: dict[str, Any] | None = None) -> AttemptView:
+                    detail: dict[str, Any] | None = None, backend: str | None = None,
+                    thinking: str | None = None) -> AttemptView:
         """A settled attempt in one statement: an answer that ended before its first
         checkpoint needs no `running` row first."""
         created = created or utcnow()
@@ -238,7 +244,8 @@ class HistoryStore:
                   "prompt_name": prompt_name, "prompt_hash": prompt_hash, "error": error,
                   "pid": os.getpid(), "owner": process_token(), "created": timestamp(created),
                   "reference": reference, "finished": timestamp(utcnow()), **asdict(usage),
-                  "detail_json": _detail_json(detail), "seed": seed}
+                  "detail_json": _detail_json(detail), "seed": seed, "backend": backend,
+                  "thinking": thinking or None}
         with self.engine.begin() as conn:
             attempt_id = self._insert_attempt(conn, values)
         ways, votes = _ways(values["detail_json"])
@@ -246,7 +253,7 @@ class HistoryStore:
                            AttemptStatus(status), output, answer, Verdict(verdict),
                            verdict_reason, reference_norm, answer_norm, usage, error,
                            prompt_name, prompt_hash, created, eval_run_id, reference, ways,
-                           votes, seed)
+                           votes, seed, thinking or None, backend)
 
     @staticmethod
     def _insert_attempt(conn: Any, values: dict[str, Any]) -> int:
@@ -270,12 +277,13 @@ class HistoryStore:
                        answer: str | None = None, verdict: Verdict = Verdict.UNKNOWN,
                        verdict_reason: str = "", reference_norm: str = "", answer_norm: str = "",
                        usage: Usage | None = None, error: str | None = None,
-                       detail: dict[str, Any] | None = None) -> AttemptView:
+                       detail: dict[str, Any] | None = None,
+                       thinking: str | None = None) -> AttemptView:
         values: dict[str, Any] = {
             "status": str(status), "output": output, "answer": answer, "verdict": str(verdict),
             "verdict_reason": verdict_reason, "reference_norm": reference_norm,
             "answer_norm": answer_norm, "error": error, "finished": timestamp(utcnow()),
-            "detail_json": _detail_json(detail)}
+            "detail_json": _detail_json(detail), "thinking": thinking or None}
         if usage is not None:
             values.update(asdict(usage))  # the attempt's columns carry Usage's field names
         assignments = ", ".join(f"{name} = ?" for name in values)
@@ -284,20 +292,21 @@ class HistoryStore:
                                  (*values.values(), attempt_id))
             row = conn.exec_driver_sql(
                 "SELECT problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, "
-                f"created, eval_run_id, reference, seed, {', '.join(_USAGE_FIELDS)} FROM attempt "
+                "created, eval_run_id, reference, seed, backend, "
+                f"{', '.join(_USAGE_FIELDS)} FROM attempt "
                 "WHERE id = ?",
                 (attempt_id,)).first()
         if row is None:  # its problem was deleted meanwhile (the attempt went with it)
             raise ProblemGone("The problem was deleted while it was being solved; its reply "
                               "was not kept.")
         (problem_id, step_set_id, student_model, mode, prompt_name, prompt_hash, created,
-         eval_run_id, reference, seed, *stored_usage) = row
+         eval_run_id, reference, seed, backend, *stored_usage) = row
         ways, votes = _ways(values["detail_json"])
         return AttemptView(attempt_id, problem_id, step_set_id, student_model, Mode(mode),
                            AttemptStatus(status), output, answer, Verdict(verdict),
                            verdict_reason, reference_norm, answer_norm, Usage(*stored_usage),
                            error, prompt_name, prompt_hash, parse_timestamp(created),
-                           eval_run_id, reference, ways, votes, seed)
+                           eval_run_id, reference, ways, votes, seed, thinking or None, backend)
 
     def attempts_for_run(self, eval_run_id: int) -> list[AttemptView]:
         with Session(self.engine) as s:
@@ -590,7 +599,14 @@ def _step_set(row: StepSet) -> StepSetView:
     return StepSetView(row.id or 0, row.problem_id, row.version, json.loads(row.steps_json),
                        StepOrigin(row.origin), row.parent_id, row.model, row.prompt_name,
                        row.created, origins=_origins(row.origins_json, row.steps_json),
-                       base_id=row.base_id, raw_output=row.raw_output)
+                       base_id=row.base_id, raw_output=row.raw_output,
+                       usage=_step_usage(row), thinking=row.thinking, backend=row.backend,
+                       structured=row.structured, notice=row.notice)
+
+
+def _step_usage(row: StepSet) -> Usage | None:
+    values = {name: getattr(row, name) for name in _USAGE_FIELDS}
+    return Usage(**values) if any(v is not None for v in values.values()) else None
 
 
 def _equation_set(row: EquationSet) -> EquationSetView:
@@ -646,7 +662,7 @@ def _attempt(row: Attempt) -> AttemptView:
                        Verdict(row.verdict), row.verdict_reason, row.reference_norm,
                        row.answer_norm, usage, row.error, row.prompt_name, row.prompt_hash,
                        row.created, row.eval_run_id, row.reference, *_ways(row.detail_json),
-                       row.seed)
+                       row.seed, row.thinking, row.backend)
 
 
 def _human(row: HumanAnswer) -> HumanAnswerView:

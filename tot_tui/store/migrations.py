@@ -334,6 +334,33 @@ ATTEMPT_SEED = """
 ALTER TABLE attempt ADD COLUMN seed INTEGER;
 """
 
+# Backends other than Ollama and thinking models: usage in neutral names (Ollama's
+# prompt_eval/eval become prompt/generate; the queue wait apart, estimated for old rows as what
+# the server's total leaves after its parts), the teacher's usage and reasoning kept with its
+# steps, how the steps were asked for, and which backend kind served each reply.
+NEUTRAL_USAGE = """
+ALTER TABLE attempt RENAME COLUMN prompt_eval_ns TO prompt_ns;
+ALTER TABLE attempt RENAME COLUMN eval_ns TO generate_ns;
+ALTER TABLE attempt ADD COLUMN queue_ns INTEGER;
+UPDATE attempt SET queue_ns = MAX(0, total_ns - COALESCE(load_ns, 0) - COALESCE(prompt_ns, 0)
+                                  - COALESCE(generate_ns, 0))
+WHERE total_ns IS NOT NULL AND generate_ns IS NOT NULL;
+ALTER TABLE attempt ADD COLUMN thinking TEXT;
+ALTER TABLE attempt ADD COLUMN backend TEXT;
+ALTER TABLE step_set ADD COLUMN prompt_tokens INTEGER;
+ALTER TABLE step_set ADD COLUMN output_tokens INTEGER;
+ALTER TABLE step_set ADD COLUMN total_ns INTEGER;
+ALTER TABLE step_set ADD COLUMN load_ns INTEGER;
+ALTER TABLE step_set ADD COLUMN prompt_ns INTEGER;
+ALTER TABLE step_set ADD COLUMN generate_ns INTEGER;
+ALTER TABLE step_set ADD COLUMN done_reason TEXT;
+ALTER TABLE step_set ADD COLUMN queue_ns INTEGER;
+ALTER TABLE step_set ADD COLUMN thinking TEXT;
+ALTER TABLE step_set ADD COLUMN backend TEXT;
+ALTER TABLE step_set ADD COLUMN structured TEXT;
+ALTER TABLE step_set ADD COLUMN notice TEXT;
+"""
+
 # UPGRADES[i] takes a database from version i to version i + 1.
 UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(V1),  # problems, step sets, attempts, human answers, eval runs
@@ -350,6 +377,7 @@ UPGRADES: list[Callable[[sqlite3.Connection], None]] = [
     _script(SEARCH_BY_PROBLEM),  # one search document per problem
     _script(EQUATIONS),  # equations and programs: attempt details, the teacher's equations
     _script(ATTEMPT_SEED),  # the seed each answer was asked with
+    _script(NEUTRAL_USAGE),  # usage in neutral names; teacher usage, reasoning, backends
 ]
 LATEST = len(UPGRADES)
 

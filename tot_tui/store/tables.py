@@ -38,6 +38,20 @@ class StepSet(SQLModel, table=True):
     # step added by hand (schema v7; older rows have neither).
     origins_json: str | None = None
     base_id: int | None = None
+    # A teacher's version (schema v15): its usage (Usage's fields), reasoning, backend kind,
+    # how the steps were asked for, and a notice for the reader.
+    prompt_tokens: int | None = None
+    output_tokens: int | None = None
+    total_ns: int | None = None
+    load_ns: int | None = None
+    prompt_ns: int | None = None
+    generate_ns: int | None = None
+    done_reason: str | None = None
+    queue_ns: int | None = None
+    thinking: str | None = None
+    backend: str | None = None
+    structured: str | None = None
+    notice: str | None = None
 
 
 class Attempt(SQLModel, table=True):
@@ -62,8 +76,8 @@ class Attempt(SQLModel, table=True):
     output_tokens: int | None = None
     total_ns: int | None = None
     load_ns: int | None = None
-    prompt_eval_ns: int | None = None
-    eval_ns: int | None = None
+    prompt_ns: int | None = None
+    generate_ns: int | None = None
     done_reason: str | None = None
     error: str | None = None
     pid: int | None = None  # the process streaming it; lets a later start spot a dead writer
@@ -73,6 +87,9 @@ class Attempt(SQLModel, table=True):
     reference: str | None = None  # the reference it was graded against (schema v10)
     detail_json: str | None = None  # the ways an answer was reached (schema v13)
     seed: int | None = None  # the sampling seed it was asked with (schema v14)
+    queue_ns: int | None = None  # Usage's last field (schema v15)
+    thinking: str | None = None  # a thinking model's reasoning (schema v15)
+    backend: str | None = None  # "ollama", "openai" (schema v15)
 
 
 class EquationSet(SQLModel, table=True):

@@ -50,6 +50,7 @@ from tot_tui.domain import (
     Verdict,
     WayAnswer,
 )
+from tot_tui.llm.backend import Sampling, Thought
 from tot_tui.llm.errors import LLMError, model_missing
 from tot_tui.modes import BY_MODE, WAY_OF_PROMPT, ModeSpec
 from tot_tui.store.migrations import StoreError
@@ -66,7 +67,7 @@ from tot_tui.tutor.steps import (
 
 if TYPE_CHECKING:
     from tot_tui.check import Checker
-    from tot_tui.llm.gateway import OllamaGateway
+    from tot_tui.llm.backend import Backend
     from tot_tui.store.history import HistoryStore
     from tot_tui.tutor.sft import SftCounts, SftFilters
 
@@ -126,7 +127,7 @@ class Tutor:
         self._store = store
         self._checker = checker
         self._owns_checker = checker is None  # a shared checker is closed by whoever made it
-        self._gateways: dict[str, OllamaGateway] = {}
+        self._gateways: dict[str, Backend] = {}
         self._build_lock = threading.Lock()
 
     @property
@@ -168,14 +169,14 @@ class Tutor:
                     self._checker = Checker(deadline=self.config.settings.check_deadline)
         return self._checker
 
-    def gateway(self, role: Role) -> OllamaGateway:
+    def gateway(self, role: Role) -> Backend:
         host = self.config.host(role)
         if host not in self._gateways:
-            from tot_tui.llm.gateway import OllamaGateway
+            from tot_tui.llm.backends import open_backend
 
             s = self.config.settings
-            self._gateways[host] = OllamaGateway(
-                host, connect_timeout=s.connect_timeout,
+            self._gateways[host] = open_backend(
+                "ollama", host, connect_timeout=s.connect_timeout,
                 first_token_timeout=s.first_token_timeout, stall_timeout=s.stall_timeout)
         return self._gateways[host]
 
@@ -206,18 +207,17 @@ class Tutor:
     def prompt(self, name: str) -> Prompt:
         return load_prompt(name, self.config.paths.prompts_dir, self.preset.directory)
 
-    def _options(self, role: Role) -> dict[str, Any]:
+    def _sampling(self, role: Role, seed: int | None = None) -> Sampling:
+        """The role's sampling settings; `seed` (one of an eval's K samples) over the
+        configured one."""
         s = self.config.settings
-        options: dict[str, Any] = {
-            "num_ctx": s.num_ctx,
-            "num_predict": s.teacher_max_tokens if role == "teacher" else s.student_max_tokens,
-        }
-        if not self.preset.default_sampling:  # a paper's protocol: the model's own sampling
-            options["temperature"] = (s.teacher_temperature if role == "teacher"
-                                      else s.student_temperature)
-        if s.seed is not None:
-            options["seed"] = s.seed
-        return options
+        return Sampling(
+            # A paper's protocol: the model's own sampling.
+            temperature=None if self.preset.default_sampling
+            else s.teacher_temperature if role == "teacher" else s.student_temperature,
+            max_tokens=s.teacher_max_tokens if role == "teacher" else s.student_max_tokens,
+            context=s.num_ctx, seed=seed if seed is not None else s.seed,
+            keep_alive=s.keep_alive)
 
     async def _db(self, call: Callable[[HistoryStore], R]) -> R:
         """`call(store)` in a worker thread, typed end to end (`lambda s: s.add_problem(...)`).
@@ -304,11 +304,12 @@ class Tutor:
         schema: dict[str, Any] | None = STEPS_SCHEMA if self.preset.structured_steps else None
         while True:
             try:
-                reply = gateway.chat(model, prompt.messages(problem=problem.text), format=schema,
-                                     options=self._options("teacher"),
-                                     keep_alive=self.config.settings.keep_alive)
+                reply = gateway.chat(model, prompt.messages(problem=problem.text), schema=schema,
+                                     sampling=self._sampling("teacher"))
                 async with contextlib.aclosing(reply):  # a cancel or a close stops the server
                     async for text in reply:
+                        if isinstance(text, Thought):  # reasoning is not the reply
+                            continue
                         parts.append(text)
                         yield TeacherDelta(text, tuple(draft_steps("".join(parts))))
                 usage = reply.usage
@@ -371,10 +372,11 @@ class Tutor:
         parts: list[str] = []
         try:
             reply = gateway.chat(model, prompt.messages(problem=problem.text),
-                                 options=self._options("teacher"),
-                                 keep_alive=self.config.settings.keep_alive)
+                                 sampling=self._sampling("teacher"))
             async with contextlib.aclosing(reply):
                 async for text in reply:
+                    if isinstance(text, Thought):  # reasoning is not the reply
+                        continue
                     parts.append(text)
                     yield TeacherDelta(text)
         except LLMError as exc:
@@ -418,9 +420,7 @@ class Tutor:
         # What this attempt is graded against, kept with it: the problem's reference now, or
         # the one given (an eval's dataset answer).
         graded = reference if reference is not None else problem.reference
-        options = self._options("student")
-        if seed is not None:  # one of an eval's K samples
-            options["seed"] = seed
+        sampling = self._sampling("student", seed)
         row = _AttemptRow(self.store, dict(
             reference=graded,
             problem_id=problem.id,
@@ -428,7 +428,7 @@ class Tutor:
             student_model=model, host=gateway.host, mode=mode,
             prompt_name="+".join(p.name for p in prompts),
             prompt_hash=prompts[0].hash if len(prompts) == 1 else _joint_hash(prompts),
-            eval_run_id=eval_run_id, seed=options.get("seed"), created=datetime.now(UTC)))
+            eval_run_id=eval_run_id, seed=sampling.seed, created=datetime.now(UTC)))
         parts: list[str] = []
         sections: list[tuple[int, int]] = []  # each prompt's reply in `parts` (the ensemble)
         usages: list[Usage | None] = []
@@ -465,10 +465,11 @@ class Tutor:
                 start = len(parts)
                 reply = gateway.chat(model, prompt.messages(problem=problem.text,
                                                             steps=steps_text),
-                                     options=options,
-                                     keep_alive=self.config.settings.keep_alive)
+                                     sampling=sampling)
                 async with contextlib.aclosing(reply):  # a cancel or a close stops the server
                     async for text in reply:
+                        if isinstance(text, Thought):  # reasoning is not the reply
+                            continue
                         parts.append(text)
                         yield StudentDelta(text)
                         if checkpoint_due:
@@ -812,8 +813,8 @@ def _total_usage(usages: Sequence[Usage | None]) -> Usage | None:
         return sum(values) if values else None
 
     return Usage(total("prompt_tokens"), total("output_tokens"), total("total_ns"),
-                 total("load_ns"), total("prompt_eval_ns"), total("eval_ns"),
-                 known[-1].done_reason)
+                 total("load_ns"), total("prompt_ns"), total("generate_ns"),
+                 known[-1].done_reason, total("queue_ns"))
 
 
 def _way_dict(way: WayAnswer) -> dict[str, Any]:
