@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", action="store_true",
                    help="print math as written (LaTeX); by default it is rendered on a "
                         "terminal, and as written when the output is piped")
+    p.add_argument("--show-thinking", action="store_true",
+                   help="print a thinking model's reasoning (dimmed, apart from its reply); "
+                        "by default only its length is (--json always carries it)")
 
     p = sub.add_parser("grade", parents=[common],
                        help="check JSON lines of {gold, pred}; writes status and reason")
@@ -349,6 +352,7 @@ class _SolvePrinter:
         self.student_started = False
         self.failure: Any = None
         self.equations_pending = equations  # the teacher's equations come first
+        self.thinking: tuple[str, int] | None = None  # whose reasoning is streaming, its length
         self.result: dict[str, Any] = {
             "problem": None, "reference": args.answer, "steps": [], "teacher_model": None,
             "student_model": tutor.config.model("student")}
@@ -376,12 +380,22 @@ class _SolvePrinter:
             ModelLoading,
             StepsReady,
             StudentDelta,
+            StudentThinking,
             TeacherDelta,
+            TeacherThinking,
         )
         from tot_tui.textsafe import safe_text
 
         out, style = self.out, self.style
+        if not isinstance(event, (TeacherThinking, StudentThinking)):
+            self._end_thinking()
         match event:
+            case TeacherThinking() if self.equations_pending:
+                pass  # the equations' reasoning: only their value is shown
+            case TeacherThinking():
+                self._think("teacher", event.text)
+            case StudentThinking():
+                self._think("student", event.text)
             case Failed() if event.role == "teacher" and self.equations_pending:
                 # The equations are extra: their failure is said, and the loop goes on.
                 self.equations_pending = False
@@ -398,7 +412,8 @@ class _SolvePrinter:
                 steps = event.step_set.steps
                 self.result.update(problem=event.problem.text, steps=steps,
                                    step_set_id=event.step_set.id,
-                                   teacher_model=event.step_set.model)
+                                   teacher_model=event.step_set.model,
+                                   teacher_thinking=event.step_set.thinking)
                 if self.live:
                     if steps[: len(self.printed)] != self.printed:  # the draft was misread
                         out.write(style("Steps, as sent to the student:", "1") + "\n")
@@ -416,7 +431,7 @@ class _SolvePrinter:
                     verdict_reason=a.verdict_reason, attempt_id=a.id, mode=str(a.mode),
                     reference_norm=a.reference_norm, answer_norm=a.answer_norm,
                     student_model=a.student_model, problem_id=a.problem_id,
-                    output_tokens=a.usage.output_tokens)
+                    output_tokens=a.usage.output_tokens, student_thinking=a.thinking)
                 if self.live:
                     shown = safe_text(a.answer_norm or a.answer or "(none)", 200)
                     given = a.reference_norm or a.reference or self.args.answer
@@ -482,8 +497,46 @@ class _SolvePrinter:
         out.write("\n")
         out.flush()
 
+    def _think(self, role: str, text: str) -> None:
+        """A piece of reasoning: printed dimmed with --show-thinking; else, on a terminal, a
+        line that counts it (the reader sees the model is busy, not stuck)."""
+        if not self.live:
+            return
+        from tot_tui.textsafe import safe_text
+
+        out, style = self.out, self.style
+        shown = self.args.show_thinking
+        before = self.thinking[1] if self.thinking is not None else 0
+        if self.thinking is None and shown:
+            out.write(style(f"Reasoning ({role}, apart from the reply; never graded):", "2;1")
+                      + "\n")
+        self.thinking = (role, before + len(text))
+        if shown:
+            out.write(style(safe_text(text), "2"))
+        elif style.on and (before == 0 or before // 500 != self.thinking[1] // 500):
+            out.write(f"\r{style(f'The {role} is thinking… {self.thinking[1]:,} characters', '2')}")
+        else:
+            return
+        out.flush()
+
+    def _end_thinking(self) -> None:
+        """The reasoning ended (the reply starts, or the request ended): say how long it was."""
+        if self.thinking is None:
+            return
+        role, chars = self.thinking
+        self.thinking = None
+        out, style = self.out, self.style
+        if self.args.show_thinking:
+            out.write("\n\n")
+        else:
+            note = f"(The {role} reasoned for {chars:,} characters, kept apart from its reply; " \
+                   "--show-thinking prints it.)"
+            out.write(("\r\x1b[K" if style.on else "") + style(note, "2") + "\n")
+        out.flush()
+
     def end_reply(self) -> None:
         """The reply ended (or stopped): print what the math stream still held."""
+        self._end_thinking()
         reply, self.reply = self.reply, None
         if reply is not None:
             self.out.write(reply.finish())

@@ -94,6 +94,16 @@ def _host_or_none(value: str | None) -> str | None:
     return value
 
 
+THINK_MODES = ("auto", "on", "off")
+
+
+def _think_mode(value: str) -> str:
+    value = value.strip().lower()
+    if value not in THINK_MODES:
+        raise ValueError(f"think is one of {', '.join(THINK_MODES)}")
+    return value
+
+
 ModelName = Annotated[str, Normalize(_model_name)]
 Host = Annotated[str | None, Normalize(_host_or_none)]
 
@@ -127,6 +137,10 @@ class Settings:
     # Ask the teacher for the problem as equations, solved into a reference (or a check of
     # the typed one), when the steps are asked for.
     teacher_equations: bool = True
+    # Thinking models: "auto" asks a model to think when it says it can (its capabilities);
+    # "on" asks any model not known to lack it, "off" asks them to answer without. A request
+    # for steps as JSON never asks to think (Ollama's format and think do not mix reliably).
+    think: Annotated[str, Normalize(_think_mode)] = "auto"
     theme: str = "textual-dark"
     keymap: dict[str, str] = field(default_factory=dict)
 

@@ -347,6 +347,18 @@ class StudentDelta:
     text: str
 
 
+# A thinking model's reasoning, streamed apart from its reply (one event per piece, as the
+# deltas are): shown apart, stored apart (`thinking`), never read for steps or an answer.
+@dataclass(slots=True)
+class TeacherThinking:
+    text: str
+
+
+@dataclass(slots=True)
+class StudentThinking:
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class AttemptDone:
     attempt: AttemptView
@@ -371,8 +383,8 @@ class EquationsReady:
     problem: ProblemView
 
 
-DecomposeEvent = ModelLoading | TeacherDelta | StepsReady | Failed
-EquationsEvent = ModelLoading | TeacherDelta | EquationsReady | Failed
-SolveEvent = ModelLoading | StudentDelta | AttemptDone | Failed
-TutorEvent = (ModelLoading | TeacherDelta | StepsReady | StudentDelta | AttemptDone | Failed
-              | EquationsReady)
+DecomposeEvent = ModelLoading | TeacherThinking | TeacherDelta | StepsReady | Failed
+EquationsEvent = ModelLoading | TeacherThinking | TeacherDelta | EquationsReady | Failed
+SolveEvent = ModelLoading | StudentThinking | StudentDelta | AttemptDone | Failed
+TutorEvent = (ModelLoading | TeacherThinking | TeacherDelta | StepsReady | StudentThinking
+              | StudentDelta | AttemptDone | Failed | EquationsReady)

@@ -72,6 +72,7 @@ def summarize(run_id: int, spec: RunSpec, data: RunData, *, status: str,
                 "output_tokens": sum(a.usage.output_tokens or 0 for a in attempts),
                 "server_seconds": _ns_to_s(server_ns),
                 "mean_seconds": _ns_to_s(server_ns // total) if total else None,
+                **_thinking_figures(attempts),
                 **extra,
             })
     by_key = {(r["student"], r["mode"]): r for r in results}
@@ -171,13 +172,26 @@ def item_log(spec: RunSpec, data: RunData) -> Iterator[dict[str, Any]]:
                         "options": {"temperature": None if settings.get("sampling") == "default"
                                     else settings.get("student_temperature"),
                                     "num_ctx": settings.get("num_ctx")},
-                        "seed": a.seed, "reply": a.output, "answer": a.answer,
+                        "seed": a.seed, "reply": a.output, "thinking": a.thinking,
+                        "answer": a.answer,
                         "answer_norm": a.answer_norm, "reference": a.reference,
                         "reference_norm": a.reference_norm, "verdict": str(a.verdict),
                         "verdict_reason": a.verdict_reason,
                         "ways": [{"way": w.way, "answer": w.answer, "status": w.status,
                                   "note": w.note} for w in a.ways],
                         "votes": a.votes, "output_tokens": a.usage.output_tokens}
+
+
+REASONING_ONLY = ("reasoning_only", "reasoning_cut")  # the verdict reasons of no reply at all
+
+
+def _thinking_figures(attempts: list[AttemptView]) -> dict[str, Any]:
+    """A thinking model's reasoning (kept apart from its replies, never graded): how many
+    attempts had some, how long it was, and how many reasoned without ever answering."""
+    thought = [a for a in attempts if a.thinking]
+    return {"thinking_attempts": len(thought),
+            "thinking_chars": sum(len(a.thinking or "") for a in thought),
+            "thinking_unanswered": sum(a.verdict_reason in REASONING_ONLY for a in attempts)}
 
 
 def _way_figures(mode: str, attempts: list[AttemptView]) -> dict[str, Any]:
@@ -432,6 +446,21 @@ def markdown(report: dict[str, Any], chart_name: str | None = "accuracy.svg") ->
     if teacher:
         lines += ["", f"The teacher's time is separate: {teacher['seconds']:.1f} s for "
                   f"{teacher['steps_new']} new step sets (reused step sets cost nothing)."]
+    thinking = [r for r in report["results"] if r.get("thinking_attempts")]
+    if thinking:
+        lines += ["", "## Reasoning (thinking models)", "",
+                  "| Student | Mode | Attempts with reasoning | Reasoning characters "
+                  "| Characters per attempt | Reasoned, never answered |",
+                  "|---|---|---:|---:|---:|---:|"]
+        for r in thinking:
+            lines.append(f"| `{_md_cell(r['student'])}` | {MODE_LABELS[r['mode']]} "
+                         f"| {r['thinking_attempts']}/{r['total']} | {r['thinking_chars']:,} "
+                         f"| {r['thinking_chars'] // r['thinking_attempts']:,} "
+                         f"| {r['thinking_unanswered']} |")
+        lines += ["", "The reasoning is kept apart from the reply (items.jsonl: `thinking`) and "
+                  "never graded; its tokens are among the output tokens above. Never answered: "
+                  "the model reasoned and gave no reply (often the token cap, "
+                  "`student_max_tokens`, cut it off mid-thought)."]
     if report["errors"]:
         lines += ["", "## Failed attempts", ""]
         for e in report["errors"][:MARKDOWN_LIST_LIMIT]:

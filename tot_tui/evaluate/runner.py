@@ -28,7 +28,9 @@ from tot_tui.domain import (
     StepSetView,
     StepsReady,
     StudentDelta,
+    StudentThinking,
     TeacherDelta,
+    TeacherThinking,
 )
 from tot_tui.evaluate.datasets import Item
 from tot_tui.evaluate.results import RunData, Triple, is_correct
@@ -259,6 +261,8 @@ class EvalRunner:
                             asked = True
                         case TeacherDelta():
                             chunks += 1
+                        case TeacherThinking():
+                            pass  # kept with the step set; the report counts it from there
                         case StepsReady():
                             step_set = event.step_set
                         case Failed():
@@ -309,7 +313,7 @@ class EvalRunner:
                         return event.attempt
                     case Failed():
                         raise JobFailed(event.kind, event.message)
-                    case ModelLoading() | StudentDelta():
+                    case ModelLoading() | StudentDelta() | StudentThinking():
                         pass
                     case _:
                         assert_never(event)

@@ -44,7 +44,9 @@ from tot_tui.domain import (
     StepSetView,
     StepsReady,
     StudentDelta,
+    StudentThinking,
     TeacherDelta,
+    TeacherThinking,
     TutorEvent,
     Usage,
     Verdict,
@@ -129,6 +131,9 @@ class Tutor:
         self._owns_checker = checker is None  # a shared checker is closed by whoever made it
         self._gateways: dict[str, Backend] = {}
         self._build_lock = threading.Lock()
+        # (host, model) → what the model says it can do; None: the server would not say.
+        self._capabilities: dict[tuple[str, str], frozenset[str] | None] = {}
+        self._capabilities_lock = asyncio.Lock()  # concurrent solves ask the server once
 
     @property
     def preset(self) -> Preset:
@@ -219,6 +224,40 @@ class Tutor:
             context=s.num_ctx, seed=seed if seed is not None else s.seed,
             keep_alive=s.keep_alive)
 
+    async def capabilities(self, role: Role, model: str) -> frozenset[str] | None:
+        """What `model` on the role's host says it can do ("completion", "thinking", …),
+        asked once per host and model. None: unknown (the server would not say, or is down;
+        a down server is asked again next time)."""
+        gateway = self.gateway(role)
+        key = (gateway.host, _model_key(model))
+        async with self._capabilities_lock:
+            if key in self._capabilities:
+                return self._capabilities[key]
+            ask = getattr(gateway, "capabilities", None)  # optional on a backend
+            found: frozenset[str] | None = None
+            if ask is not None:
+                try:
+                    found = frozenset(await ask(model)) or None  # none listed: not known
+                except LLMError as exc:
+                    if exc.is_setup_problem:
+                        return None
+            self._capabilities[key] = found
+            return found
+
+    async def _think(self, role: Role, model: str, *, structured: bool = False) -> bool | None:
+        """The `think` flag for a request (None: not sent). A model known not to think is
+        never sent one (Ollama refuses the request). "auto" lets a model that says it thinks
+        think; "on" / "off" ask any model not known to lack it. A request for JSON steps asks
+        not to: Ollama's `format` with `think` is unreliable (the JSON lands in the reasoning,
+        or arrives malformed), while without thinking the schema holds."""
+        capabilities = await self.capabilities(role, model)
+        if capabilities is not None and "thinking" not in capabilities:
+            return None
+        mode = self.config.settings.think
+        if capabilities is None and mode == "auto":
+            return None
+        return False if structured else mode != "off"
+
     async def _db(self, call: Callable[[HistoryStore], R]) -> R:
         """`call(store)` in a worker thread, typed end to end (`lambda s: s.add_problem(...)`).
         The store itself (which imports sqlmodel and may migrate the file) is also built there,
@@ -300,15 +339,19 @@ class Tutor:
         gateway = self.gateway("teacher")
         yield ModelLoading("teacher", model, gateway.host)
         parts: list[str] = []
+        thoughts: list[str] = []  # its reasoning: kept with the steps, never parsed for them
         usage: Usage | None = None
         schema: dict[str, Any] | None = STEPS_SCHEMA if self.preset.structured_steps else None
         while True:
             try:
+                think = await self._think("teacher", model, structured=schema is not None)
                 reply = gateway.chat(model, prompt.messages(problem=problem.text), schema=schema,
-                                     sampling=self._sampling("teacher"))
+                                     sampling=self._sampling("teacher"), **_think_option(think))
                 async with contextlib.aclosing(reply):  # a cancel or a close stops the server
                     async for text in reply:
-                        if isinstance(text, Thought):  # reasoning is not the reply
+                        if isinstance(text, Thought):
+                            thoughts.append(text.text)
+                            yield TeacherThinking(text.text)
                             continue
                         parts.append(text)
                         yield TeacherDelta(text, tuple(draft_steps("".join(parts))))
@@ -323,14 +366,17 @@ class Tutor:
                 yield Failed(exc.kind, exc.message, "teacher", "".join(parts))
                 return
         raw = "".join(parts)
+        thinking = "".join(thoughts)
         steps = parse_steps(raw)
         if not steps:
-            yield Failed(ErrorKind.NO_STEPS, f"The teacher ({model}) replied without any steps "
-                         "I could read. Regenerate, or write the steps yourself.", "teacher", raw)
+            said = "only reasoned and wrote no steps" if thinking.strip() and not raw.strip() \
+                else "replied without any steps I could read"
+            yield Failed(ErrorKind.NO_STEPS, f"The teacher ({model}) {said}. Regenerate, or "
+                         "write the steps yourself.", "teacher", raw)
             return
         step_set = await self._db(lambda s: s.add_step_set(
             problem.id, steps, StepOrigin.TEACHER, model=model, prompt_name=prompt.name,
-            prompt_hash=prompt.hash, raw_output=raw))
+            prompt_hash=prompt.hash, raw_output=raw, thinking=thinking))
         yield StepsReady(self._with_leaks(step_set, problem), problem, usage)
 
     async def save_steps(self, problem: ProblemView, steps: Sequence[str], *,
@@ -371,11 +417,13 @@ class Tutor:
         yield ModelLoading("teacher", model, gateway.host)
         parts: list[str] = []
         try:
+            think = await self._think("teacher", model)
             reply = gateway.chat(model, prompt.messages(problem=problem.text),
-                                 sampling=self._sampling("teacher"))
+                                 sampling=self._sampling("teacher"), **_think_option(think))
             async with contextlib.aclosing(reply):
                 async for text in reply:
-                    if isinstance(text, Thought):  # reasoning is not the reply
+                    if isinstance(text, Thought):  # shown; the solver reads only the reply
+                        yield TeacherThinking(text.text)
                         continue
                     parts.append(text)
                     yield TeacherDelta(text)
@@ -431,6 +479,7 @@ class Tutor:
             eval_run_id=eval_run_id, seed=sampling.seed, created=datetime.now(UTC)))
         parts: list[str] = []
         sections: list[tuple[int, int]] = []  # each prompt's reply in `parts` (the ensemble)
+        thoughts: list[str] = []  # a thinking model's reasoning: stored apart, never graded
         usages: list[Usage | None] = []
         settled = False  # the row has its final status
         # A timer raises a flag for the partial text's checkpoints: per token, a flag costs
@@ -451,6 +500,7 @@ class Tutor:
         timer = loop.call_later(CHECKPOINT_SECONDS, due)
         try:
             yield ModelLoading("student", model, gateway.host)
+            think = await self._think("student", model)
             for prompt in prompts:
                 way = WAY_OF_PROMPT.get(prompt.name, "prose")
                 # The ensemble: each way's reply under its heading; equations in a fence of
@@ -463,12 +513,20 @@ class Tutor:
                     parts.append(heading)
                     yield StudentDelta(heading)
                 start = len(parts)
+                thought_heading = f"{chr(10) * 2 if thoughts else ''}### {WAY_TITLES[way]}\n\n" \
+                    if len(prompts) > 1 else ""
                 reply = gateway.chat(model, prompt.messages(problem=problem.text,
                                                             steps=steps_text),
-                                     sampling=sampling)
+                                     sampling=sampling, **_think_option(think))
                 async with contextlib.aclosing(reply):  # a cancel or a close stops the server
                     async for text in reply:
-                        if isinstance(text, Thought):  # reasoning is not the reply
+                        if isinstance(text, Thought):
+                            if thought_heading:  # the ensemble: each way's under its heading
+                                thoughts.append(thought_heading)
+                                yield StudentThinking(thought_heading)
+                                thought_heading = ""
+                            thoughts.append(text.text)
+                            yield StudentThinking(text.text)
                             continue
                         parts.append(text)
                         yield StudentDelta(text)
@@ -484,11 +542,12 @@ class Tutor:
             replies = ["".join(parts[a:b]) for a, b in sections]
             attempt = await self._grade_and_finish(row, graded, "".join(parts),
                                                    _total_usage(usages), spec, replies,
-                                                   problem.text)
+                                                   problem.text, "".join(thoughts))
             settled = True
         except LLMError as exc:
             await asyncio.to_thread(row.settle, status=AttemptStatus.INTERRUPTED,
-                                    output="".join(parts), error=exc.message)
+                                    output="".join(parts), error=exc.message,
+                                    thinking="".join(thoughts))
             settled = True
             yield Failed(exc.kind, exc.message, "student", "".join(parts))
             return
@@ -500,12 +559,12 @@ class Tutor:
                 # it must not replace the cancel with an error of its own.
                 with contextlib.suppress(Exception):
                     row.settle(status=AttemptStatus.INTERRUPTED, output="".join(parts),
-                               error="Cancelled.")
+                               error="Cancelled.", thinking="".join(thoughts))
         yield AttemptDone(attempt)
 
     async def _grade_and_finish(self, row: _AttemptRow, reference: str | None, output: str,
                                 usage: Usage | None, spec: ModeSpec, replies: list[str],
-                                problem_text: str) -> AttemptView:
+                                problem_text: str, thinking: str = "") -> AttemptView:
         def grade_and_store() -> AttemptView | None:  # one trip to a worker thread for all
             ways = [self._way_answer(WAY_OF_PROMPT.get(name, "prose"), text, problem_text)
                     for name, text in zip(spec.prompts, replies, strict=True)]
@@ -528,10 +587,17 @@ class Tutor:
                     result = CheckResult(CheckStatus.UNPARSEABLE, way.status, reference, "")
                 else:
                     result = self._check(reference, answer)
+            if answer is None and thinking.strip() and not any(r.strip() for r in replies):
+                # It reasoned and never replied (often: out of tokens mid-thought). Reasoning
+                # is never read for an answer, so there is none to grade: say why.
+                cut = usage is not None and usage.done_reason == "length"
+                result = CheckResult(CheckStatus.UNPARSEABLE,
+                                     "reasoning_cut" if cut else "reasoning_only",
+                                     reference or "", "")
             return row.settle(status=AttemptStatus.FINISHED, output=output, answer=answer,
                               verdict=result.verdict, verdict_reason=result.reason,
                               reference_norm=result.gold_norm, answer_norm=result.pred_norm,
-                              usage=usage, detail=detail)
+                              usage=usage, detail=detail, thinking=thinking)
 
         attempt = await asyncio.to_thread(grade_and_store)
         assert attempt is not None  # only a cancel settles the row first, and this awaited it
@@ -857,6 +923,11 @@ class _AttemptRow:
                 view = self._store.finish_attempt(self._id, **values)
             self._settled = True
             return view
+
+
+def _think_option(think: bool | None) -> dict[str, Any]:
+    """`think` as a keyword for `Backend.chat`, left out when there is nothing to send."""
+    return {} if think is None else {"think": think}
 
 
 def _model_key(name: str) -> str:
