@@ -28,6 +28,7 @@ from tot_tui.ui.step_diff import align, align_by_origin
 from tot_tui.ui.tables import fit_column
 from tot_tui.ui.widgets.connection import ConnectionIndicator
 from tot_tui.ui.widgets.key_bar import KeyBar
+from tot_tui.ui.widgets.reasoning import Reasoning
 from tot_tui.ui.widgets.title_bar import TitleBar
 from tot_tui.ui.widgets.verdict import describe_reason
 
@@ -144,6 +145,8 @@ def detail_markdown(detail: ProblemDetail, *, raw: bool = False, width: int | No
         if s.parent_id in versions:
             head += f" · from v{versions[s.parent_id].version}"
         head += f" · {when(s.created)}"
+        if s.thinking:
+            head += f" · reasoning {len(s.thinking):,} chars"
         out += ["", head, ""]
         base = versions.get(s.base_id) if s.base_id is not None else None
         if s.origin.value == "teacher":
@@ -169,11 +172,14 @@ def detail_markdown(detail: ProblemDetail, *, raw: bool = False, width: int | No
             why = a.error or describe_reason(a.verdict_reason)
             answer = shown(a.answer_norm or a.answer or "(none)")
             reference = shown(a.reference_norm or a.reference or p.reference or "(none)")
+            thought = f" · reasoning {len(a.thinking):,} chars" if a.thinking else ""
             out.append(f"- {icon} **{a.verdict.value}**{status} · {mode} · "
-                       f"{md(a.student_model)} · {when(a.created)} — answer "
+                       f"{md(a.student_model)} · {when(a.created)}{thought} — answer "
                        f"**{md(answer, 30)}** vs {md(reference, 20)} ({md(why, 80)})")
         last = detail.attempts[-1]
-        out += ["", f"**Latest reply** (attempt {last.id}, {md(last.student_model)}):", ""]
+        below = "; its reasoning is below, collapsed" if last.thinking else ""
+        out += ["", f"**Latest reply** (attempt {last.id}, {md(last.student_model)}{below}):",
+                ""]
         reply = md_math(last.output, raw=raw, reply=True, limit=1500,
                         width=width - 3 if width is not None else None)  # the quote's bar
         out += [f"> {line}" if line.strip() else ">" for line in
@@ -345,6 +351,7 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
             text = ("Nothing matches these filters." if filtered else
                     "No problems yet. Solve one on the Solve screen (F2): it is kept here.")
             await uncancellable(self.query_one("#detail-md", Markdown).update(text))
+            self._show_reasoning(None)
         # After the first page is drawn: the filters' choices, the total, and the replies
         # settled since the search index was last brought up to date.
         if not filtered:
@@ -470,6 +477,26 @@ Math is shown rendered; **F8** shows the LaTeX as written (and back).
             self.query_one("#detail", VerticalScroll).size.width - 3)) if detail \
             else "This problem was deleted."
         await uncancellable(self.query_one("#detail-md", Markdown).update(text))
+        self._show_reasoning(detail)
+
+    def _show_reasoning(self, detail: ProblemDetail | None) -> None:
+        """The reasoning of the latest teacher steps and of the latest reply, collapsed under
+        the detail (it is never part of the steps or the reply)."""
+        teacher = [s for s in detail.step_sets if s.thinking] if detail else []
+        last = detail.attempts[-1] if detail and detail.attempts else None
+        shown = [("#detail-teacher-reasoning", teacher[-1].thinking if teacher else None,
+                  f"Teacher's reasoning, v{teacher[-1].version}" if teacher else ""),
+                 ("#detail-student-reasoning", last.thinking if last else None,
+                  f"Reasoning of attempt {last.id}" if last else "")]
+        box = self.query_one("#detail", VerticalScroll)
+        widgets = list(box.query_children(Reasoning))
+        if not widgets and any(thinking for _, thinking, _ in shown):
+            # Both at once, in this order; each hidden while it has nothing to show.
+            widgets = [Reasoning(label or "Reasoning", id=selector[1:])
+                       for selector, _, label in shown]
+            box.mount_all(widgets)
+        for widget, (_, thinking, label) in zip(widgets, shown, strict=False):
+            widget.show_text(thinking, label or None)
 
     @on(events.Mount)
     def _follow_math(self) -> None:

@@ -286,8 +286,11 @@ class SolveScreen(TotScreen):
         await self._switch_problem(old, detail.problem)  # keeps unsaved edits as a version
         if detail.step_sets:
             teacher = [s for s in detail.step_sets if s.origin.value == "teacher"]
-            await self.steps_panel.load(detail.step_sets[-1],
-                                        original=teacher[0] if teacher else None)
+            shown = detail.step_sets[-1]
+            await self.steps_panel.load(shown, original=teacher[0] if teacher else None)
+            # An edited version shows the reasoning of the teacher's latest steps.
+            self.steps_panel.show_reasoning(shown.thinking or next(
+                (s.thinking for s in reversed(teacher) if s.id <= shown.id), None))
         self.hints.set_steps(_clean(self.steps_panel.steps))
         if detail.equation_sets or detail.problem.reference_source == "equations":
             self._show_provenance(detail)
@@ -298,7 +301,8 @@ class SolveScreen(TotScreen):
         if last:
             attempt, pane = last[-1], self.pane(Mode.STEPS)
             await pane.show_text(attempt.output, f"{attempt.student_model} · attempt "
-                                 f"#{attempt.id} · {attempt.status.value}")
+                                 f"#{attempt.id} · {attempt.status.value}",
+                                 thinking=attempt.thinking)
             pane.banner.show_attempt(attempt, attempt.reference or detail.problem.reference)
 
     async def _store_steps(self, problem: ProblemView) -> StepSetView:
@@ -333,7 +337,7 @@ class SolveScreen(TotScreen):
 
     async def _decompose(self, problem: ProblemView,
                          focus_steps: bool = False) -> StepSetView | None:
-        from tot_tui.domain import Failed, ModelLoading, StepsReady, TeacherDelta
+        from tot_tui.domain import Failed, ModelLoading, StepsReady, TeacherDelta, TeacherThinking
 
         panel = self.steps_panel
         model = self.tutor.config.model("teacher")
@@ -345,10 +349,13 @@ class SolveScreen(TotScreen):
                     case ModelLoading():
                         panel.begin_draft(f"Waiting for {event.model} at {event.host} "
                                           "(the first request may load the model)…")
+                    case TeacherThinking():
+                        panel.append_reasoning(event.text)
                     case TeacherDelta():
                         draft = event.draft
                         panel.show_draft(draft)
                     case StepsReady():
+                        panel.end_reasoning(event.step_set.thinking)
                         usage = event.usage
                         note = ""
                         if usage is not None and usage.output_tokens:
@@ -434,7 +441,14 @@ class SolveScreen(TotScreen):
 
     async def _stream(self, problem: ProblemView, mode: Mode,
                       step_set: StepSetView | None) -> None:
-        from tot_tui.domain import AttemptDone, Failed, Mode, ModelLoading, StudentDelta
+        from tot_tui.domain import (
+            AttemptDone,
+            Failed,
+            Mode,
+            ModelLoading,
+            StudentDelta,
+            StudentThinking,
+        )
 
         pane = self.pane(mode)
         model = self.tutor.config.model("student")
@@ -447,6 +461,8 @@ class SolveScreen(TotScreen):
                 match event:
                     case ModelLoading():
                         pane.show_loading(event.model, event.host)
+                    case StudentThinking():
+                        pane.append_thinking(event.text)
                     case StudentDelta():
                         await pane.append(event.text)
                     case AttemptDone():

@@ -32,6 +32,7 @@ from tot_tui.ui.widgets.button_bar import BarButton, ButtonBar
 
 if TYPE_CHECKING:
     from tot_tui.domain import StepSetView
+    from tot_tui.ui.widgets.reasoning import Reasoning
 
 
 def _reads_differently(rendered: str, text: str) -> bool:
@@ -216,6 +217,9 @@ records exactly the steps the student saw.
     StepsPanel > #rows { height: 1fr; scrollbar-size-vertical: 1; }
     StepsPanel > #empty { padding: 0 1; color: $text-muted; height: auto; }
     StepsPanel > #steps-buttons { dock: bottom; padding: 0 1; }
+    StepsPanel > Reasoning { margin: 0; }
+    StepsPanel > Reasoning > Contents { max-height: 33vh; overflow-y: auto;
+                                   scrollbar-size-vertical: 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = bindings("steps")
@@ -428,13 +432,42 @@ records exactly the steps the student saw.
         self._origin_states = [[]]
         self.draft_from = None
         self.remove_class("-drafting")
+        self.show_reasoning(None)
         await self._rebuild()
 
     def _draft(self) -> Static:
         return child_on_first_use(self, "#draft", Static, lambda: Static(id="draft"), before=0)
 
+    @property
+    def reasoning(self) -> Reasoning:
+        """A thinking teacher's reasoning, collapsed above the steps; mounted on first use."""
+        from tot_tui.ui.widgets.reasoning import Reasoning
+
+        self._draft()  # mounted first: the reasoning goes above it
+        return child_on_first_use(self, "Reasoning", Reasoning,
+                                  lambda: Reasoning("Teacher's reasoning"), before=0)
+
+    def append_reasoning(self, text: str) -> None:
+        """A piece of the teacher's reasoning (never read for steps)."""
+        self.reasoning.append(text)
+
+    def show_reasoning(self, text: str | None) -> None:
+        """The reasoning the steps came with, collapsed (none: hidden)."""
+        if text or self.query_children("Reasoning"):
+            self.reasoning.show_text(text)
+
+    def end_reasoning(self, stored: str | None = None) -> None:
+        """The teacher's reply ended: what streamed stays, or the steps' `stored` reasoning
+        (steps reused from the history) is shown."""
+        if self.query_children("Reasoning") and self.reasoning.streaming:
+            self.reasoning.finish()
+        else:
+            self.show_reasoning(stored)
+
     def begin_draft(self, note: str) -> None:
         """The teacher is writing: show the draft read-only until `end_draft`/`load`."""
+        if self.query_children("Reasoning"):
+            self.reasoning.start()  # a new reply: the last one's reasoning goes
         self.add_class("-drafting")
         self.query_one("#empty").display = False
         self._draft().update(Text(note))
@@ -482,6 +515,7 @@ records exactly the steps the student saw.
         """The teacher failed: keep the steps that did arrive as unsaved, editable rows.
         Saved as they are, they are the teacher's draft (`draft_from`), not the tutor's."""
         self.remove_class("-drafting")
+        self.end_reasoning()
         if partial:
             self._commit(list(partial), origins=[None] * len(partial))
             self.draft_from = (_clean(partial), model)

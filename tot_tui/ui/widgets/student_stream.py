@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from tot_tui.domain import AttemptView
     from tot_tui.mathtext.stream import MathStream
+    from tot_tui.ui.widgets.reasoning import Reasoning
 
 
 class StudentStream(Vertical):
@@ -70,6 +71,9 @@ the LaTeX as written everywhere, and again renders it.
     StudentStream .placeholder { color: $text-muted; margin: 0 1; }
     StudentStream MarkdownFence { margin: 0 0 1 0; background: transparent; }
     StudentStream MarkdownFence > Label { padding: 0 2; }
+    StudentStream > Reasoning { margin: 0; }
+    StudentStream > Reasoning > Contents { max-height: 33vh; overflow-y: auto;
+                                   scrollbar-size-vertical: 1; }
     """
 
     def __init__(self, title: str, *, placeholder: str = "", id: str | None = None,
@@ -141,6 +145,24 @@ the LaTeX as written everywhere, and again renders it.
         return self.query_one(VerticalScroll)
 
     @property
+    def reasoning(self) -> Reasoning:
+        """A thinking model's reasoning, collapsed above the reply; mounted on first use.
+        Outside the reply's scroll view: a view that follows the reply's end would scroll it
+        out of sight."""
+        from tot_tui.ui.widgets.reasoning import Reasoning
+
+        return child_on_first_use(self, "Reasoning", Reasoning, Reasoning, before=0)
+
+    @property
+    def thinking(self) -> str:
+        """The reasoning as it arrived so far (apart from `text`)."""
+        return self.reasoning.text if self.query_children("Reasoning") else ""
+
+    def _end_reasoning(self) -> None:
+        if self.query_children("Reasoning"):
+            self.reasoning.finish()
+
+    @property
     def banner(self) -> VerdictBanner:
         """The verdict line under the reply, mounted on first use (like the Markdown)."""
         return child_on_first_use(self, "VerdictBanner", VerdictBanner, VerdictBanner)
@@ -149,6 +171,8 @@ the LaTeX as written everywhere, and again renders it.
         """Clear the pane and open a new stream."""
         await self._stop_stream()
         self._parts = []
+        if self.query_children("Reasoning"):
+            self.reasoning.start()
         self.border_title = self._title
         self.running = True
         self.border_subtitle = plain(subtitle)
@@ -187,6 +211,19 @@ the LaTeX as written everywhere, and again renders it.
         if self._flush_timer is None:
             self._flush_timer = self.set_timer(FLUSH_SECONDS, self._flush)
 
+    def append_thinking(self, text: str) -> None:
+        """A piece of the model's reasoning: into its collapsed section, never the reply."""
+        if self._math is None:  # no reply streaming
+            return
+        reasoning = self.reasoning
+        if not reasoning.chars and not self._parts:
+            self.banner.show_note(key_hint(
+                self, "Thinking…  (the reasoning is kept apart and never graded; "
+                "{solve.cancel} cancels)"))
+            if self._who:
+                self.border_subtitle = plain(f"{self._who} · thinking…")
+        reasoning.append(text)
+
     async def _flush(self) -> None:
         self._flush_timer = None
         if self._pending and self._stream is not None and self._math is not None:
@@ -208,6 +245,7 @@ the LaTeX as written everywhere, and again renders it.
 
     async def finish(self, attempt: AttemptView, reference: str | None) -> None:
         await self._stop_stream()
+        self._end_reasoning()
         self.running = False
         usage = attempt.usage
         seconds = f" · {usage.total_ns / 1e9:.1f} s" if usage.total_ns else ""
@@ -218,6 +256,7 @@ the LaTeX as written everywhere, and again renders it.
     async def fail(self, note: str) -> None:
         """The stream ended early; what arrived stays on screen."""
         await self._stop_stream()
+        self._end_reasoning()
         self.running = False
         self._end_subtitle("stopped")
         self.banner.show_note(note)
@@ -226,6 +265,7 @@ the LaTeX as written everywhere, and again renders it.
         """Called from a cancelled worker: stop the stream (soon) without awaiting."""
         self.running = False
         self.call_later(self._stop_stream)
+        self._end_reasoning()
         self._end_subtitle("cancelled")
         self.banner.show_note("Cancelled — the partial reply is kept here and in the history.")
 
@@ -241,6 +281,8 @@ the LaTeX as written everywhere, and again renders it.
         self.border_subtitle = ""
         for banner in self.query(VerdictBanner):
             banner.clear()
+        if self.query_children("Reasoning"):
+            self.reasoning.show_text(None)
         from textual.widgets import Markdown
 
         for markdown in self.query(Markdown):
@@ -253,9 +295,12 @@ the LaTeX as written everywhere, and again renders it.
         self.scroller.anchor(False)
         self.scroller.scroll_home(animate=False)
 
-    async def show_text(self, text: str, subtitle: str = "") -> None:
-        """Show a stored reply at once (no streaming)."""
+    async def show_text(self, text: str, subtitle: str = "", *,
+                        thinking: str | None = None) -> None:
+        """Show a stored reply at once (no streaming), with its reasoning collapsed."""
         await self._stop_stream()
+        if thinking or self.query_children("Reasoning"):
+            self.reasoning.show_text(thinking)
         self._parts = [text]
         self.border_subtitle = plain(subtitle)
         markdown = await self._markdown()

@@ -30,6 +30,9 @@ REASONS = {
     "equations_failed": "solving the equations took too long or too much memory",
     "program_refused": "the program is not one tot-tui reads (it is never run)",
     "program_failed": "reading the program took too long or too much memory",
+    "reasoning_only": "the model only reasoned and never replied (its reasoning is not graded)",
+    "reasoning_cut": "the model ran out of tokens while reasoning and never replied (raise "
+                     "student_max_tokens; its reasoning is not graded)",
 }
 WAY_NAMES = {"prose": "steps", "equations": "equations", "program": "program"}
 
